@@ -1,0 +1,52 @@
+package trace_test
+
+import (
+	"fmt"
+
+	"github.com/transformer-explorer/explorer/trace"
+)
+
+func ExampleSelect() {
+	sel, err := trace.Select(12, "blocks.*.attn.hook_pattern", "logits")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(sel.Match("blocks.5.attn.hook_pattern"))
+	fmt.Println(sel.Match("blocks.5.attn.hook_q"))
+	_, err = trace.Select(12, "blocks.*.attn.hook_patern")
+	fmt.Println(err != nil)
+	// Output:
+	// true
+	// false
+	// true
+}
+
+func ExampleRecorderFunc() {
+	// A recorder that prints the shape of each attention pattern it is sent.
+	sel, _ := trace.Select(2, "blocks.*.attn.hook_pattern")
+	rec := trace.Only(sel, trace.RecorderFunc(func(t trace.Tensor) error {
+		fmt.Println(t.Name, t.Shape)
+		return nil
+	}))
+	for _, name := range []string{trace.Block(0, trace.AttnQ), trace.Block(0, trace.AttnPattern)} {
+		if trace.Wants(rec, name) {
+			rec.Record(trace.Tensor{Name: name, Shape: []int{4, 3, 3}})
+		}
+	}
+	// Output:
+	// blocks.0.attn.hook_pattern [4 3 3]
+}
+
+func ExampleSteps() {
+	for _, s := range trace.Steps(1)[:6] {
+		fmt.Println(s.ID, "-", s.Title)
+	}
+	// Output:
+	// tokenize - Tokenize
+	// embed - Token embedding
+	// pos_embed - Add positions
+	// L0.ln1 - Layer 0 · LayerNorm 1
+	// L0.qkv - Layer 0 · Queries, keys, values
+	// L0.scores - Layer 0 · Attention scores
+}

@@ -1,0 +1,199 @@
+package trace
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"github.com/transformer-explorer/explorer/trace/safetensors"
+)
+
+// FormatName is the value of the "format" metadata key of a trace file.
+const FormatName = "transformer-explorer-trace/1"
+
+// InputIDs is the name of the I64 [T] tensor of token ids in a trace file.
+const InputIDs = "input_ids"
+
+// Metadata keys of a trace file. Every value is a string (the safetensors
+// rule); the structured ones hold JSON.
+const (
+	metaFormat       = "format"
+	metaModel        = "model"         // JSON ModelInfo
+	metaText         = "text"          // the prompt
+	metaTokens       = "tokens"        // JSON array of display strings
+	metaTokenStrings = "token_strings" // JSON array of vocabulary strings
+	metaLabels       = "labels"        // JSON object: token id -> display string
+	metaHooks        = "hooks"         // JSON array of hook names, in forward order
+)
+
+// Write writes the trace as a safetensors file: one tensor per hook (F32,
+// or I64 for id-valued hooks), the I64 input_ids, and the metadata above.
+// Python reads it with safetensors.numpy.load_file.
+func (tr *Trace) Write(w io.Writer) error {
+	names := tr.Names()
+	tensors := make([]safetensors.Tensor, 0, len(names)+1)
+	ids := make([]int64, len(tr.IDs))
+	for i, id := range tr.IDs {
+		ids[i] = int64(id)
+	}
+	tensors = append(tensors, safetensors.Tensor{Name: InputIDs, DType: safetensors.I64, Shape: []int{len(ids)}, Data: safetensors.EncodeInt64(ids)})
+	for _, name := range names {
+		t, ok := tr.Tensor(name)
+		if !ok {
+			return fmt.Errorf("trace: write: cannot assemble %q", name)
+		}
+		st := safetensors.Tensor{Name: name, DType: safetensors.F32, Shape: t.Shape}
+		if IsIDs(name) {
+			v := make([]int64, len(t.Data))
+			for i, x := range t.Data {
+				v[i] = int64(x)
+			}
+			st.DType, st.Data = safetensors.I64, safetensors.EncodeInt64(v)
+		} else {
+			st.Data = safetensors.EncodeFloat32(t.Data)
+		}
+		tensors = append(tensors, st)
+	}
+	meta := map[string]string{metaFormat: FormatName, metaText: tr.Text}
+	labels := make(map[string]string, len(tr.Labels))
+	for id, s := range tr.Labels {
+		labels[strconv.Itoa(id)] = s
+	}
+	for key, v := range map[string]any{
+		metaModel: tr.Model, metaTokens: nonNil(tr.Tokens), metaTokenStrings: nonNil(tr.TokenStrings),
+		metaLabels: labels, metaHooks: nonNil(names),
+	} {
+		js, err := json.Marshal(v)
+		if err != nil {
+			return fmt.Errorf("trace: write %s: %w", key, err)
+		}
+		meta[key] = string(js)
+	}
+	if err := safetensors.Write(w, tensors, meta); err != nil {
+		return fmt.Errorf("trace: %w", err)
+	}
+	return nil
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// WriteFile writes the trace to path, replacing it only once the whole file
+// has been written.
+func (tr *Trace) WriteFile(path string) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return fmt.Errorf("trace: write %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name()) // no-op after the rename
+	bw := bufio.NewWriterSize(tmp, 1<<20)
+	if err := tr.Write(bw); err != nil {
+		tmp.Close()
+		return fmt.Errorf("trace: write %s: %w", path, err)
+	}
+	if err := bw.Flush(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("trace: write %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("trace: write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("trace: write %s: %w", path, err)
+	}
+	return nil
+}
+
+// ReadFile reads a trace file written by Write.
+func ReadFile(path string) (*Trace, error) {
+	f, err := safetensors.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("trace: read: %w", err)
+	}
+	defer f.Close()
+	tr, err := fromFile(f)
+	if err != nil {
+		return nil, fmt.Errorf("trace: read %s: %w", path, err)
+	}
+	return tr, nil
+}
+
+// Parse reads a trace from the bytes of a trace file.
+func Parse(buf []byte) (*Trace, error) {
+	f, err := safetensors.Parse(buf)
+	if err != nil {
+		return nil, fmt.Errorf("trace: read: %w", err)
+	}
+	return fromFile(f)
+}
+
+func fromFile(f *safetensors.File) (*Trace, error) {
+	if got := f.Metadata[metaFormat]; got != FormatName {
+		return nil, fmt.Errorf("%w: format %q, want %q", ErrFormat, got, FormatName)
+	}
+	tr := New(ModelInfo{}, f.Metadata[metaText], nil, nil, nil)
+	var names []string
+	var labels map[string]string
+	for key, dst := range map[string]any{
+		metaModel: &tr.Model, metaTokens: &tr.Tokens, metaTokenStrings: &tr.TokenStrings,
+		metaHooks: &names, metaLabels: &labels,
+	} {
+		if err := json.Unmarshal([]byte(f.Metadata[key]), dst); err != nil {
+			return nil, fmt.Errorf("%w: metadata %q: %v", ErrFormat, key, err)
+		}
+	}
+	for k, v := range labels {
+		id, err := strconv.Atoi(k)
+		if err != nil {
+			return nil, fmt.Errorf("%w: label key %q is not a token id", ErrFormat, k)
+		}
+		tr.Labels[id] = v
+	}
+	_, ids, err := f.Int64s(InputIDs)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrFormat, err)
+	}
+	for _, id := range ids {
+		if id < 0 || id > math.MaxInt32 {
+			return nil, fmt.Errorf("%w: token id %d out of range", ErrFormat, id)
+		}
+		tr.IDs = append(tr.IDs, int(id))
+	}
+	for _, name := range names {
+		info, ok := f.Info(name)
+		if !ok {
+			return nil, fmt.Errorf("%w: hook %q listed but not stored", ErrFormat, name)
+		}
+		t := Tensor{Name: name, Shape: info.Shape}
+		if IsIDs(name) {
+			_, v, err := f.Int64s(name)
+			if err != nil {
+				return nil, fmt.Errorf("%w: %v", ErrFormat, err)
+			}
+			t.Data = make([]float32, len(v))
+			for i, x := range v {
+				t.Data[i] = float32(x)
+			}
+		} else {
+			_, v, err := f.Float32s(name)
+			if err != nil {
+				return nil, fmt.Errorf("%w: %v", ErrFormat, err)
+			}
+			t.Data = v
+		}
+		// Record copies, so nothing aliases the (possibly mapped) file.
+		if err := tr.Record(t); err != nil {
+			return nil, err
+		}
+	}
+	return tr, nil
+}

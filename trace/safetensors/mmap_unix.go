@@ -1,0 +1,30 @@
+//go:build unix
+
+package safetensors
+
+import (
+	"io"
+	"os"
+	"syscall"
+)
+
+// mapFile maps size bytes of fd read-only. If the file system refuses to map
+// it, the file is read into memory instead.
+func mapFile(fd *os.File, size int64) ([]byte, func() error, error) {
+	if int64(int(size)) != size {
+		return readFile(fd, size)
+	}
+	buf, err := syscall.Mmap(int(fd.Fd()), 0, int(size), syscall.PROT_READ, syscall.MAP_SHARED)
+	if err != nil {
+		return readFile(fd, size)
+	}
+	return buf, func() error { return syscall.Munmap(buf) }, nil
+}
+
+func readFile(fd *os.File, size int64) ([]byte, func() error, error) {
+	buf := make([]byte, size)
+	if _, err := io.ReadFull(fd, buf); err != nil {
+		return nil, nil, err
+	}
+	return buf, func() error { return nil }, nil
+}

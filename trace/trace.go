@@ -1,0 +1,213 @@
+// Package trace names the intermediates of a GPT-2 forward pass, receives
+// them from the engine, keeps them in memory and in files, and lists the
+// steps of the computation that the explorer walks through.
+//
+// Hook names follow TransformerLens without the batch dimension
+// ("blocks.3.attn.hook_pattern" is [H, T, T]). The engine calls a Recorder at
+// each hook; a Trace is the in-memory Recorder that keeps copies; the file
+// format is safetensors keyed by hook name with a JSON description in its
+// metadata. This package imports no other package of the explorer, so Python
+// users and tests can rely on it alone.
+package trace
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"sync"
+)
+
+// ModelInfo describes the model a trace came from.
+type ModelInfo struct {
+	Name      string  `json:"name"`
+	NLayer    int     `json:"n_layer"`
+	NHead     int     `json:"n_head"`
+	NEmbd     int     `json:"n_embd"`
+	NInner    int     `json:"n_inner"`
+	NCtx      int     `json:"n_positions"`
+	VocabSize int     `json:"vocab_size"`
+	Epsilon   float64 `json:"layer_norm_epsilon"`
+	// Activation is the MLP non-linearity, "gelu_new" for GPT-2.
+	Activation string `json:"activation_function"`
+}
+
+// HeadSize returns NEmbd / NHead.
+func (m ModelInfo) HeadSize() int {
+	if m.NHead == 0 {
+		return 0
+	}
+	return m.NEmbd / m.NHead
+}
+
+// Dims returns the hook dimensions of a T-position pass over this model
+// with top-k width k.
+func (m ModelInfo) Dims(T, k int) Dims {
+	return Dims{T: T, Keys: T, C: m.NEmbd, H: m.NHead, D: m.HeadSize(), F: m.NInner, V: m.VocabSize, L: m.NLayer, K: k}
+}
+
+// A Trace holds copies of the tensors of a forward pass, and of the tokens
+// generated after it, keyed by hook name. It is a Recorder. Record may run
+// concurrently with the readers; a tensor returned by Tensor is the caller's
+// to keep but must not be modified while the trace is still recording.
+type Trace struct {
+	Model ModelInfo
+	// Text is the prompt as typed, when known.
+	Text string
+	// IDs are the token ids of the prompt followed by any generated tokens.
+	IDs []int
+	// Tokens are the display forms of IDs (see the tokenizer's Display).
+	Tokens []string
+	// TokenStrings are the vocabulary strings of IDs (e.g. "Ġthe").
+	TokenStrings []string
+	// Labels gives the display form of every token id that the derived
+	// hooks (top-k ids, logit lens) refer to.
+	Labels map[int]string
+
+	mu     sync.RWMutex
+	chunks map[string][]Tensor // each hook's recorded passes, in order
+	order  []string
+}
+
+// New returns an empty trace of a prompt.
+func New(model ModelInfo, text string, ids []int, tokens, tokenStrings []string) *Trace {
+	return &Trace{
+		Model: model, Text: text,
+		IDs: slices.Clone(ids), Tokens: slices.Clone(tokens), TokenStrings: slices.Clone(tokenStrings),
+		Labels: map[int]string{},
+		chunks: map[string][]Tensor{},
+	}
+}
+
+// Record implements Recorder by keeping a copy of t.
+func (tr *Trace) Record(t Tensor) error {
+	if t.Len() != len(t.Data) {
+		return fmt.Errorf("trace: record %q: shape %v holds %d values, got %d", t.Name, t.Shape, t.Len(), len(t.Data))
+	}
+	c := t.Clone()
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	if tr.chunks == nil {
+		tr.chunks = map[string][]Tensor{}
+	}
+	if _, seen := tr.chunks[t.Name]; !seen {
+		tr.order = append(tr.order, t.Name)
+	}
+	tr.chunks[t.Name] = append(tr.chunks[t.Name], c)
+	return nil
+}
+
+// AppendToken adds a generated token to IDs, Tokens and TokenStrings.
+func (tr *Trace) AppendToken(id int, display, token string) {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	tr.IDs = append(tr.IDs, id)
+	tr.Tokens = append(tr.Tokens, display)
+	tr.TokenStrings = append(tr.TokenStrings, token)
+}
+
+// Names returns the recorded hook names in the order they first arrived.
+func (tr *Trace) Names() []string {
+	tr.mu.RLock()
+	defer tr.mu.RUnlock()
+	return slices.Clone(tr.order)
+}
+
+// Has reports whether the named hook was recorded.
+func (tr *Trace) Has(name string) bool {
+	tr.mu.RLock()
+	defer tr.mu.RUnlock()
+	return len(tr.chunks[name]) > 0
+}
+
+// Tensor returns the named hook over every recorded position. When tokens
+// were generated after the prompt, their single-row passes are joined to the
+// prompt's along the position axis; attention tensors are widened to the
+// final key count, with masked keys as −Inf in scores and 0 in patterns.
+func (tr *Trace) Tensor(name string) (Tensor, bool) {
+	tr.mu.RLock()
+	chunks := tr.chunks[name]
+	tr.mu.RUnlock()
+	switch len(chunks) {
+	case 0:
+		return Tensor{}, false
+	case 1:
+		return chunks[0], true
+	}
+	t, err := join(name, chunks)
+	if err != nil {
+		return Tensor{}, false
+	}
+	return t, true
+}
+
+// Passes returns the separately recorded passes of a hook: the prompt's
+// first, then one per generated token.
+func (tr *Trace) Passes(name string) []Tensor {
+	tr.mu.RLock()
+	defer tr.mu.RUnlock()
+	return slices.Clone(tr.chunks[name])
+}
+
+// join concatenates chunks of one hook along its position axis.
+func join(name string, chunks []Tensor) (Tensor, error) {
+	if name == NextLoss {
+		// Loss has one value per prompt position; generated tokens add none.
+		return chunks[0], nil
+	}
+	lay, err := LayoutOf(name, Dims{})
+	if err != nil {
+		return Tensor{}, err
+	}
+	first := chunks[0]
+	rank := len(first.Shape)
+	if lay.PosAxis >= rank {
+		return Tensor{}, fmt.Errorf("trace: %q has rank %d", name, rank)
+	}
+	shape := slices.Clone(first.Shape)
+	shape[lay.PosAxis] = 0
+	for _, c := range chunks {
+		if len(c.Shape) != rank {
+			return Tensor{}, fmt.Errorf("trace: %q passes differ in rank", name)
+		}
+		shape[lay.PosAxis] += c.Shape[lay.PosAxis]
+		if lay.KeyAxis >= 0 {
+			shape[lay.KeyAxis] = max(shape[lay.KeyAxis], c.Shape[lay.KeyAxis])
+		}
+	}
+	pad := float32(0)
+	if _, point, ok := ParseBlock(name); ok && point == AttnScores {
+		pad = float32(math.Inf(-1))
+	}
+	out := Tensor{Name: name, Shape: shape, Offset: first.Offset}
+	out.Data = make([]float32, out.Len())
+	// outer: product of dims before the position axis; inner: after it.
+	outer := 1
+	for _, d := range shape[:lay.PosAxis] {
+		outer *= d
+	}
+	rowLen := 1 // elements per position row in the output
+	for _, d := range shape[lay.PosAxis+1:] {
+		rowLen *= d
+	}
+	rows := shape[lay.PosAxis]
+	at := 0 // first output row of the current chunk
+	for _, c := range chunks {
+		cRows := c.Shape[lay.PosAxis]
+		cRowLen := 1
+		for _, d := range c.Shape[lay.PosAxis+1:] {
+			cRowLen *= d
+		}
+		for o := 0; o < outer; o++ {
+			for r := 0; r < cRows; r++ {
+				dst := out.Data[(o*rows+at+r)*rowLen : (o*rows+at+r+1)*rowLen]
+				src := c.Data[(o*cRows+r)*cRowLen : (o*cRows+r+1)*cRowLen]
+				n := copy(dst, src)
+				for i := n; i < len(dst); i++ {
+					dst[i] = pad
+				}
+			}
+		}
+		at += cRows
+	}
+	return out, nil
+}

@@ -1,0 +1,236 @@
+package trace
+
+import (
+	"bytes"
+	"errors"
+	"math"
+	"path/filepath"
+	"slices"
+	"testing"
+)
+
+func TestParseBlock(t *testing.T) {
+	tests := []struct {
+		name  string
+		layer int
+		point string
+		ok    bool
+	}{
+		{"blocks.0.attn.hook_pattern", 0, AttnPattern, true},
+		{"blocks.11.hook_resid_post", 11, ResidPost, true},
+		{"blocks.3.ln2.hook_scale", 3, LN2Scale, true},
+		{"blocks.01.hook_resid_pre", 0, "", false},
+		{"blocks.-1.hook_resid_pre", 0, "", false},
+		{"blocks.2.attn.hook_result", 0, "", false},
+		{"blocks.2", 0, "", false},
+		{"hook_embed", 0, "", false},
+	}
+	for _, tt := range tests {
+		layer, point, ok := ParseBlock(tt.name)
+		if ok != tt.ok || (ok && (layer != tt.layer || point != tt.point)) {
+			t.Errorf("ParseBlock(%q) = %d, %q, %v; want %d, %q, %v", tt.name, layer, point, ok, tt.layer, tt.point, tt.ok)
+		}
+	}
+}
+
+func TestNamesAreUniqueAndHaveLayouts(t *testing.T) {
+	names := Names(3)
+	seen := map[string]bool{}
+	d := Dims{T: 5, C: 8, H: 2, D: 4, F: 32, V: 100, L: 3, K: 10}
+	for _, n := range names {
+		if seen[n] {
+			t.Errorf("duplicate hook %q", n)
+		}
+		seen[n] = true
+		if _, err := LayoutOf(n, d); err != nil {
+			t.Errorf("LayoutOf(%q): %v", n, err)
+		}
+	}
+	if want := 2 + 3*17 + 3 + 5; len(names) != want {
+		t.Errorf("len(Names(3)) = %d, want %d", len(names), want)
+	}
+	if _, err := LayoutOf("blocks.0.attn.hook_nope", d); !errors.Is(err, ErrUnknownHook) {
+		t.Errorf("LayoutOf(unknown) error = %v, want ErrUnknownHook", err)
+	}
+}
+
+func TestLayoutShapes(t *testing.T) {
+	d := Dims{T: 5, Keys: 9, C: 8, H: 2, D: 4, F: 32, V: 100, L: 3, K: 10}
+	tests := []struct {
+		name  string
+		shape []int
+	}{
+		{Block(1, AttnQ), []int{5, 2, 4}},
+		{Block(1, AttnPattern), []int{2, 5, 9}},
+		{Block(0, LN1Scale), []int{5, 1}},
+		{Block(2, MLPPost), []int{5, 32}},
+		{Logits, []int{5, 100}},
+		{NextLoss, []int{4}},
+		{LensTopIDs, []int{4, 5, 10}},
+	}
+	for _, tt := range tests {
+		lay, err := LayoutOf(tt.name, d)
+		if err != nil || !slices.Equal(lay.Shape, tt.shape) {
+			t.Errorf("LayoutOf(%q).Shape = %v, %v; want %v", tt.name, lay.Shape, err, tt.shape)
+		}
+	}
+}
+
+func TestSelect(t *testing.T) {
+	tests := []struct {
+		patterns []string
+		name     string
+		want     bool
+	}{
+		{[]string{"blocks.*.attn.hook_pattern"}, "blocks.7.attn.hook_pattern", true},
+		{[]string{"blocks.*.attn.hook_pattern"}, "blocks.7.attn.hook_attn_scores", false},
+		{[]string{"blocks.1.**"}, "blocks.1.ln1.hook_scale", true},
+		{[]string{"blocks.1.**"}, "blocks.11.ln1.hook_scale", false},
+		{[]string{"**"}, "logits", true},
+		{[]string{"logits"}, "logits", true},
+		{[]string{"logits"}, "blocks.0.hook_resid_pre", false},
+		{[]string{"*.hook_normalized"}, "ln_final.hook_normalized", true},
+		{[]string{"**.hook_resid_*"}, "blocks.2.hook_resid_mid", true},
+		{[]string{"next.*", "lens.*"}, "lens.top_probs", true},
+		{[]string{"blocks.[01].attn.hook_q"}, "blocks.1.attn.hook_q", true},
+	}
+	for _, tt := range tests {
+		sel, err := Select(12, tt.patterns...)
+		if err != nil {
+			t.Fatalf("Select(%q): %v", tt.patterns, err)
+		}
+		if got := sel.Match(tt.name); got != tt.want {
+			t.Errorf("Select(%q).Match(%q) = %v, want %v", tt.patterns, tt.name, got, tt.want)
+		}
+	}
+	for _, bad := range []string{"blocks.*.attn.hook_patern", "blocks.12.hook_resid_pre", "[", "resid"} {
+		if _, err := Select(12, bad); err == nil {
+			t.Errorf("Select(%q) succeeded, want an error", bad)
+		}
+	}
+	if (Selection{}).Match("logits") {
+		t.Error("zero Selection matched a hook")
+	}
+}
+
+func TestOnlyAndTee(t *testing.T) {
+	sel, _ := Select(2, "logits")
+	var a, b []string
+	recA := Only(sel, RecorderFunc(func(t Tensor) error { a = append(a, t.Name); return nil }))
+	recB := RecorderFunc(func(t Tensor) error { b = append(b, t.Name); return nil })
+	rec := Tee(recA, recB)
+	if !Wants(rec, Embed) || !Wants(recA, Logits) || Wants(recA, Embed) || Wants(nil, Logits) {
+		t.Error("Wants reports the wrong hooks")
+	}
+	for _, n := range []string{Embed, Logits} {
+		if err := rec.Record(Tensor{Name: n}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !slices.Equal(a, []string{Logits}) || !slices.Equal(b, []string{Embed, Logits}) {
+		t.Errorf("recorded %v and %v", a, b)
+	}
+	stop := errors.New("client gone")
+	failing := Tee(RecorderFunc(func(Tensor) error { return stop }), recB)
+	if err := failing.Record(Tensor{Name: Embed}); !errors.Is(err, stop) {
+		t.Errorf("Tee error = %v, want %v", err, stop)
+	}
+}
+
+func TestTraceCopiesAndJoinsGeneratedRows(t *testing.T) {
+	tr := New(ModelInfo{NLayer: 1, NHead: 1, NEmbd: 2}, "ab", []int{1, 2}, []string{"a", "b"}, []string{"a", "b"})
+	name := Block(0, AttnPattern)
+	borrowed := []float32{1, 0, 0.25, 0.75}
+	if err := tr.Record(Tensor{Name: name, Shape: []int{1, 2, 2}, Data: borrowed}); err != nil {
+		t.Fatal(err)
+	}
+	borrowed[0] = 99 // the engine reuses its buffer
+	// A generated token at position 2 attends to 3 keys.
+	if err := tr.Record(Tensor{Name: name, Shape: []int{1, 1, 3}, Data: []float32{0.5, 0.25, 0.25}, Offset: 2}); err != nil {
+		t.Fatal(err)
+	}
+	got, ok := tr.Tensor(name)
+	if !ok {
+		t.Fatal("pattern missing")
+	}
+	want := []float32{1, 0, 0, 0.25, 0.75, 0, 0.5, 0.25, 0.25}
+	if !slices.Equal(got.Shape, []int{1, 3, 3}) || !slices.Equal(got.Data, want) {
+		t.Errorf("joined pattern = %v %v, want [1 3 3] %v", got.Shape, got.Data, want)
+	}
+	scores := Block(0, AttnScores)
+	tr.Record(Tensor{Name: scores, Shape: []int{1, 1, 1}, Data: []float32{2}})
+	tr.Record(Tensor{Name: scores, Shape: []int{1, 1, 2}, Data: []float32{3, 4}, Offset: 1})
+	s, _ := tr.Tensor(scores)
+	if s.Data[1] != float32(math.Inf(-1)) || s.Data[3] != 4 {
+		t.Errorf("joined scores = %v, want masked cells -Inf", s.Data)
+	}
+	if err := tr.Record(Tensor{Name: Embed, Shape: []int{2, 2}, Data: []float32{1}}); err == nil {
+		t.Error("Record accepted data that does not fill its shape")
+	}
+}
+
+func TestFileRoundTrip(t *testing.T) {
+	model := ModelInfo{Name: "tiny", NLayer: 1, NHead: 2, NEmbd: 4, NInner: 16, NCtx: 8, VocabSize: 10, Epsilon: 1e-5, Activation: "gelu_new"}
+	tr := New(model, "hi there", []int{3, 7}, []string{"hi", "␣there"}, []string{"hi", "Ġthere"})
+	tr.Labels[9] = "␣x"
+	tr.Record(Tensor{Name: Embed, Shape: []int{2, 4}, Data: []float32{1, 2, 3, 4, 5, 6, 7, float32(math.Inf(-1))}})
+	tr.Record(Tensor{Name: NextTopIDs, Shape: []int{2, 1}, Data: []float32{9, 3}})
+	path := filepath.Join(t.TempDir(), "t.safetensors")
+	if err := tr.WriteFile(path); err != nil {
+		t.Fatal(err)
+	}
+	back, err := ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.Model != model || back.Text != tr.Text || !slices.Equal(back.IDs, tr.IDs) ||
+		!slices.Equal(back.Tokens, tr.Tokens) || !slices.Equal(back.TokenStrings, tr.TokenStrings) || back.Labels[9] != "␣x" {
+		t.Errorf("read back %+v, want %+v", back, tr)
+	}
+	if !slices.Equal(back.Names(), []string{Embed, NextTopIDs}) {
+		t.Errorf("names = %v", back.Names())
+	}
+	e, _ := back.Tensor(Embed)
+	ids, _ := back.Tensor(NextTopIDs)
+	if e.Data[7] != float32(math.Inf(-1)) || e.Data[1] != 2 || ids.Data[0] != 9 {
+		t.Errorf("tensors = %v, %v", e.Data, ids.Data)
+	}
+	var buf bytes.Buffer
+	buf.Write([]byte{8, 0, 0, 0, 0, 0, 0, 0})
+	buf.WriteString(`{}      `)
+	if _, err := Parse(buf.Bytes()); !errors.Is(err, ErrFormat) {
+		t.Errorf("Parse(plain safetensors) = %v, want ErrFormat", err)
+	}
+}
+
+func TestSteps(t *testing.T) {
+	steps := Steps(2)
+	if want := 3 + 2*11 + 4; len(steps) != want {
+		t.Fatalf("len(Steps(2)) = %d, want %d", len(steps), want)
+	}
+	names := map[string]bool{}
+	for _, n := range Names(2) {
+		names[n] = true
+	}
+	ids := map[string]bool{}
+	for _, s := range steps {
+		if ids[s.ID] {
+			t.Errorf("duplicate step id %q", s.ID)
+		}
+		ids[s.ID] = true
+		if s.Formula == "" || s.Title == "" {
+			t.Errorf("step %q lacks a title or formula", s.ID)
+		}
+		for _, h := range s.Hooks {
+			if !names[h] {
+				t.Errorf("step %q names unknown hook %q", s.ID, h)
+			}
+		}
+	}
+	if i, ok := FindStep(steps, "L1.softmax"); !ok || steps[i].Hooks[0] != Block(1, AttnPattern) {
+		t.Errorf("FindStep(L1.softmax) = %d, %v", i, ok)
+	}
+	if len(StepKinds()) != 18 {
+		t.Errorf("StepKinds() has %d kinds, want 18", len(StepKinds()))
+	}
+}
