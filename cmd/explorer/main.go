@@ -1,0 +1,122 @@
+// Command explorer runs GPT-2 models and shows, step by step, how they
+// compute: a web app for learners, plus commands to generate text, trace
+// every intermediate tensor, tokenize and plot.
+//
+// Run "explorer help" for the list of commands.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"syscall"
+)
+
+// A command is one subcommand: its one-line summary and its entry point.
+type command struct {
+	summary string
+	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+}
+
+func commands() map[string]command {
+	return map[string]command{
+		"generate": {"generate text from a prompt, streaming it", runGenerate},
+		"trace":    {"run a prompt and save every intermediate tensor to a safetensors file", runTrace},
+		"tokenize": {"show how a text splits into GPT-2 tokens", runTokenize},
+	}
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run dispatches to a subcommand and returns the process exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	cmds := commands()
+	name := "help"
+	if len(args) > 0 {
+		name, args = args[0], args[1:]
+	}
+	if name == "help" || name == "-h" || name == "--help" || name == "-help" {
+		if len(args) > 0 {
+			if c, ok := cmds[args[0]]; ok {
+				c.run(ctx, []string{"-h"}, stdout, stdout)
+				return 0
+			}
+		}
+		usage(stdout, cmds)
+		return 0
+	}
+	c, ok := cmds[name]
+	if !ok {
+		fmt.Fprintf(stderr, "explorer: unknown command %q\n\n", name)
+		usage(stderr, cmds)
+		return 2
+	}
+	if err := c.run(ctx, args, stdout, stderr); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		if errors.Is(err, errUsage) {
+			return 2
+		}
+		fmt.Fprintf(stderr, "explorer %s: %v\n", name, err)
+		return 1
+	}
+	return 0
+}
+
+// errUsage reports bad flags; the flag package has already said why.
+var errUsage = errors.New("usage")
+
+func usage(w io.Writer, cmds map[string]command) {
+	fmt.Fprintln(w, "Transformer Explorer: see how GPT-2 computes, one formula at a time.")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Usage: explorer <command> [flags]")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Commands:")
+	names := make([]string, 0, len(cmds))
+	for n := range cmds {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-10s %s\n", n, cmds[n].summary)
+	}
+	fmt.Fprintln(w, "  help       show this list, or `explorer help <command>` for its flags")
+}
+
+// newFlags returns a flag set that reports errors to stderr.
+func newFlags(name, synopsis string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: explorer %s %s\n\nFlags:\n", name, synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parseFlags parses args, mapping flag errors to errUsage (the message is
+// already printed) and rejecting stray positional arguments.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return errUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(fs.Output(), "explorer %s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
+		fs.Usage()
+		return errUsage
+	}
+	return nil
+}

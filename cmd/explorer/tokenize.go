@@ -1,0 +1,72 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+)
+
+func runTokenize(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("tokenize", "[--model M] (--prompt TEXT | --file F) [--json]", stderr)
+	model := modelFlag(fs)
+	prompt := fs.String("prompt", "", "the `TEXT` to tokenize")
+	file := fs.String("file", "", "read the text from `FILE`, byte for byte")
+	asJSON := fs.Bool("json", false, `print {"ids": [...], "tokens": [...]} with the vocabulary strings`)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	text, err := promptOrFile(*prompt, *file, isSet(fs, "prompt"))
+	if err != nil {
+		return err
+	}
+	m, tok, err := loadModel(ctx, *model)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	ids, err := tok.Encode(text)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		tokens := make([]string, len(ids))
+		for i, id := range ids {
+			tokens[i] = tok.Token(id)
+		}
+		return json.NewEncoder(stdout).Encode(struct {
+			IDs    []int    `json:"ids"`
+			Tokens []string `json:"tokens"`
+		}{nonNilInts(ids), tokens})
+	}
+	fmt.Fprintf(stdout, "%d tokens\n", len(ids))
+	for i, id := range ids {
+		fmt.Fprintf(stdout, "%4d  %6d  %s\n", i, id, tok.Display(id))
+	}
+	return nil
+}
+
+// promptOrFile returns the text of --prompt or --file, requiring exactly one.
+func promptOrFile(prompt, file string, promptSet bool) (string, error) {
+	switch {
+	case promptSet && file != "":
+		return "", fmt.Errorf("give --prompt or --file, not both")
+	case file != "":
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return "", err
+		}
+		return string(b), nil
+	case promptSet:
+		return prompt, nil
+	}
+	return "", fmt.Errorf("give the text with --prompt TEXT or --file F")
+}
+
+func nonNilInts(x []int) []int {
+	if x == nil {
+		return []int{}
+	}
+	return x
+}

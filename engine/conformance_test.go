@@ -1,0 +1,232 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/transformer-explorer/explorer/trace"
+	"github.com/transformer-explorer/explorer/trace/safetensors"
+)
+
+// conformanceDir holds the shared GPT-2 fixtures: tiny checkpoints with
+// tensors computed in float64 by independent implementations.
+const conformanceDir = "../testdata/conformance"
+
+var conformanceModels = []string{"tiny-gpt2", "tiny-gpt2-f16"}
+
+// Tolerances from testdata/conformance/README.md. rel means the error is
+// divided by max(1, |want|).
+var tolerances = map[string]struct {
+	tol float64
+	rel bool
+}{
+	trace.Logits:            {1e-3, false},
+	trace.AttnPattern:       {1e-5, false},
+	trace.AttnScores:        {1e-4, true},
+	trace.AttnQ:             {1e-4, true},
+	trace.AttnK:             {1e-4, true},
+	trace.AttnV:             {1e-4, true},
+	trace.ResidPre:          {1e-4, true},
+	trace.ResidPost:         {1e-4, true},
+	trace.LNFinalNormalized: {1e-4, false},
+}
+
+type expected struct {
+	f *safetensors.File
+}
+
+func (e expected) floats(t *testing.T, name string) ([]int, []float32, bool) {
+	t.Helper()
+	info, ok := e.f.Info(name)
+	if !ok {
+		return nil, nil, false
+	}
+	_, data, err := e.f.Float32s(name)
+	if err != nil {
+		t.Fatalf("expected %s: %v", name, err)
+	}
+	return info.Shape, data, true
+}
+
+func (e expected) ints(t *testing.T, name string) ([]int, bool) {
+	t.Helper()
+	if _, ok := e.f.Info(name); !ok {
+		return nil, false
+	}
+	_, v, err := e.f.Int64s(name)
+	if err != nil {
+		t.Fatalf("expected %s: %v", name, err)
+	}
+	out := make([]int, len(v))
+	for i, x := range v {
+		out[i] = int(x)
+	}
+	return out, true
+}
+
+func openExpected(t *testing.T, model string) expected {
+	t.Helper()
+	f, err := safetensors.Open(filepath.Join(conformanceDir, model, "expected.safetensors"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return expected{f}
+}
+
+func numPrompts(t *testing.T, model string) int {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(conformanceDir, model, "prompts.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var prompts []struct {
+		Text string `json:"text"`
+		IDs  []int  `json:"ids"`
+	}
+	if err := json.Unmarshal(raw, &prompts); err != nil {
+		t.Fatal(err)
+	}
+	return len(prompts)
+}
+
+// checkTensor compares got with want at a tolerance, treating want values
+// at or below −1e30 as masked (−∞): got must be masked there too.
+func checkTensor(t *testing.T, label string, got, want []float32, tol float64, rel bool) float64 {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Errorf("%s: %d values, want %d", label, len(got), len(want))
+		return math.Inf(1)
+	}
+	worst, at := 0.0, -1
+	for i := range want {
+		w, g := float64(want[i]), float64(got[i])
+		if w <= -1e30 {
+			if g > -1e30 {
+				t.Errorf("%s[%d] = %v, want masked (-Inf)", label, i, g)
+				return math.Inf(1)
+			}
+			continue
+		}
+		d := math.Abs(g - w)
+		if rel {
+			d /= math.Max(1, math.Abs(w))
+		}
+		if !(d <= worst) { // also catches NaN
+			worst, at = d, i
+		}
+	}
+	if worst > tol || math.IsNaN(worst) {
+		t.Errorf("%s: max error %.3g at %d (got %v, want %v), tolerance %.0e", label, worst, at, got[at], want[at], tol)
+	}
+	return worst
+}
+
+func TestConformance(t *testing.T) {
+	for _, model := range conformanceModels {
+		t.Run(model, func(t *testing.T) {
+			m, tok, err := LoadDir(context.Background(), filepath.Join(conformanceDir, model))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer m.Close()
+			exp := openExpected(t, model)
+			worst := map[string]float64{}
+			for j := 0; j < numPrompts(t, model); j++ {
+				p := fmt.Sprintf("p%d.", j)
+				ids, _ := exp.ints(t, p+"input_ids")
+				tr, err := NewTrace(m, tok, "", ids)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := m.Forward(context.Background(), ids, tr); err != nil {
+					t.Fatalf("prompt %d: %v", j, err)
+				}
+				for _, name := range exp.f.SortedNames() {
+					hook, ok := strings.CutPrefix(name, p)
+					if !ok {
+						continue
+					}
+					key := hook
+					if _, point, ok := trace.ParseBlock(hook); ok {
+						key = point
+					}
+					tol, ok := tolerances[key]
+					if !ok {
+						continue
+					}
+					_, want, _ := exp.floats(t, name)
+					got, ok := tr.Tensor(hook)
+					if !ok {
+						t.Errorf("prompt %d: hook %q not recorded", j, hook)
+						continue
+					}
+					data := got.Data
+					if hook == trace.Logits {
+						pos, _ := exp.ints(t, p+"logit_positions")
+						V := m.Config.VocabSize
+						data = nil
+						for _, q := range pos {
+							data = append(data, got.Data[q*V:(q+1)*V]...)
+						}
+					}
+					worst[key] = max(worst[key], checkTensor(t, name, data, want, tol.tol, tol.rel))
+				}
+				if _, want, ok := exp.floats(t, p+"loss"); ok {
+					loss, _ := tr.Tensor(trace.NextLoss)
+					var mean float64
+					for _, x := range loss.Data {
+						mean += float64(x)
+					}
+					mean /= float64(len(loss.Data))
+					if d := math.Abs(mean - float64(want[0])); d > 1e-4 {
+						t.Errorf("prompt %d: loss %.6f, want %.6f", j, mean, want[0])
+					}
+				}
+				if want, ok := exp.ints(t, p+"greedy_ids"); ok {
+					seqs, err := m.Generate(context.Background(), tok, ids, GenerateOptions{MaxNewTokens: len(want), IgnoreEOS: true, Sample: SampleOptions{Temperature: 0}})
+					if err != nil {
+						t.Fatal(err)
+					}
+					if !slices.Equal(seqs[0].IDs, want) {
+						t.Errorf("prompt %d: greedy ids %v, want %v", j, seqs[0].IDs, want)
+					}
+					if got := greedyWithoutCache(t, m, ids, len(want)); !slices.Equal(got, want) {
+						t.Errorf("prompt %d: greedy ids without cache %v, want %v", j, got, want)
+					}
+				}
+			}
+			keys := make([]string, 0, len(worst))
+			for k := range worst {
+				keys = append(keys, k)
+			}
+			slices.Sort(keys)
+			for _, k := range keys {
+				t.Logf("%-26s worst error %.2e", k, worst[k])
+			}
+		})
+	}
+}
+
+// greedyWithoutCache decodes by recomputing the whole sequence each step.
+func greedyWithoutCache(t *testing.T, m *Model, ids []int, n int) []int {
+	seq := slices.Clone(ids)
+	var out []int
+	for range n {
+		logits, err := m.Forward(context.Background(), seq, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := argmax(logits)
+		out = append(out, id)
+		seq = append(seq, id)
+	}
+	return out
+}

@@ -1,0 +1,17 @@
+// Package engine runs GPT-2 checkpoints in float32 and reports every
+// intermediate tensor to a trace.Recorder as it is computed.
+//
+// The model is read from a Hugging Face style directory (config.json,
+// model.safetensors or a sharded index, vocab.json and merges.txt); F32
+// weights are memory-mapped and used in place, F16 and BF16 are widened to
+// float32 once at load. The forward pass follows GPT-2 exactly: token and
+// position embeddings, pre-LayerNorm blocks of causal multi-head attention
+// and a GELU MLP each added to the residual stream, a final LayerNorm and the
+// tied unembedding. The layers themselves live in engine/nn; this package
+// wires them together, names their outputs with trace hook names and adds a
+// key/value cache for generation.
+//
+// Shapes in comments use the letters of engine/nn: T positions, C = n_embd
+// channels, NH heads of HS = C/NH channels, F = n_inner (4C), V vocabulary
+// entries, L layers.
+package engine

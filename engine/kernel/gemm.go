@@ -1,0 +1,252 @@
+package kernel
+
+// Messages of the panics raised for malformed Gemm, MatMul and MatMulT
+// arguments. Like gonum's blas and mat.ErrShape these are programmer errors
+// (a slice too short for the stated shape), not input errors: callers
+// validate user-supplied shapes before calling.
+const (
+	errNegDim    = "kernel: negative dimension"
+	errLda       = "kernel: lda smaller than the row length of A"
+	errLdb       = "kernel: ldb smaller than the row length of B"
+	errLdc       = "kernel: ldc smaller than N"
+	errShortA    = "kernel: a shorter than its shape"
+	errShortB    = "kernel: b shorter than its shape"
+	errShortC    = "kernel: c shorter than its shape"
+	errShortBias = "kernel: bias shorter than N"
+)
+
+// Thresholds that decide how a Gemm runs.
+const (
+	// smallMDot is the largest M for which a transposed B takes the
+	// dot-product path: packing a transposed B costs a transposition per
+	// element, which up to this M is dearer than reading each four rows of
+	// B once and reusing them from L1 for every row of A.
+	smallMDot = 16
+
+	// smallM is the largest M that takes the matrix-vector path: with so
+	// few rows of A a register tile cannot be filled, and what matters is
+	// streaming B exactly once at memory speed.
+	smallM = 4
+
+	// minParallelFlops is the least work (2·M·N·K) worth splitting across
+	// workers, about 30 µs on one core: a helper that is still polling
+	// joins within a few microseconds, a parked one takes about 40 µs to
+	// wake on this machine.
+	minParallelFlops = 1 << 22
+
+	// minParallelB is the least size of B, in elements, worth splitting
+	// across workers on the small-M path.
+	minParallelB = 1 << 17
+
+	// minAxpyRun is the fewest columns of B a task of the axpy path reads
+	// per row.
+	minAxpyRun = 256
+
+	// tasksPerWorker splits a call into more tasks than workers, so a
+	// worker slowed by a noisy neighbour does not hold up the others.
+	tasksPerWorker = 4
+)
+
+// gemmMode is the algorithm a Gemm call runs.
+type gemmMode int
+
+const (
+	modeBlocked gemmMode = iota // packed, cache-blocked micro-kernel tiles
+	modeAxpy                    // small M, B not transposed: rows of B axpy'd into C
+	modeDot                     // small M, B transposed: dot products of rows
+)
+
+// gemmArgs is one Gemm call, shared read-only by its tasks. Task t covers
+// rows [rowChunk·(t/colTasks), …) and columns [colChunk·(t%colTasks), …)
+// of C.
+type gemmArgs struct {
+	im   *impl
+	mode gemmMode
+
+	transA, transB bool
+	m, n, k        int
+	alpha, beta    float32
+	a              []float32
+	lda            int
+	b              []float32
+	ldb            int
+	c              []float32
+	ldc            int
+
+	packB              bool // copy B into panels (always when B is transposed)
+	rowChunk, colChunk int
+	colTasks           int
+}
+
+// Gemm computes C = alpha·op(A)·op(B) + beta·C with BLAS sgemm semantics on
+// row-major matrices. op(A) is M×K: A is stored M×K with row stride lda, or
+// K×M when transA. op(B) is K×N: B is stored K×N with row stride ldb, or N×K
+// when transB. C is M×N with row stride ldc. When beta is zero C is
+// overwritten and never read, so NaNs in it are ignored; when alpha is zero
+// or K is zero A and B are not read.
+//
+// Gemm splits the work across the Pool's workers and allocates nothing in
+// the steady state. It panics with a "kernel: ..." message if a dimension is
+// negative, a stride is smaller than its row length, or a slice is shorter
+// than its shape requires; these are programmer errors, as in gonum's blas.
+//
+// For M ≤ 4, or M ≤ 16 with B transposed, Gemm streams B once (see
+// gemvAxpy and gemvDot); otherwise it runs the cache-blocked micro-kernel
+// (see blockTask).
+func (p *Pool) Gemm(transA, transB bool, M, N, K int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	checkGemm(transA, transB, M, N, K, a, lda, b, ldb, c, ldc)
+	if M == 0 || N == 0 {
+		return
+	}
+	if alpha == 0 || K == 0 {
+		scaleRows(M, N, beta, c, ldc)
+		return
+	}
+	j := p.getJob()
+	j.kind = jobGemm
+	j.g = gemmArgs{
+		im:     p.im,
+		transA: transA, transB: transB,
+		m: M, n: N, k: K,
+		alpha: alpha, beta: beta,
+		a: a, lda: lda,
+		b: b, ldb: ldb,
+		c: c, ldc: ldc,
+	}
+	tasks := j.g.plan(p.workers)
+	if tasks == 1 || p.workers == 1 {
+		p.runInline(j, tasks)
+		return
+	}
+	p.run(j, tasks)
+}
+
+// plan picks the algorithm and splits C into tasks, returning their number.
+func (g *gemmArgs) plan(workers int) int {
+	target := 1
+	if g.m <= smallM || (g.transB && g.m <= smallMDot) {
+		if g.transB {
+			g.mode = modeDot
+		} else {
+			g.mode = modeAxpy
+		}
+		if workers > 1 && g.k*g.n >= minParallelB {
+			target = tasksPerWorker * workers
+			if g.mode == modeAxpy {
+				// Rows of B are read in runs of one task's width: keep
+				// them at least minAxpyRun columns long (1 KiB) for the
+				// prefetchers, in a multiple of the worker count.
+				runs := max(1, g.n/minAxpyRun)
+				if runs < target {
+					target = max(min(runs, workers), runs-runs%workers)
+				}
+			}
+		}
+		// Columns per task: whole cache lines of C for the axpy path,
+		// whole groups of four rows of B for the dot path.
+		align := 16
+		if g.mode == modeDot {
+			align = 4
+		}
+		chunk := roundUp(ceilDiv(g.n, target), align)
+		g.rowChunk, g.colChunk = g.m, chunk
+		g.colTasks = ceilDiv(g.n, chunk)
+		return g.colTasks
+	}
+
+	im := g.im
+	g.mode = modeBlocked
+	g.packB = g.transB || g.m >= im.packM
+	if workers > 1 && 2*float64(g.m)*float64(g.n)*float64(g.k) >= minParallelFlops {
+		target = tasksPerWorker * workers
+	}
+	panels := ceilDiv(g.n, im.nr)
+	tiles := ceilDiv(g.m, im.mr)
+	colTasks := min(panels, target)
+	g.colChunk = ceilDiv(panels, colTasks) * im.nr
+	g.colTasks = ceilDiv(g.n, g.colChunk)
+	// When B is too narrow to give every worker columns, split rows too.
+	// Each row task packs its own copy of the B block, which is cheap
+	// next to the flops once M is large enough to be here.
+	rowTasks := 1
+	if g.colTasks < target {
+		rowTasks = min(tiles, ceilDiv(target, g.colTasks))
+	}
+	g.rowChunk = ceilDiv(tiles, rowTasks) * im.mr
+	rowTasks = ceilDiv(g.m, g.rowChunk)
+	return rowTasks * g.colTasks
+}
+
+// task runs task t of g with the participant's scratch s.
+func (g *gemmArgs) task(s *scratch, t int) {
+	i0 := (t / g.colTasks) * g.rowChunk
+	j0 := (t % g.colTasks) * g.colChunk
+	i1 := min(i0+g.rowChunk, g.m)
+	j1 := min(j0+g.colChunk, g.n)
+	switch g.mode {
+	case modeBlocked:
+		g.blockTask(s, i0, i1, j0, j1)
+	case modeAxpy:
+		g.gemvAxpy(s, j0, j1)
+	case modeDot:
+		g.gemvDot(s, j0, j1)
+	}
+}
+
+// checkGemm panics unless the slices and strides fit the shapes.
+func checkGemm(transA, transB bool, M, N, K int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+	if M < 0 || N < 0 || K < 0 {
+		panic(errNegDim)
+	}
+	ar, ac := M, K
+	if transA {
+		ar, ac = K, M
+	}
+	br, bc := K, N
+	if transB {
+		br, bc = N, K
+	}
+	if lda < max(1, ac) {
+		panic(errLda)
+	}
+	if ldb < max(1, bc) {
+		panic(errLdb)
+	}
+	if ldc < max(1, N) {
+		panic(errLdc)
+	}
+	if M == 0 || N == 0 {
+		return // nothing is read or written
+	}
+	if ar > 0 && ac > 0 && len(a) < (ar-1)*lda+ac {
+		panic(errShortA)
+	}
+	if br > 0 && bc > 0 && len(b) < (br-1)*ldb+bc {
+		panic(errShortB)
+	}
+	if len(c) < (M-1)*ldc+N {
+		panic(errShortC)
+	}
+}
+
+// scaleRows sets C = beta·C for the M×N matrix C, writing zeros without
+// reading C when beta is zero.
+func scaleRows(M, N int, beta float32, c []float32, ldc int) {
+	if beta == 1 {
+		return
+	}
+	for i := 0; i < M; i++ {
+		row := c[i*ldc : i*ldc+N]
+		if beta == 0 {
+			clear(row)
+			continue
+		}
+		for j := range row {
+			row[j] *= beta
+		}
+	}
+}
+
+func ceilDiv(a, b int) int { return (a + b - 1) / b }
+
+func roundUp(a, b int) int { return ceilDiv(a, b) * b }

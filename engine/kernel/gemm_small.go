@@ -1,0 +1,95 @@
+package kernel
+
+// axpyWidth is the most columns of C the axpy path updates per sweep over
+// K: up to 4 rows × 1024 floats = 16 KiB of C stay in L1 while B streams
+// past in 4 KiB row segments, long enough for the hardware prefetchers.
+const axpyWidth = 1024
+
+// gemvAxpy computes columns [j0, j1) of C for small M with B not transposed
+// (the decode path of MatMul). B is read exactly once, four rows at a time:
+// C[i, j0:j1] += Σ_r alpha·A(i, k+r)·B[k+r, j0:j1] for r < 4, so each of
+// B's rows is a contiguous stream and C's rows stay in L1.
+func (g *gemmArgs) gemvAxpy(s *scratch, j0, j1 int) {
+	im := g.im
+	quads := g.k / 4
+	coef := floats(&s.coef, 16*quads)
+	for q := 0; q < quads; q++ {
+		cq := coef[16*q : 16*q+16]
+		for i := 0; i < smallM; i++ {
+			for r := 0; r < 4; r++ {
+				v := float32(0)
+				if i < g.m {
+					v = g.alpha * g.aAt(i, 4*q+r)
+				}
+				cq[4*i+r] = v
+			}
+		}
+	}
+	for jc := j0; jc < j1; jc += axpyWidth {
+		w := min(axpyWidth, j1-jc)
+		for i := 0; i < g.m; i++ {
+			scaleRows(1, w, g.beta, g.c[i*g.ldc+jc:], g.ldc)
+		}
+		im.axpy4(w, g.c[jc:], g.ldc, g.m, coef, g.b[jc:], g.ldb, quads)
+		for k := 4 * quads; k < g.k; k++ {
+			row := g.b[k*g.ldb+jc:][:w]
+			for i := 0; i < g.m; i++ {
+				im.axpy(g.alpha*g.aAt(i, k), row, g.c[i*g.ldc+jc:][:w])
+			}
+		}
+	}
+}
+
+// gemvDot computes columns [j0, j1) of C for small M with B transposed (the
+// decode path of MatMulT): C(i, j) is the dot product of row i of A with
+// row j of the stored B, both contiguous. Four rows of B are read together,
+// once, and reused from L1 for each row of A.
+func (g *gemmArgs) gemvDot(s *scratch, j0, j1 int) {
+	im := g.im
+	var rows [smallMDot][]float32
+	for i := 0; i < g.m; i++ {
+		if !g.transA {
+			rows[i] = g.a[i*g.lda:][:g.k]
+			continue
+		}
+		r := floats(&s.arow, g.m*g.k)[i*g.k : (i+1)*g.k]
+		for k := range r {
+			r[k] = g.a[k*g.lda+i]
+		}
+		rows[i] = r
+	}
+	out := &s.dots
+	j := j0
+	for ; j+4 <= j1; j += 4 {
+		for i := 0; i < g.m; i++ {
+			im.dot4(g.k, rows[i], g.b[j*g.ldb:], g.ldb, out)
+			ci := g.c[i*g.ldc+j:][:4]
+			for r, v := range out {
+				if g.beta == 0 {
+					ci[r] = g.alpha * v
+				} else {
+					ci[r] = g.alpha*v + g.beta*ci[r]
+				}
+			}
+		}
+	}
+	for ; j < j1; j++ {
+		for i := 0; i < g.m; i++ {
+			v := im.dot(rows[i], g.b[j*g.ldb:][:g.k])
+			ci := &g.c[i*g.ldc+j]
+			if g.beta == 0 {
+				*ci = g.alpha * v
+			} else {
+				*ci = g.alpha*v + g.beta**ci
+			}
+		}
+	}
+}
+
+// aAt returns op(A)(i, k).
+func (g *gemmArgs) aAt(i, k int) float32 {
+	if g.transA {
+		return g.a[k*g.lda+i]
+	}
+	return g.a[i*g.lda+k]
+}

@@ -1,0 +1,299 @@
+//go:build amd64 && !purego
+
+package kernel
+
+import "golang.org/x/sys/cpu"
+
+// avx512Impl runs on CPUs with AVX-512F. The blocking below is chosen for
+// the machine this was tuned on, a Sapphire/Emerald Rapids Xeon (per core:
+// L1d 48 KiB 12-way, L2 2 MiB 16-way; L3 shared, and in this VM it streams
+// only 20–30 GB/s to both cores together).
+//
+// Register tile 8×48: 24 of the 32 ZMM registers accumulate C (three per
+// row), three hold a row of B and four take broadcasts of A. Per k that is
+// 24 FMAs against 3 loads and 8 broadcasts, under the two loads per cycle
+// the core sustains next to its two FMAs. 8 rows divide every M the engine
+// uses (16, 128, 512) and 48 columns divide N = 768, 2304 and 3072.
+//
+// kc = 384: A's 8×384 sliver is 12 KiB, a quarter of L1, so it stays there
+// while the micro-kernel walks across B; each C tile is loaded and stored
+// once per 384 steps, which makes the C traffic negligible. nc = 672: a
+// packed kc×nc block of B is 1 MiB, half of L2, leaving room for the rows of
+// A and the next block being packed. packM = 64: below 64 rows of A (8 row
+// tiles) B is read in place instead of packed; measured on this machine the
+// copy does not pay for itself there. far = 32: when reading B in place the
+// kernel also prefetches 32 rows (≈400 cycles of FMAs) ahead into L2, which
+// covers the L3 latency; on one core that was worth 30–40% at M = 16.
+var avx512Impl = &impl{
+	name:   "avx512",
+	mr:     8,
+	nr:     48,
+	kc:     384,
+	nc:     672,
+	packM:  64,
+	far:    32,
+	micro:  microAVX512,
+	packN:  packNAVX512Go,
+	packBT: packTAVX512Go,
+	axpy4:  axpy4AVX512Go,
+	dot4:   dot4AVX512Go,
+	dot:    dotAVX512Go,
+	axpy:   axpyAVX512Go,
+}
+
+// avx2Impl runs on CPUs with AVX2 and FMA but not AVX-512.
+//
+// Register tile 4×24: with only 16 YMM registers, 12 accumulate C (three
+// per row), three hold a row of B and one takes the broadcasts of A: 12 FMAs
+// per k against 3 loads and 4 broadcasts. 4 rows divide the engine's M and
+// 24 columns divide its N. kc = 384 keeps A's 4×384 sliver (6 KiB) in L1
+// and nc = 672 makes a packed B block 1 MiB, half of a 2 MiB L2; packM and
+// far as for AVX-512.
+var avx2Impl = &impl{
+	name:   "avx2",
+	mr:     4,
+	nr:     24,
+	kc:     384,
+	nc:     672,
+	packM:  64,
+	far:    32,
+	micro:  microAVX2,
+	packN:  packNAVX2Go,
+	packBT: packTAVX2Go,
+	axpy4:  axpy4AVX2Go,
+	dot4:   dot4AVX2Go,
+	dot:    dotAVX2Go,
+	axpy:   axpyAVX2Go,
+}
+
+// bestImpl returns the fastest kernel set this CPU supports.
+func bestImpl() *impl {
+	for _, im := range allImpls() {
+		if implUsable(im) {
+			return im
+		}
+	}
+	return goImpl
+}
+
+// allImpls lists every kernel set compiled in, fastest first, for tests.
+func allImpls() []*impl { return []*impl{avx512Impl, avx2Impl, goImpl} }
+
+// implUsable reports whether the CPU (and OS) can run im.
+func implUsable(im *impl) bool {
+	switch im {
+	case avx512Impl:
+		return cpu.X86.HasAVX512F
+	case avx2Impl:
+		return cpu.X86.HasAVX2 && cpu.X86.HasFMA
+	}
+	return true
+}
+
+// fmaPeakAVX512 and fmaPeakAVX2 run n iterations of 12 independent FMAs
+// (12·16 resp. 12·8 multiply-adds). Benchmarks use them to measure the FMA
+// peak of the moment on this (shared, noisy) machine.
+//
+//go:noescape
+func fmaPeakAVX512(n int)
+
+//go:noescape
+func fmaPeakAVX2(n int)
+
+//go:noescape
+func gemmAVX512(kc int, a *float32, ai, ak int, b *float32, bk int, c *float32, ldc int, alpha, beta float32, far int)
+
+//go:noescape
+func gemmAVX2(kc int, a *float32, ai, ak int, b *float32, bk int, c *float32, ldc int, alpha, beta float32, far int)
+
+//go:noescape
+func packNAVX512(rows, np int, b *float32, ldb int, dst *float32, stride int)
+
+//go:noescape
+func packNAVX2(rows, np int, b *float32, ldb int, dst *float32, stride int)
+
+//go:noescape
+func packTAVX512(kc int, b *float32, ldb int, dst *float32)
+
+//go:noescape
+func packTAVX2(kc int, b *float32, ldb int, dst *float32)
+
+//go:noescape
+func dotAVX512(n int, x, y *float32) float32
+
+//go:noescape
+func dotAVX2(n int, x, y *float32) float32
+
+//go:noescape
+func axpyAVX512(n int, alpha float32, x, y *float32)
+
+//go:noescape
+func axpyAVX2(n int, alpha float32, x, y *float32)
+
+//go:noescape
+func dot4AVX512(n int, x *float32, w *float32, ldw int, out *[4]float32)
+
+//go:noescape
+func dot4AVX2(n int, x *float32, w *float32, ldw int, out *[4]float32)
+
+//go:noescape
+func axpy4AVX512(n int, y *float32, ldy int, m int, coef *float32, x *float32, ldx int, quads int)
+
+//go:noescape
+func axpy4AVX2(n int, y *float32, ldy int, m int, coef *float32, x *float32, ldx int, quads int)
+
+func microAVX512(kc int, a []float32, ai, ak int, b []float32, bk int, c []float32, ldc int, alpha, beta float32, far int) {
+	checkTile(8, 48, kc, a, ai, ak, b, bk, c, ldc)
+	gemmAVX512(kc, &a[0], ai, ak, &b[0], bk, &c[0], ldc, alpha, beta, far)
+}
+
+func microAVX2(kc int, a []float32, ai, ak int, b []float32, bk int, c []float32, ldc int, alpha, beta float32, far int) {
+	checkTile(4, 24, kc, a, ai, ak, b, bk, c, ldc)
+	gemmAVX2(kc, &a[0], ai, ak, &b[0], bk, &c[0], ldc, alpha, beta, far)
+}
+
+func packNAVX512Go(dst []float32, b []float32, ldb, rows, np, stride int) {
+	packNSplit(dst, b, ldb, rows, np, stride, 48, packNAVX512)
+}
+
+func packNAVX2Go(dst []float32, b []float32, ldb, rows, np, stride int) {
+	packNSplit(dst, b, ldb, rows, np, stride, 24, packNAVX2)
+}
+
+func packNSplit(dst []float32, b []float32, ldb, rows, np, stride, nr int, asm func(int, int, *float32, int, *float32, int)) {
+	if rows <= 0 || np <= 0 {
+		return
+	}
+	_ = b[(rows-1)*ldb+np*nr-1]
+	_ = dst[(np-1)*stride+rows*nr-1]
+	asm(rows, np, &b[0], ldb, &dst[0], stride)
+}
+
+func packTAVX512Go(dst []float32, b []float32, ldb, kc int) {
+	packTSplit(dst, b, ldb, kc, 48, packTAVX512)
+}
+
+func packTAVX2Go(dst []float32, b []float32, ldb, kc int) {
+	packTSplit(dst, b, ldb, kc, 24, packTAVX2)
+}
+
+// packTSplit transposes the first kc&^15 columns with the assembly and the
+// rest in Go.
+func packTSplit(dst []float32, b []float32, ldb, kc, nr int, asm func(int, *float32, int, *float32)) {
+	if kc <= 0 {
+		return
+	}
+	_ = b[(nr-1)*ldb+kc-1]
+	dst = dst[:kc*nr]
+	k := kc &^ 15
+	if k > 0 {
+		asm(k, &b[0], ldb, &dst[0])
+	}
+	for j := 0; j < nr; j++ {
+		row := b[j*ldb : j*ldb+kc]
+		for kk := k; kk < kc; kk++ {
+			dst[kk*nr+j] = row[kk]
+		}
+	}
+}
+
+// The wrappers below hand the assembly the largest multiple of its vector
+// width (16 floats for AVX-512, 8 for AVX2; 16 for axpy4) and finish the
+// remainder in Go. They bounds-check what the assembly will touch.
+
+func dotAVX512Go(x, y []float32) float32 {
+	return dotSplit(x, y, 15, dotAVX512)
+}
+
+func dotAVX2Go(x, y []float32) float32 {
+	return dotSplit(x, y, 7, dotAVX2)
+}
+
+func dotSplit(x, y []float32, mask int, asm func(int, *float32, *float32) float32) float32 {
+	n := len(x)
+	y = y[:n]
+	m := n &^ mask
+	var s float32
+	if m > 0 {
+		s = asm(m, &x[0], &y[0])
+	}
+	for i := m; i < n; i++ {
+		s += x[i] * y[i]
+	}
+	return s
+}
+
+func axpyAVX512Go(alpha float32, x, y []float32) {
+	axpySplit(alpha, x, y, 15, axpyAVX512)
+}
+
+func axpyAVX2Go(alpha float32, x, y []float32) {
+	axpySplit(alpha, x, y, 7, axpyAVX2)
+}
+
+func axpySplit(alpha float32, x, y []float32, mask int, asm func(int, float32, *float32, *float32)) {
+	n := len(x)
+	y = y[:n]
+	m := n &^ mask
+	if m > 0 {
+		asm(m, alpha, &x[0], &y[0])
+	}
+	for i := m; i < n; i++ {
+		y[i] += alpha * x[i]
+	}
+}
+
+func dot4AVX512Go(n int, x []float32, w []float32, ldw int, out *[4]float32) {
+	dot4Split(n, x, w, ldw, out, 15, dot4AVX512)
+}
+
+func dot4AVX2Go(n int, x []float32, w []float32, ldw int, out *[4]float32) {
+	dot4Split(n, x, w, ldw, out, 7, dot4AVX2)
+}
+
+func dot4Split(n int, x []float32, w []float32, ldw int, out *[4]float32, mask int, asm func(int, *float32, *float32, int, *[4]float32)) {
+	*out = [4]float32{}
+	if n <= 0 {
+		return
+	}
+	x = x[:n]
+	w = w[:3*ldw+n]
+	m := n &^ mask
+	if m > 0 {
+		asm(m, &x[0], &w[0], ldw, out)
+	}
+	for k := m; k < n; k++ {
+		v := x[k]
+		out[0] += v * w[k]
+		out[1] += v * w[ldw+k]
+		out[2] += v * w[2*ldw+k]
+		out[3] += v * w[3*ldw+k]
+	}
+}
+
+func axpy4AVX512Go(n int, y []float32, ldy, m int, coef []float32, x []float32, ldx, quads int) {
+	axpy4Split(n, y, ldy, m, coef, x, ldx, quads, axpy4AVX512)
+}
+
+func axpy4AVX2Go(n int, y []float32, ldy, m int, coef []float32, x []float32, ldx, quads int) {
+	axpy4Split(n, y, ldy, m, coef, x, ldx, quads, axpy4AVX2)
+}
+
+func axpy4Split(n int, y []float32, ldy, m int, coef []float32, x []float32, ldx, quads int, asm func(int, *float32, int, int, *float32, *float32, int, int)) {
+	if n <= 0 || m <= 0 || quads <= 0 {
+		return
+	}
+	if m > 4 {
+		panic("kernel: internal error: axpy4 with more than 4 rows")
+	}
+	y = y[:(m-1)*ldy+n]
+	x = x[:(4*quads-1)*ldx+n]
+	coef = coef[:16*quads]
+	k := n &^ 15
+	if k > 0 {
+		asm(k, &y[0], ldy, m, &coef[0], &x[0], ldx, quads)
+	}
+	if k < n {
+		axpy4Go(n-k, y[k:], ldy, m, coef, x[k:], ldx, quads)
+	}
+}

@@ -1,0 +1,108 @@
+package engine
+
+import (
+	"container/heap"
+	"math"
+
+	"github.com/transformer-explorer/explorer/engine/nn"
+	"github.com/transformer-explorer/explorer/trace"
+)
+
+// candidate is a token and its logit, ordered for a min-heap of the best.
+type candidate struct {
+	id    int
+	logit float32
+}
+
+type minHeap []candidate
+
+func (h minHeap) Len() int { return len(h) }
+func (h minHeap) Less(i, j int) bool {
+	if h[i].logit != h[j].logit {
+		return h[i].logit < h[j].logit
+	}
+	return h[i].id > h[j].id // among equals, prefer the smaller id
+}
+func (h minHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *minHeap) Push(x any)   { *h = append(*h, x.(candidate)) }
+func (h *minHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
+// topK writes the len(ids) largest logits of z, best first, as ids and
+// softmax probabilities (computed against the whole row via
+// lse = log Σ exp z). When z has fewer entries, the rest are id −1 with
+// probability 0. buf is scratch.
+func topK(ids, probs []float32, z []float32, buf []candidate) {
+	k := min(len(ids), len(z))
+	h := minHeap(buf[:0])
+	for i, x := range z {
+		if len(h) < k {
+			heap.Push(&h, candidate{i, x})
+		} else if x > h[0].logit {
+			h[0] = candidate{i, x}
+			heap.Fix(&h, 0)
+		}
+	}
+	lse := nn.LogSumExp(z)
+	for j := len(h) - 1; j >= 0; j-- {
+		c := heap.Pop(&h).(candidate)
+		ids[j] = float32(c.id)
+		probs[j] = float32(math.Exp(float64(c.logit) - lse))
+	}
+	for j := k; j < len(ids); j++ {
+		ids[j], probs[j] = -1, 0
+	}
+}
+
+// emitNext reports the derived next-token hooks from the logits of every
+// new position: the top-k predictions and, where the next token is known,
+// the loss −log p(ids[t+1]).
+func (s *State) emitNext(h hooks, ids []int, T int) error {
+	V := s.m.Config.VocabSize
+	for t := 0; t < T; t++ {
+		z := s.logits[t*V : (t+1)*V]
+		topK(s.topIDs[t*TopK:(t+1)*TopK], s.topP[t*TopK:(t+1)*TopK], z, s.heap)
+		if t+1 < T {
+			s.loss[t] = float32(nn.LogSumExp(z) - float64(z[ids[t+1]]))
+		}
+	}
+	if err := h.emit(trace.NextTopIDs, s.topIDs, T, TopK); err != nil {
+		return err
+	}
+	if err := h.emit(trace.NextTopProbs, s.topP, T, TopK); err != nil {
+		return err
+	}
+	if T < 2 {
+		return nil
+	}
+	return h.emit(trace.NextLoss, s.loss, T-1)
+}
+
+// lensChunk is how many positions the logit lens unembeds at once: enough
+// rows for the matrix kernel to run at full speed, few enough that the
+// scratch logits stay small (64·V floats, 13 MB for GPT-2).
+const lensChunk = 64
+
+// lens computes row l of the logit lens from the residual stream in s.x:
+// the final LayerNorm and the unembedding applied to the stream entering
+// block l (or leaving the last block when l = L), keeping the top-k tokens
+// of every position.
+func (s *State) lens(l, T int) {
+	cfg := s.m.Config
+	C, V := cfg.NEmbd, cfg.VocabSize
+	w := &s.m.Params
+	nn.LayerNormForward(s.lensLN, s.mean, s.rstd, s.x, w.LnFW, w.LnFB, T, C, float32(cfg.LayerNormEpsilon))
+	for t0 := 0; t0 < T; t0 += lensChunk {
+		n := min(lensChunk, T-t0)
+		z := s.lensZ[:n*V]
+		nn.UnembedForward(s.m.pool, z, s.lensLN[t0*C:(t0+n)*C], w.LMHead, n, C, V)
+		for t := t0; t < t0+n; t++ {
+			off := (l*T + t) * TopK
+			topK(s.lensIDs[off:off+TopK], s.lensP[off:off+TopK], z[(t-t0)*V:(t-t0+1)*V], s.heap)
+		}
+	}
+}

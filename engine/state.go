@@ -1,0 +1,140 @@
+package engine
+
+import "slices"
+
+// A State holds one sequence as the model has read it so far: the key and
+// value cache of every layer and the activation buffers of a pass. Buffers
+// only grow, so once a state has served a pass of some size, passes up to
+// that size (and every single-token decode step) allocate nothing.
+//
+// A State is not safe for concurrent use; use one per sequence.
+type State struct {
+	m   *Model
+	ids []int // the tokens in the cache, positions 0..len(ids)-1
+
+	k, v [][]float32 // per layer (cap positions, C); rows are [NH, HS]
+
+	// Activations of the current pass, T rows; see forward.go.
+	x       []float32 // (T, C) residual stream
+	emb     []float32 // (T, C) token embeddings
+	ln      []float32 // (T, C) LayerNorm output
+	mean    []float32 // (T)
+	rstd    []float32 // (T)
+	scale   []float32 // (T) 1/rstd for the hook_scale hooks
+	qkv     []float32 // (T, 3C)
+	q       []float32 // (T, C)
+	preatt  []float32 // (NH, T, Tk)
+	att     []float32 // (NH, T, Tk)
+	z       []float32 // (T, C)
+	proj    []float32 // (T, C) attention or MLP output before the residual add
+	fc      []float32 // (T, F)
+	fcGelu  []float32 // (T, F)
+	logits  []float32 // (T or 1, V)
+	lensIDs []float32 // (L+1, T, TopK)
+	lensP   []float32 // (L+1, T, TopK)
+	lensLN  []float32 // (T, C) scratch for the lens
+	lensZ   []float32 // (min(T, lensChunk), V) scratch for the lens
+	topIDs  []float32 // (T, TopK)
+	topP    []float32 // (T, TopK)
+	loss    []float32 // (T-1)
+	heap    []candidate
+}
+
+// NewState returns an empty sequence with room for capacity positions
+// before its cache has to grow (0 picks a small default).
+func (m *Model) NewState(capacity int) *State {
+	capacity = min(max(capacity, 16), m.Config.NPositions)
+	s := &State{m: m, k: make([][]float32, m.Config.NLayer), v: make([][]float32, m.Config.NLayer)}
+	for l := range s.k {
+		s.k[l] = make([]float32, 0, capacity*m.Config.NEmbd)
+		s.v[l] = make([]float32, 0, capacity*m.Config.NEmbd)
+	}
+	return s
+}
+
+// Len returns the number of positions in the cache.
+func (s *State) Len() int { return len(s.ids) }
+
+// IDs returns the tokens read so far. The slice is the state's: do not
+// modify it.
+func (s *State) IDs() []int { return s.ids }
+
+// Clone returns an independent copy of the sequence, to continue it in
+// several ways (n samples of one prompt) without recomputing the prompt.
+func (s *State) Clone() *State {
+	c := &State{m: s.m, ids: slices.Clone(s.ids), k: make([][]float32, len(s.k)), v: make([][]float32, len(s.v))}
+	for l := range s.k {
+		c.k[l] = append(make([]float32, 0, cap(s.k[l])), s.k[l]...)
+		c.v[l] = append(make([]float32, 0, cap(s.v[l])), s.v[l]...)
+	}
+	return c
+}
+
+// Truncate drops every position from n on, so the sequence can be rewound
+// (to undo generated tokens) without recomputing what stays.
+func (s *State) Truncate(n int) {
+	if n < 0 || n >= len(s.ids) {
+		return
+	}
+	C := s.m.Config.NEmbd
+	s.ids = s.ids[:n]
+	for l := range s.k {
+		s.k[l] = s.k[l][:n*C]
+		s.v[l] = s.v[l][:n*C]
+	}
+}
+
+// grow sizes the activation buffers for a pass of T new positions with Tk
+// positions in all.
+func (s *State) grow(T, Tk int, allLogits, lens bool) {
+	c := s.m.Config
+	C, F, V, NH, L := c.NEmbd, c.Inner(), c.VocabSize, c.NHead, c.NLayer
+	for _, b := range []struct {
+		buf *[]float32
+		n   int
+	}{
+		{&s.x, T * C}, {&s.emb, T * C}, {&s.ln, T * C}, {&s.mean, T}, {&s.rstd, T}, {&s.scale, T},
+		{&s.qkv, T * 3 * C}, {&s.q, T * C}, {&s.preatt, NH * T * Tk}, {&s.att, NH * T * Tk},
+		{&s.z, T * C}, {&s.proj, T * C}, {&s.fc, T * F}, {&s.fcGelu, T * F},
+		{&s.topIDs, T * TopK}, {&s.topP, T * TopK}, {&s.loss, max(T-1, 1)},
+	} {
+		*b.buf = resize(*b.buf, b.n)
+	}
+	rows := 1
+	if allLogits {
+		rows = T
+	}
+	s.logits = resize(s.logits, rows*V)
+	if lens {
+		s.lensIDs = resize(s.lensIDs, (L+1)*T*TopK)
+		s.lensP = resize(s.lensP, (L+1)*T*TopK)
+		s.lensLN = resize(s.lensLN, T*C)
+		s.lensZ = resize(s.lensZ, min(T, lensChunk)*V)
+	}
+	if cap(s.heap) < TopK {
+		s.heap = make([]candidate, 0, TopK)
+	}
+	for l := range s.k {
+		s.k[l] = growCache(s.k[l], Tk*C)
+		s.v[l] = growCache(s.v[l], Tk*C)
+	}
+}
+
+// resize returns buf with length n, reallocating only when it is too small.
+func resize(buf []float32, n int) []float32 {
+	if cap(buf) >= n {
+		return buf[:n]
+	}
+	return make([]float32, n, n+n/4)
+}
+
+// growCache extends a cache to length n, keeping its contents and doubling
+// its capacity when it must move.
+func growCache(buf []float32, n int) []float32 {
+	if cap(buf) >= n {
+		return buf[:n]
+	}
+	out := make([]float32, n, max(n, 2*cap(buf)))
+	copy(out, buf)
+	return out
+}
