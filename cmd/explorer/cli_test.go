@@ -1,0 +1,322 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/transformer-explorer/explorer/engine/tokenizer"
+	"github.com/transformer-explorer/explorer/trace"
+	"github.com/transformer-explorer/explorer/trace/safetensors"
+)
+
+// The conformance fixtures: a tiny random GPT-2 in Hugging Face layout and
+// the tensors independent float64 implementations computed for its prompts.
+const (
+	tinyModel    = "../../testdata/conformance/tiny-gpt2"
+	tinyModelF16 = "../../testdata/conformance/tiny-gpt2-f16"
+	tokenCases   = "../../testdata/conformance/tokenizer-cases.jsonl"
+)
+
+// runCLI runs the explorer in-process and returns its exit code and output.
+func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = run(context.Background(), args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+type prompt struct {
+	Text string `json:"text"`
+	IDs  []int  `json:"ids"`
+}
+
+func readPrompts(t *testing.T, dir string) []prompt {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "prompts.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ps []prompt
+	if err := json.Unmarshal(b, &ps); err != nil {
+		t.Fatal(err)
+	}
+	return ps
+}
+
+// TestCLITokenize checks `explorer tokenize --json` against cases produced
+// by OpenAI's reference encoder.
+func TestCLITokenize(t *testing.T) {
+	f, err := os.Open(tokenCases)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<20)
+	n := 0
+	for sc.Scan() && n < 25 {
+		var want struct {
+			Text   string   `json:"text"`
+			IDs    []int    `json:"ids"`
+			Tokens []string `json:"tokens"`
+		}
+		if err := json.Unmarshal(sc.Bytes(), &want); err != nil {
+			t.Fatal(err)
+		}
+		file := filepath.Join(t.TempDir(), "text")
+		if err := os.WriteFile(file, []byte(want.Text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		code, out, errs := runCLI(t, "tokenize", "--model", tinyModel, "--file", file, "--json")
+		if code != 0 {
+			t.Fatalf("tokenize %q: exit %d: %s", want.Text, code, errs)
+		}
+		var got struct {
+			IDs    []int    `json:"ids"`
+			Tokens []string `json:"tokens"`
+		}
+		if err := json.Unmarshal([]byte(out), &got); err != nil {
+			t.Fatalf("tokenize %q: output is not JSON: %v\n%s", want.Text, err, out)
+		}
+		if fmt.Sprint(got.IDs) != fmt.Sprint(nonNilInts(want.IDs)) || strings.Join(got.Tokens, "\x00") != strings.Join(want.Tokens, "\x00") {
+			t.Errorf("tokenize %q:\n got %v %q\nwant %v %q", want.Text, got.IDs, got.Tokens, want.IDs, want.Tokens)
+		}
+		n++
+	}
+	if n < 25 {
+		t.Fatalf("only %d tokenizer cases read", n)
+	}
+}
+
+// TestCLITrace writes a trace for every conformance prompt, in F32 and F16,
+// and compares its tensors with the expected ones at the README's tolerances.
+func TestCLITrace(t *testing.T) {
+	for _, dir := range []string{tinyModel, tinyModelF16} {
+		expected, err := safetensors.Open(filepath.Join(dir, "expected.safetensors"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer expected.Close()
+		for j, p := range readPrompts(t, dir) {
+			t.Run(fmt.Sprintf("%s/p%d", filepath.Base(dir), j), func(t *testing.T) {
+				out := filepath.Join(t.TempDir(), "trace.safetensors")
+				ids := strings.Trim(strings.ReplaceAll(fmt.Sprint(p.IDs), " ", ","), "[]")
+				code, _, errs := runCLI(t, "trace", "--model", dir, "--ids", ids, "--out", out)
+				if code != 0 {
+					t.Fatalf("exit %d: %s", code, errs)
+				}
+				tr, err := trace.ReadFile(out)
+				if err != nil {
+					t.Fatal(err)
+				}
+				compareTrace(t, tr, expected, j, len(p.IDs))
+			})
+		}
+	}
+}
+
+// compareTrace checks the hooks the fixture holds for prompt j. Relative
+// tolerances divide by max(1, |reference|).
+func compareTrace(t *testing.T, tr *trace.Trace, expected *safetensors.File, j, T int) {
+	t.Helper()
+	want := func(name string) []float32 {
+		t.Helper()
+		_, x, err := expected.Float32s(fmt.Sprintf("p%d.%s", j, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return x
+	}
+	got := func(name string) []float32 {
+		t.Helper()
+		x, ok := tr.Tensor(name)
+		if !ok {
+			t.Fatalf("trace has no %s", name)
+		}
+		return x.Data
+	}
+	check := func(name string, g, w []float32, tol float64, relative bool) {
+		t.Helper()
+		if len(g) != len(w) {
+			t.Fatalf("%s: %d values, want %d", name, len(g), len(w))
+		}
+		worst := 0.0
+		for i := range w {
+			ref := float64(w[i])
+			if ref <= -math.MaxFloat32 { // the fixture's stand-in for -inf
+				if !math.IsInf(float64(g[i]), -1) && g[i] > -1e30 {
+					t.Fatalf("%s[%d] = %g, want masked", name, i, g[i])
+				}
+				continue
+			}
+			d := math.Abs(float64(g[i]) - ref)
+			if relative {
+				d /= math.Max(1, math.Abs(ref))
+			}
+			worst = max(worst, d)
+		}
+		if worst > tol {
+			t.Errorf("%s: worst error %.3g > %.0g", name, worst, tol)
+		}
+	}
+	for i := 0; ; i++ {
+		if _, ok := tr.Tensor(trace.Block(i, trace.ResidPre)); !ok {
+			break
+		}
+		for _, point := range []string{trace.ResidPre, trace.AttnQ, trace.AttnK, trace.AttnV, trace.AttnScores, trace.ResidPost} {
+			name := trace.Block(i, point)
+			check(name, got(name), want(name), 1e-4, true)
+		}
+		name := trace.Block(i, trace.AttnPattern)
+		check(name, got(name), want(name), 1e-5, false)
+	}
+	check(trace.LNFinalNormalized, got(trace.LNFinalNormalized), want(trace.LNFinalNormalized), 1e-4, false)
+
+	// Logits: the fixture keeps selected rows; pick the same rows.
+	_, positions, err := expected.Int64s(fmt.Sprintf("p%d.logit_positions", j))
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := got(trace.Logits)
+	V := len(all) / T
+	var rows []float32
+	for _, p := range positions {
+		rows = append(rows, all[int(p)*V:int(p+1)*V]...)
+	}
+	check(trace.Logits, rows, want("logits"), 1e-3, false)
+}
+
+// TestCLIGenerate checks greedy generation (temperature 0) against the
+// fixture's greedy continuation of each prompt.
+func TestCLIGenerate(t *testing.T) {
+	expected, err := safetensors.Open(filepath.Join(tinyModel, "expected.safetensors"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer expected.Close()
+	tok := loadTokenizer(t, tinyModel)
+	for j, p := range readPrompts(t, tinyModel) {
+		_, greedy, err := expected.Int64s(fmt.Sprintf("p%d.greedy_ids", j))
+		if err != nil {
+			continue // the fixture has no continuation when it would not fit
+		}
+		t.Run(fmt.Sprint("p", j), func(t *testing.T) {
+			code, out, errs := runCLI(t, "generate", "--model", tinyModel, "--prompt", p.Text,
+				"--max-new-tokens", "16", "--temperature", "0", "--ignore-eos")
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, errs)
+			}
+			ids := make([]int, len(greedy))
+			for i, id := range greedy {
+				ids[i] = int(id)
+			}
+			text, err := tok.Decode(ids)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := p.Text + string(text)
+			if strings.TrimSuffix(out, "\n") != want {
+				t.Errorf("greedy continuation:\n got %q\nwant %q", out, want)
+			}
+		})
+	}
+}
+
+// TestCLIErrors checks that bad input gives a clear message and a non-zero
+// exit, never a panic.
+func TestCLIErrors(t *testing.T) {
+	dir := t.TempDir()
+	badUTF8 := filepath.Join(dir, "bad.txt")
+	if err := os.WriteFile(badUTF8, []byte("caf\xe9"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	long := strings.Repeat("word ", 80) // 80 tokens, context is 64
+	empty := filepath.Join(dir, "empty")
+	if err := os.Mkdir(empty, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	truncated := filepath.Join(dir, "truncated")
+	copyModel(t, tinyModel, truncated)
+	st := filepath.Join(truncated, "model.safetensors")
+	b, err := os.ReadFile(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(st, b[:len(b)/2], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"unknown command", []string{"frobnicate"}, 2, "unknown command"},
+		{"unknown flag", []string{"tokenize", "--nope"}, 2, "flag provided but not defined"},
+		{"no text", []string{"tokenize", "--model", tinyModel}, 1, "--prompt"},
+		{"invalid utf-8", []string{"tokenize", "--model", tinyModel, "--file", badUTF8}, 1, "UTF-8"},
+		{"too long", []string{"trace", "--model", tinyModel, "--prompt", long, "--out", filepath.Join(dir, "x.safetensors")}, 1, "context"},
+		{"bad id", []string{"trace", "--model", tinyModel, "--ids", "1,99999999", "--out", filepath.Join(dir, "x.safetensors")}, 1, "99999999"},
+		{"unknown hook", []string{"trace", "--model", tinyModel, "--prompt", "hi", "--hooks", "blocks.*.hook_nonsense", "--out", filepath.Join(dir, "x.safetensors")}, 1, "hook_nonsense"},
+		{"missing model dir", []string{"tokenize", "--model", filepath.Join(dir, "nowhere"), "--prompt", "hi"}, 1, "nowhere"},
+		{"model dir without files", []string{"tokenize", "--model", empty, "--prompt", "hi"}, 1, "config.json"},
+		{"truncated checkpoint", []string{"tokenize", "--model", truncated, "--prompt", "hi"}, 1, "model.safetensors"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, errs := runCLI(t, tt.args...)
+			if code != tt.code || !strings.Contains(errs, tt.want) {
+				t.Errorf("exit %d, stderr:\n%s\nwant exit %d and a message containing %q", code, errs, tt.code, tt.want)
+			}
+		})
+	}
+	if _, err := os.Stat(filepath.Join(dir, "x.safetensors")); err == nil {
+		t.Error("a failed trace left an output file behind")
+	}
+}
+
+// copyModel copies a model directory, following symlinks.
+func copyModel(t *testing.T, from, to string) {
+	t.Helper()
+	if err := os.MkdirAll(to, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := os.ReadDir(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join(from, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(to, e.Name()), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func loadTokenizer(t *testing.T, dir string) *tokenizer.Tokenizer {
+	t.Helper()
+	vocab, err := os.ReadFile(filepath.Join(dir, "vocab.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	merges, err := os.ReadFile(filepath.Join(dir, "merges.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := tokenizer.Load(vocab, merges)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
