@@ -59,10 +59,14 @@ func ParseConfig(data []byte) (Config, error) {
 }
 
 func (c *Config) validate() error {
+	// model_type decides when present; old configs without it are
+	// recognised by their architectures.
 	isGPT2 := c.ModelType == "gpt2"
-	for _, a := range c.Architectures {
-		if strings.HasPrefix(a, "GPT2") {
-			isGPT2 = true
+	if c.ModelType == "" {
+		for _, a := range c.Architectures {
+			if strings.HasPrefix(a, "GPT2") {
+				isGPT2 = true
+			}
 		}
 	}
 	if !isGPT2 {
