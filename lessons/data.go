@@ -1,0 +1,144 @@
+package lessons
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/transformer-explorer/explorer/lessons/expr"
+)
+
+// Model is the configuration of the model a trace came from, with the
+// field meanings of trace.ModelInfo.
+type Model struct {
+	Name      string
+	NLayer    int
+	NHead     int
+	NEmbd     int
+	NInner    int // 0 means 4·NEmbd
+	NCtx      int
+	VocabSize int
+	Epsilon   float64
+}
+
+// HeadSize returns NEmbd / NHead.
+func (m Model) HeadSize() int {
+	if m.NHead == 0 {
+		return 0
+	}
+	return m.NEmbd / m.NHead
+}
+
+// Inner returns the MLP width, 4·NEmbd unless the config sets n_inner.
+func (m Model) Inner() int {
+	if m.NInner > 0 {
+		return m.NInner
+	}
+	return 4 * m.NEmbd
+}
+
+// Params returns the parameter count of a GPT-2 with this config and tied
+// embeddings: V·C + N_ctx·C for the embeddings, per block 4C (two
+// LayerNorms) + 3C² + 3C (Q, K, V) + C² + C (output projection) + 2CF + F + C
+// (MLP), and 2C for the final LayerNorm.
+func (m Model) Params() int {
+	c, f := m.NEmbd, m.Inner()
+	block := 4*c + 3*c*c + 3*c + c*c + c + 2*c*f + f + c
+	return m.VocabSize*c + m.NCtx*c + m.NLayer*block + 2*c
+}
+
+// Data is what lessons read from one forward pass: the fields of a
+// trace.Trace as plain values (FromTrace fills it), so tests and callers
+// without a trace can build one by hand.
+type Data struct {
+	Model Model
+	// Text is the prompt as typed.
+	Text string
+	// IDs are the token ids of the prompt.
+	IDs []int
+	// Tokens are the display forms of IDs.
+	Tokens []string
+	// TokenStrings are the byte-level vocabulary strings of IDs ("Ġthe").
+	TokenStrings []string
+	// Labels gives the display form of token ids met in top-k hooks.
+	Labels map[int]string
+	// Tensor returns a recorded hook by its trace name, row-major, or
+	// false when the trace does not hold it.
+	Tensor func(name string) (shape []int, data []float32, ok bool)
+}
+
+// ErrNoTrace is returned when a lesson is rendered without trace data.
+var ErrNoTrace = errors.New("lessons: no trace to read numbers from")
+
+// errRange marks a value the current prompt does not have (a position
+// past its end, the loss of a one-token prompt). Render shows such a value
+// as unavailable instead of failing; any other directive error fails.
+var errRange = expr.ErrRange
+
+// env is what expressions evaluate against: the data and the resolved
+// lesson parameters.
+type env struct {
+	data       *Data
+	layer      int
+	head       int
+	query, key int
+}
+
+// expand fills in a hook-name template such as
+// "blocks.{layer}.attn.hook_pattern".
+func (e *env) expand(s string) (string, error) { return expr.Expand(s, e) }
+
+// Tensor implements expr.Env: it reads a hook at idx, returning a scalar
+// when idx indexes every axis and the trailing axis as a vector when it
+// indexes all but one. An index outside the hook (such as position q−1
+// when q is 0) is unavailable, not counted from the end.
+func (e *env) Tensor(name string, idx []int) (expr.Value, error) {
+	shape, data, ok := e.data.Tensor(name)
+	if !ok && name == "next.loss" && len(e.data.IDs) < 2 {
+		// A one-token prompt has no next token to score.
+		return expr.Value{}, fmt.Errorf("hook %q: %w", name, errRange)
+	}
+	if !ok {
+		return expr.Value{}, fmt.Errorf("hook %q is not in the trace", name)
+	}
+	if len(idx) != len(shape) && len(idx) != len(shape)-1 {
+		return expr.Value{}, fmt.Errorf("hook %q has shape %v: give %d or %d indices, not %d", name, shape, len(shape)-1, len(shape), len(idx))
+	}
+	off := 0
+	for a, i := range idx {
+		if i < 0 || i >= shape[a] {
+			return expr.Value{}, fmt.Errorf("hook %q: index %d of axis %d is outside [0, %d): %w", name, idx[a], a, shape[a], errRange)
+		}
+		off = off*shape[a] + i
+	}
+	if len(idx) == len(shape) {
+		return expr.Scalar(float64(data[off])), nil
+	}
+	n := shape[len(shape)-1]
+	out := make([]float64, n)
+	for i := range out {
+		out[i] = float64(data[off*n+i])
+	}
+	return expr.Value{V: out, Vec: true}, nil
+}
+
+// evalString parses and evaluates src.
+func (e *env) evalString(src string) (expr.Value, error) {
+	n, err := expr.Parse(src, variableNames())
+	if err != nil {
+		return expr.Value{}, err
+	}
+	return n.Eval(e)
+}
+
+// evalInt evaluates src to an integer.
+func (e *env) evalInt(src string) (int, error) {
+	v, err := e.evalString(src)
+	if err != nil {
+		return 0, err
+	}
+	if v.Vec {
+		return 0, fmt.Errorf("%q is a vector, want a number", src)
+	}
+	return int(math.Round(v.S)), nil
+}

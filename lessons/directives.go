@@ -1,0 +1,646 @@
+package lessons
+
+import (
+	"fmt"
+	"html"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/transformer-explorer/explorer/lessons/expr"
+)
+
+// dirSpec describes one directive: its expression and plain arguments,
+// which are required, and how it renders.
+type dirSpec struct {
+	exprs      []string // arguments parsed as expressions
+	args       []string // plain arguments
+	required   []string // "$0" is the first bare argument
+	positional int
+	block      bool // renders a block element (table, form)
+	check      func(d *directive) error
+	html       func(r *renderer, d *directive) (string, error)
+	tex        func(r *renderer, d *directive) (string, error) // nil: not allowed in math
+}
+
+var directives map[string]dirSpec
+
+// mathDirectives are the directives allowed inside $…$.
+var mathDirectives = map[string]bool{}
+
+func init() {
+	directives = map[string]dirSpec{
+		"value":    {exprs: []string{"expr", "at"}, args: []string{"hook", "fmt"}, check: checkValue, html: valueHTML, tex: valueTeX},
+		"vector":   {exprs: []string{"expr", "at"}, args: []string{"hook", "fmt", "max"}, check: checkValue, html: vectorHTML, tex: vectorTeX},
+		"config":   {positional: 1, required: []string{"$0"}, check: checkConfig, html: configHTML, tex: configTeX},
+		"token":    {exprs: []string{"pos", "id"}, check: checkToken, html: tokenDirHTML, tex: tokenTeX},
+		"tokens":   {block: true, html: tokensHTML},
+		"matrix":   {exprs: []string{"at"}, args: []string{"hook", "fmt", "rows", "cols", "max"}, required: []string{"hook"}, block: true, check: checkMatrix, html: matrixHTML},
+		"topk":     {exprs: []string{"pos", "n"}, block: true, html: topkHTML},
+		"lens":     {exprs: []string{"pos"}, block: true, html: lensHTML},
+		"losses":   {block: true, html: lossesHTML},
+		"heads":    {block: true, html: headsHTML},
+		"plot":     {args: []string{"kind"}, required: []string{"kind"}, block: true, check: checkPlot, html: plotHTML},
+		"step":     {args: []string{"kind", "text"}, check: checkStep, html: stepHTML},
+		"prompt":   {args: []string{"text"}, required: []string{"text"}, block: true, html: promptHTML},
+		"exercise": {exprs: []string{"answer"}, args: []string{"id", "tol", "options", "how"}, required: []string{"id", "answer"}, block: true, check: checkExercise, html: exerciseHTML},
+	}
+	for name, s := range directives {
+		if s.tex != nil {
+			mathDirectives[name] = true
+		}
+	}
+}
+
+func directiveNames() []string {
+	var names []string
+	for n := range directives {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// hookTemplates returns the hook-name templates a directive reads.
+func (d *directive) hookTemplates() []string {
+	var out []string
+	if h, ok := d.args["hook"]; ok {
+		out = append(out, h)
+	}
+	for _, n := range d.exprs {
+		out = append(out, expr.Hooks(n)...)
+	}
+	for _, n := range d.at {
+		out = append(out, expr.Hooks(n)...)
+	}
+	switch d.name {
+	case "topk":
+		out = append(out, "next.top_ids", "next.top_probs")
+	case "lens":
+		out = append(out, "lens.top_ids", "lens.top_probs")
+	case "losses":
+		out = append(out, "next.loss")
+	case "heads":
+		out = append(out, "blocks.{layer}.attn.hook_pattern")
+	}
+	return out
+}
+
+func checkValue(d *directive) error {
+	_, hasExpr := d.args["expr"]
+	_, hasHook := d.args["hook"]
+	if hasExpr == hasHook {
+		return fmt.Errorf(`give exactly one of expr="…" or hook="…" (with at="i,j,…")`)
+	}
+	if _, ok := d.args["at"]; ok && !hasHook {
+		return fmt.Errorf("at= goes with hook=")
+	}
+	return checkFmt(d)
+}
+
+func checkFmt(d *directive) error {
+	if f, ok := d.args["fmt"]; ok {
+		if _, err := formatNumber(1, f, false); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// eval computes a value or vector directive.
+func (r *renderer) evalValue(d *directive) (expr.Value, error) {
+	if n, ok := d.exprs["expr"]; ok {
+		return n.Eval(r.env)
+	}
+	name, err := r.env.expand(d.args["hook"])
+	if err != nil {
+		return expr.Value{}, err
+	}
+	idx, err := r.indices(d)
+	if err != nil {
+		return expr.Value{}, err
+	}
+	return r.env.Tensor(name, idx)
+}
+
+// indices evaluates a directive's at= list.
+func (r *renderer) indices(d *directive) ([]int, error) {
+	var idx []int
+	for _, a := range d.at {
+		v, err := a.Eval(r.env)
+		if err != nil {
+			return nil, err
+		}
+		if v.Vec {
+			return nil, fmt.Errorf("at=: an index is a vector")
+		}
+		idx = append(idx, int(math.Round(v.S)))
+	}
+	return idx, nil
+}
+
+func (r *renderer) scalarText(d *directive, tex bool) (string, error) {
+	v, err := r.evalValue(d)
+	if err != nil {
+		return "", err
+	}
+	if v.Vec {
+		return "", fmt.Errorf("the value is a vector of %d numbers; use {{vector}} or give every index", len(v.V))
+	}
+	return formatNumber(v.S, d.args["fmt"], tex)
+}
+
+func valueHTML(r *renderer, d *directive) (string, error) {
+	s, err := r.scalarText(d, false)
+	return `<span class="num">` + html.EscapeString(s) + `</span>`, err
+}
+
+func valueTeX(r *renderer, d *directive) (string, error) {
+	s, err := r.scalarText(d, true)
+	return "{" + s + "}", err
+}
+
+// vectorParts formats at most max= (default 6) leading entries of a vector.
+func (r *renderer) vectorParts(d *directive, tex bool) ([]string, bool, error) {
+	v, err := r.evalValue(d)
+	if err != nil {
+		return nil, false, err
+	}
+	if !v.Vec {
+		v = expr.Value{V: []float64{v.S}, Vec: true}
+	}
+	limit := 6
+	if m, ok := d.args["max"]; ok {
+		if limit, err = strconv.Atoi(m); err != nil || limit < 1 {
+			return nil, false, fmt.Errorf("max=%q: want a positive integer", m)
+		}
+	}
+	var parts []string
+	for i, x := range v.V {
+		if i == limit {
+			return parts, true, nil
+		}
+		s, err := formatNumber(x, d.args["fmt"], tex)
+		if err != nil {
+			return nil, false, err
+		}
+		parts = append(parts, s)
+	}
+	return parts, false, nil
+}
+
+func vectorHTML(r *renderer, d *directive) (string, error) {
+	parts, more, err := r.vectorParts(d, false)
+	if more {
+		parts = append(parts, "…")
+	}
+	return `<span class="vec">[` + html.EscapeString(strings.Join(parts, ", ")) + `]</span>`, err
+}
+
+func vectorTeX(r *renderer, d *directive) (string, error) {
+	parts, more, err := r.vectorParts(d, true)
+	if more {
+		parts = append(parts, `\cdots`)
+	}
+	return `\begin{bmatrix}` + strings.Join(parts, " & ") + `\end{bmatrix}`, err
+}
+
+// configNames are the names {{config NAME}} knows.
+var configNames = map[string]func(m Model) string{
+	"name":       func(m Model) string { return m.Name },
+	"n_layer":    func(m Model) string { return strconv.Itoa(m.NLayer) },
+	"n_head":     func(m Model) string { return strconv.Itoa(m.NHead) },
+	"n_embd":     func(m Model) string { return strconv.Itoa(m.NEmbd) },
+	"n_inner":    func(m Model) string { return strconv.Itoa(m.Inner()) },
+	"n_ctx":      func(m Model) string { return strconv.Itoa(m.NCtx) },
+	"vocab_size": func(m Model) string { return strconv.Itoa(m.VocabSize) },
+	"d_head":     func(m Model) string { return strconv.Itoa(m.HeadSize()) },
+	"epsilon":    func(m Model) string { return strconv.FormatFloat(m.Epsilon, 'g', -1, 64) },
+	"params":     func(m Model) string { return groupThousands(int64(m.Params())) },
+}
+
+func checkConfig(d *directive) error {
+	if _, ok := configNames[d.pos[0]]; !ok {
+		var names []string
+		for n := range configNames {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		return fmt.Errorf("unknown config %q (known: %s)", d.pos[0], strings.Join(names, " "))
+	}
+	return nil
+}
+
+func configHTML(r *renderer, d *directive) (string, error) {
+	return `<span class="num">` + html.EscapeString(configNames[d.pos[0]](r.env.data.Model)) + `</span>`, nil
+}
+
+func configTeX(r *renderer, d *directive) (string, error) {
+	s := configNames[d.pos[0]](r.env.data.Model)
+	if d.pos[0] == "name" {
+		return `\text{` + texText(s) + `}`, nil
+	}
+	if d.pos[0] == "epsilon" {
+		return formatNumber(r.env.data.Model.Epsilon, "", true)
+	}
+	return "{" + s + "}", nil
+}
+
+func checkToken(d *directive) error {
+	_, p := d.args["pos"]
+	_, i := d.args["id"]
+	if p == i {
+		return fmt.Errorf("give exactly one of pos= or id=")
+	}
+	return nil
+}
+
+// tokenText returns the display form of the token at pos= or with id=.
+func (r *renderer) tokenText(d *directive) (string, error) {
+	if n, ok := d.exprs["pos"]; ok {
+		v, err := n.Eval(r.env)
+		if err != nil {
+			return "", err
+		}
+		p := int(math.Round(v.S))
+		if p < 0 || p >= len(r.env.data.Tokens) {
+			return "", fmt.Errorf("position %d outside the %d tokens: %w", p, len(r.env.data.Tokens), errRange)
+		}
+		return r.env.data.Tokens[p], nil
+	}
+	v, err := d.exprs["id"].Eval(r.env)
+	if err != nil {
+		return "", err
+	}
+	return r.label(int(math.Round(v.S))), nil
+}
+
+// label returns the display form of a token id.
+func (r *renderer) label(id int) string {
+	if s, ok := r.env.data.Labels[id]; ok {
+		return s
+	}
+	for i, x := range r.env.data.IDs {
+		if x == id && i < len(r.env.data.Tokens) {
+			return r.env.data.Tokens[i]
+		}
+	}
+	return "#" + strconv.Itoa(id)
+}
+
+func tokenDirHTML(r *renderer, d *directive) (string, error) {
+	s, err := r.tokenText(d)
+	return tokenHTML(s), err
+}
+
+func tokenTeX(r *renderer, d *directive) (string, error) {
+	s, err := r.tokenText(d)
+	return `\text{“` + texText(visible(s)) + `”}`, err
+}
+
+func tokensHTML(r *renderer, _ *directive) (string, error) {
+	var b strings.Builder
+	b.WriteString(`<table class="lesson-table tokens"><thead><tr><th>` + r.ui("pos") + `</th><th>id</th><th>` + r.ui("token") + `</th><th>` + r.ui("vocab") + `</th></tr></thead><tbody>`)
+	for i, id := range r.env.data.IDs {
+		tok, vs := "", ""
+		if i < len(r.env.data.Tokens) {
+			tok = r.env.data.Tokens[i]
+		}
+		if i < len(r.env.data.TokenStrings) {
+			vs = r.env.data.TokenStrings[i]
+		}
+		cls := ""
+		if i == r.env.query {
+			cls = ` class="hl"`
+		}
+		fmt.Fprintf(&b, `<tr%s><td>%d</td><td>%d</td><td>%s</td><td><code>%s</code></td></tr>`, cls, i, id, tokenHTML(tok), html.EscapeString(vs))
+	}
+	b.WriteString(`</tbody></table>`)
+	return b.String(), nil
+}
+
+func checkMatrix(d *directive) error {
+	for _, k := range []string{"rows", "cols"} {
+		if v, ok := d.args[k]; ok && v != "tokens" && v != "index" {
+			return fmt.Errorf("%s=%q: want tokens or index", k, v)
+		}
+	}
+	return checkFmt(d)
+}
+
+// window chooses up to max indices of an axis of length n: for a token
+// axis, the last ones up to and including the query; else the first ones.
+func window(n, limit, query int, tokens bool) (lo, hi int) {
+	if n <= limit {
+		return 0, n
+	}
+	if tokens {
+		hi = min(query+1, n)
+		return max(0, hi-limit), hi
+	}
+	return 0, limit
+}
+
+// matrixHTML draws a 2-D slice of a hook (or a 1-D slice as one row) as a
+// table, with positions labelled by their tokens when rows= or cols= is
+// tokens, and the (query, key) cell highlighted.
+func matrixHTML(r *renderer, d *directive) (string, error) {
+	name, err := r.env.expand(d.args["hook"])
+	if err != nil {
+		return "", err
+	}
+	idx, err := r.indices(d)
+	if err != nil {
+		return "", err
+	}
+	shape, data, ok := r.env.data.Tensor(name)
+	if !ok {
+		return "", fmt.Errorf("hook %q is not in the trace", name)
+	}
+	rest := len(shape) - len(idx)
+	if rest != 1 && rest != 2 {
+		return "", fmt.Errorf("hook %q has shape %v: at= must leave 1 or 2 axes, it leaves %d", name, shape, rest)
+	}
+	off := 0
+	for a, i := range idx {
+		if i < 0 || i >= shape[a] {
+			return "", fmt.Errorf("hook %q: index %d of axis %d is outside [0, %d): %w", name, i, a, shape[a], errRange)
+		}
+		off = off*shape[a] + i
+	}
+	nr, nc := 1, shape[len(shape)-1]
+	if rest == 2 {
+		nr = shape[len(shape)-2]
+	}
+	off *= nr * nc
+	limit := 8
+	if m, ok := d.args["max"]; ok {
+		if limit, err = strconv.Atoi(m); err != nil || limit < 1 {
+			return "", fmt.Errorf("max=%q: want a positive integer", m)
+		}
+	}
+	rowTok, colTok := d.args["rows"] == "tokens", d.args["cols"] == "tokens"
+	r0, r1 := window(nr, limit, r.env.query, rowTok)
+	c0, c1 := window(nc, limit, r.env.query, colTok)
+	if rest == 1 {
+		r0, r1 = 0, 1
+	}
+	head := func(i int, tok bool) string {
+		if tok && i < len(r.env.data.Tokens) {
+			return fmt.Sprintf(`<span class="ix">%d</span> %s`, i, tokenHTML(r.env.data.Tokens[i]))
+		}
+		return strconv.Itoa(i)
+	}
+	var b strings.Builder
+	b.WriteString(`<div class="lesson-matrix"><table class="lesson-table"><thead><tr><th></th>`)
+	if c0 > 0 {
+		b.WriteString(`<th>…</th>`)
+	}
+	for j := c0; j < c1; j++ {
+		b.WriteString(`<th>` + head(j, colTok) + `</th>`)
+	}
+	if c1 < nc {
+		b.WriteString(`<th>…</th>`)
+	}
+	b.WriteString(`</tr></thead><tbody>`)
+	for i := r0; i < r1; i++ {
+		if rest == 2 && rowTok && i == r.env.query {
+			b.WriteString(`<tr class="qrow"><th>`)
+		} else {
+			b.WriteString(`<tr><th>`)
+		}
+		if rest == 2 {
+			b.WriteString(head(i, rowTok))
+		}
+		b.WriteString(`</th>`)
+		if c0 > 0 {
+			b.WriteString(`<td>…</td>`)
+		}
+		for j := c0; j < c1; j++ {
+			s, err := formatNumber(float64(data[off+i*nc+j]), d.args["fmt"], false)
+			if err != nil {
+				return "", err
+			}
+			cls := ""
+			if colTok && j == r.env.key && (rest == 1 || rowTok && i == r.env.query) {
+				cls = ` class="hl"`
+			}
+			b.WriteString(`<td` + cls + `>` + html.EscapeString(s) + `</td>`)
+		}
+		if c1 < nc {
+			b.WriteString(`<td>…</td>`)
+		}
+		b.WriteString(`</tr>`)
+	}
+	b.WriteString(`</tbody></table>`)
+	if nr > r1-r0 || nc > c1-c0 {
+		fmt.Fprintf(&b, `<p class="lesson-note">%s</p>`, fmt.Sprintf(r.ui("partOf"), r1-r0, c1-c0, nr, nc))
+	}
+	b.WriteString(`</div>`)
+	return b.String(), nil
+}
+
+// posArg evaluates an optional position argument, defaulting to the query.
+func (r *renderer) posArg(d *directive) (int, error) {
+	n, ok := d.exprs["pos"]
+	if !ok {
+		return r.env.query, nil
+	}
+	v, err := n.Eval(r.env)
+	return int(math.Round(v.S)), err
+}
+
+func topkHTML(r *renderer, d *directive) (string, error) {
+	p, err := r.posArg(d)
+	if err != nil {
+		return "", err
+	}
+	count := 5
+	if n, ok := d.exprs["n"]; ok {
+		v, err := n.Eval(r.env)
+		if err != nil {
+			return "", err
+		}
+		count = int(v.S)
+	}
+	ids, err := r.env.Tensor("next.top_ids", []int{p})
+	if err != nil {
+		return "", err
+	}
+	probs, err := r.env.Tensor("next.top_probs", []int{p})
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	b.WriteString(`<table class="lesson-table"><thead><tr><th>#</th><th>` + r.ui("next") + `</th><th>id</th><th>p</th></tr></thead><tbody>`)
+	for i := 0; i < count && i < len(ids.V); i++ {
+		id := int(ids.V[i])
+		fmt.Fprintf(&b, `<tr><td>%d</td><td>%s</td><td>%d</td><td>%.4f</td></tr>`, i+1, tokenHTML(r.label(id)), id, probs.V[i])
+	}
+	b.WriteString(`</tbody></table>`)
+	return b.String(), nil
+}
+
+func lensHTML(r *renderer, d *directive) (string, error) {
+	p, err := r.posArg(d)
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	b.WriteString(`<table class="lesson-table"><thead><tr><th>` + r.ui("lensRow") + `</th><th>` + r.ui("top1") + `</th><th>p</th><th>` + r.ui("top2") + `</th><th>p</th></tr></thead><tbody>`)
+	for l := 0; l <= r.env.data.Model.NLayer; l++ {
+		ids, err := r.env.Tensor("lens.top_ids", []int{l, p})
+		if err != nil {
+			return "", err
+		}
+		probs, err := r.env.Tensor("lens.top_probs", []int{l, p})
+		if err != nil {
+			return "", err
+		}
+		row := fmt.Sprintf(r.ui("lensEnter"), l)
+		if l == r.env.data.Model.NLayer {
+			row = r.ui("lensOut")
+		}
+		fmt.Fprintf(&b, `<tr><th>%s</th><td>%s</td><td>%.3f</td><td>%s</td><td>%.3f</td></tr>`, row,
+			tokenHTML(r.label(int(ids.V[0]))), probs.V[0], tokenHTML(r.label(int(ids.V[1]))), probs.V[1])
+	}
+	b.WriteString(`</tbody></table>`)
+	return b.String(), nil
+}
+
+func lossesHTML(r *renderer, _ *directive) (string, error) {
+	loss, err := r.env.Tensor("next.loss", nil)
+	if err != nil {
+		return "", err
+	}
+	if !loss.Vec {
+		loss = expr.Value{V: []float64{loss.S}, Vec: true}
+	}
+	var b strings.Builder
+	b.WriteString(`<table class="lesson-table"><thead><tr><th>t</th><th>` + r.ui("context") + `</th><th>` + r.ui("actualNext") + `</th><th>p</th><th>−log p</th></tr></thead><tbody>`)
+	toks := r.env.data.Tokens
+	for t, l := range loss.V {
+		if t+1 >= len(toks) {
+			break
+		}
+		p, _ := formatNumber(math.Exp(-l), "", false)
+		fmt.Fprintf(&b, `<tr><td>%d</td><td>%s</td><td>%s</td><td>%s</td><td>%.3f</td></tr>`, t, tokenHTML(toks[t]), tokenHTML(toks[t+1]), p, l)
+	}
+	fmt.Fprintf(&b, `</tbody><tfoot><tr><th colspan="4">%s</th><td>%.3f</td></tr></tfoot></table>`, r.ui("meanLoss"), mean(loss.V))
+	return b.String(), nil
+}
+
+func checkStep(d *directive) error {
+	if k, ok := d.args["kind"]; ok && !validKind(k) {
+		return fmt.Errorf("kind=%q is not a step kind (known: %s)", k, strings.Join(stepKinds, " "))
+	}
+	return nil
+}
+
+func stepHTML(r *renderer, d *directive) (string, error) {
+	kind := r.lesson.Steps[0]
+	if k, ok := d.args["kind"]; ok {
+		kind = k
+	}
+	id := StepID(kind, r.env.layer)
+	text := d.args["text"]
+	if text == "" {
+		text = r.kindName(kind)
+	}
+	return r.jumpLink(id, text), nil
+}
+
+// jumpLink links to a step of the explorer; a static page, which has no
+// explorer to jump to, names the step instead.
+func (r *renderer) jumpLink(id, text string) string {
+	if r.static {
+		return fmt.Sprintf(`<span class="lesson-step" data-step="%s">%s (%s)</span>`, html.EscapeString(id), html.EscapeString(text), html.EscapeString(id))
+	}
+	return fmt.Sprintf(`<a class="lesson-step" href="#step=%s" data-step="%s">%s</a>`, html.EscapeString(id), html.EscapeString(id), html.EscapeString(text))
+}
+
+func promptHTML(r *renderer, d *directive) (string, error) {
+	t := d.args["text"]
+	if r.static {
+		return fmt.Sprintf(`<div class="lesson-prompt" data-prompt="%s"><pre>%s</pre></div>`, html.EscapeString(t), html.EscapeString(t)), nil
+	}
+	return fmt.Sprintf(`<div class="lesson-prompt" data-prompt="%s"><pre>%s</pre><a class="lesson-run" href="#prompt=%s" data-prompt="%s">%s</a></div>`,
+		html.EscapeString(t), html.EscapeString(t), html.EscapeString(urlQueryEscape(t)), html.EscapeString(t), r.ui("runPrompt")), nil
+}
+
+// urlQueryEscape percent-encodes s for a URL fragment.
+func urlQueryEscape(s string) string {
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("-_.~", c) >= 0 {
+			b.WriteByte(c)
+		} else {
+			b.WriteByte('%')
+			b.WriteByte(hex[c>>4])
+			b.WriteByte(hex[c&15])
+		}
+	}
+	return b.String()
+}
+
+// headsHTML lists, for every head of the layer, the key the query weights
+// most and the weight it gives the chosen key.
+func headsHTML(r *renderer, _ *directive) (string, error) {
+	e := r.env
+	var b strings.Builder
+	fmt.Fprintf(&b, `<table class="lesson-table"><thead><tr><th>%s</th><th colspan="2">%s</th><th>%s</th></tr></thead><tbody>`,
+		r.ui("headCol"), r.ui("topKey"), fmt.Sprintf(r.ui("onKey"), e.key))
+	name := "blocks." + strconv.Itoa(e.layer) + ".attn.hook_pattern"
+	for h := 0; h < e.data.Model.NHead; h++ {
+		row, err := e.Tensor(name, []int{h, e.query})
+		if err != nil {
+			return "", err
+		}
+		top := argmax(row.V[:e.query+1])
+		cls := ""
+		if h == e.head {
+			cls = ` class="qrow"`
+		}
+		fmt.Fprintf(&b, `<tr%s><th>%d</th><td>%d %s</td><td>%.3f</td><td>%.3f</td></tr>`, cls, h, top, tokenHTML(r.label(e.data.IDs[top])), row.V[top], row.V[e.key])
+	}
+	b.WriteString(`</tbody></table>`)
+	return b.String(), nil
+}
+
+// plotKinds are the plots a lesson may ask for: the kinds of the viz
+// package (a test of cmd/explorer keeps the lists equal).
+var plotKinds = []string{"attention", "heads", "model", "qkv", "scores", "logits", "lens", "loss"}
+
+// PlotKinds returns the kinds of plot a lesson may ask Context.Plot for.
+func PlotKinds() []string { return append([]string(nil), plotKinds...) }
+
+func checkPlot(d *directive) error {
+	if !contains(plotKinds, d.args["kind"]) {
+		return fmt.Errorf("kind=%q is not a plot kind (known: %s)", d.args["kind"], strings.Join(plotKinds, " "))
+	}
+	return nil
+}
+
+// plotHTML shows the image Context.Plot gives for the current layer, head
+// and query, or nothing when the caller draws no plots.
+func plotHTML(r *renderer, d *directive) (string, error) {
+	if r.plot == nil {
+		return "", nil
+	}
+	kind := d.args["kind"]
+	src, err := r.plot(PlotRequest{Kind: kind, Layer: r.env.layer, Head: r.env.head, Pos: r.env.query})
+	if err != nil {
+		return "", fmt.Errorf("plot %s: %w", kind, err)
+	}
+	if src == "" {
+		return "", nil // the caller has no such plot for this trace
+	}
+	format := r.ui("plot_" + kind)
+	nums := []any{r.env.layer, r.env.head}
+	caption := fmt.Sprintf(format, nums[:strings.Count(format, "%d")]...)
+	return fmt.Sprintf(`<figure class="lesson-plot" data-plot="%s"><img src="%s" alt="%s"><figcaption>%s</figcaption></figure>`,
+		html.EscapeString(kind), html.EscapeString(src), html.EscapeString(caption), html.EscapeString(caption)), nil
+}
