@@ -25,6 +25,8 @@ type command struct {
 
 func commands() map[string]command {
 	return map[string]command{
+		"plot":     {"plot attention, Q/K/V, next-token bars, the logit lens or loss as PNG, SVG, PDF or EPS", runPlot},
+		"lessons":  {"export the lessons as a static HTML handout with a prompt's numbers", runLessons},
 		"generate": {"generate text from a prompt, streaming it", runGenerate},
 		"trace":    {"run a prompt and save every intermediate tensor to a safetensors file", runTrace},
 		"tokenize": {"show how a text splits into GPT-2 tokens", runTokenize},

@@ -1,0 +1,156 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"golang.org/x/net/html"
+
+	"github.com/transformer-explorer/explorer/lessons"
+	"github.com/transformer-explorer/explorer/viz"
+)
+
+// TestCLILessonsExport writes handouts in both languages on the tiny model
+// and checks that each is one complete page that needs no server: every
+// lesson present, the stylesheet inlined, math as MathML, answers shown,
+// and nothing loaded from elsewhere.
+func TestCLILessonsExport(t *testing.T) {
+	for _, tc := range []struct {
+		lang, prompt, title string
+	}{
+		{"en", "The cat sat on the mat because it was tired", "Self-attention in six steps"},
+		{"zh", "猫坐在垫子上，因为它累了。", "自注意力的六个步骤"},
+	} {
+		dir := filepath.Join(t.TempDir(), "handout")
+		code, out, errs := runCLI(t, "lessons", "export", "--model", tinyModel, "--prompt", tc.prompt, "--lang", tc.lang, "--out", dir, "--layer", "1", "--head", "3")
+		if code != 0 {
+			t.Fatalf("lessons export --lang %s: exit %d: %s", tc.lang, code, errs)
+		}
+		if !strings.Contains(out, "index.html") {
+			t.Errorf("output %q does not name the file written", out)
+		}
+		b, err := os.ReadFile(filepath.Join(dir, "index.html"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc, err := html.Parse(strings.NewReader(string(b)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		count := map[string]int{}
+		var remote []string
+		var walk func(n *html.Node)
+		walk = func(n *html.Node) {
+			if n.Type == html.ElementNode {
+				count[n.Data]++
+				for _, a := range n.Attr {
+					switch {
+					case a.Key == "class":
+						count["."+a.Val]++
+					case a.Key == "lang" && n.Data == "html":
+						count["lang="+a.Val]++
+					case (a.Key == "src" || a.Key == "href") && (strings.Contains(a.Val, "://") || strings.HasPrefix(a.Val, "//")):
+						remote = append(remote, a.Val)
+					case a.Key == "src":
+						if _, err := os.Stat(filepath.Join(dir, a.Val)); err != nil {
+							t.Errorf("image %s is missing: %v", a.Val, err)
+						}
+					}
+				}
+			}
+			for c := n.FirstChild; c != nil; c = c.NextSibling {
+				walk(c)
+			}
+		}
+		walk(doc)
+		want := map[string]int{"article": 14, "style": 1, ".lesson-answer": 20, "img": 6}
+		for k, n := range want {
+			if count[k] < n {
+				t.Errorf("%s handout: %d %s, want at least %d", tc.lang, count[k], k, n)
+			}
+		}
+		if count["math"] < 40 || count["button"] != 0 || count["script"] != 0 {
+			t.Errorf("%s handout: %d math, %d buttons, %d scripts; want MathML, no buttons, no scripts", tc.lang, count["math"], count["button"], count["script"])
+		}
+		if tc.lang == "zh" && count["lang=zh-Hans"] != 1 {
+			t.Errorf("zh handout is not marked lang=zh-Hans")
+		}
+		if len(remote) > 0 {
+			t.Errorf("%s handout loads from elsewhere: %v", tc.lang, remote)
+		}
+		if !strings.Contains(string(b), tc.title) {
+			t.Errorf("%s handout lacks the lesson %q", tc.lang, tc.title)
+		}
+	}
+}
+
+func TestCLILessonsExportErrors(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"lessons"}, 2, "Usage: explorer lessons export"},
+		{[]string{"lessons", "export", "--model", tinyModel, "--out", dir}, 1, "--prompt"},
+		{[]string{"lessons", "export", "--model", tinyModel, "--prompt", "Hi"}, 1, "--out"},
+		{[]string{"lessons", "export", "--model", tinyModel, "--prompt", "Hi", "--out", dir, "--lang", "fr"}, 1, "unknown language"},
+		{[]string{"lessons", "export", "--model", tinyModel, "--prompt", "Hi there", "--out", dir, "--layer", "7"}, 1, "layer 7"},
+	} {
+		code, _, errs := runCLI(t, tc.args...)
+		if code != tc.code || !strings.Contains(errs, tc.want) {
+			t.Errorf("explorer %s: exit %d, stderr %q; want exit %d mentioning %q", strings.Join(tc.args, " "), code, errs, tc.code, tc.want)
+		}
+	}
+}
+
+// TestLessonPlotKinds keeps the plots lessons may ask for equal to viz's.
+func TestLessonPlotKinds(t *testing.T) {
+	if got, want := strings.Join(lessons.PlotKinds(), " "), strings.Join(viz.Kinds(), " "); got != want {
+		t.Errorf("lessons.PlotKinds() = %s, want viz.Kinds() = %s", got, want)
+	}
+}
+
+// TestLessonsOnDefaultModel renders every lesson in both languages on the
+// embedded default model, so that every binding resolves on it too; it
+// skips while the binary has no default model.
+func TestLessonsOnDefaultModel(t *testing.T) {
+	ctx := context.Background()
+	m, tok, err := loadModel(ctx, "")
+	if errors.Is(err, errNoModel) {
+		t.Skip("no embedded default model yet")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	tr, err := runPromptTrace(ctx, m, tok, "Once upon a time, a little robot found a", "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lib, err := lessons.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := lessons.FromTrace(tr)
+	last := lessons.NewContext(d)
+	deep := lessons.NewContext(d)
+	deep.Layer, deep.Head, deep.Query, deep.Key = d.Model.NLayer-1, d.Model.NHead-1, 2, 1
+	for _, lang := range lessons.Langs() {
+		ls, _ := lib.List(lang)
+		for _, l := range ls {
+			for _, c := range []lessons.Context{last, deep} {
+				h, err := lib.Render(l.ID, lang, c)
+				if err != nil {
+					t.Errorf("default model: %v", err)
+				} else if strings.Contains(string(h), "lesson-na") {
+					t.Errorf("default model: %s has an unavailable value at layer %d, query %d", l.File, c.Layer, c.Query)
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,75 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/transformer-explorer/explorer/trace"
+	"github.com/transformer-explorer/explorer/viz"
+)
+
+func runPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("plot", "([--model M] --prompt TEXT | --trace FILE.safetensors) --kind KIND [--layer L --head H --pos P] [--dpi N] -o FILE.(png|svg|pdf|eps)", stderr)
+	model := modelFlag(fs)
+	prompt := fs.String("prompt", "", "the prompt `TEXT` to run")
+	traceFile := fs.String("trace", "", "plot a saved trace `FILE` (from explorer trace) instead of running a model")
+	kind := fs.String("kind", viz.KindAttention, "what to plot: `KIND` is one of "+strings.Join(viz.Kinds(), ", "))
+	layer := fs.Int("layer", 0, "the `LAYER` (block) for attention, heads, qkv and scores")
+	head := fs.Int("head", 0, "the attention `HEAD` for attention, qkv and scores")
+	pos := fs.Int("pos", -1, "the `POSITION` whose next-token guesses logits shows; negative counts from the end")
+	dpi := fs.Float64("dpi", viz.DefaultDPI, "resolution of PNG output in dots per inch (`N`)")
+	out := fs.String("o", "", "the image `FILE` to write; its extension (.png, .svg, .pdf, .eps) picks the format")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *out == "" {
+		return fmt.Errorf("give the output file with -o FILE.png (or .svg, .pdf, .eps)")
+	}
+	format, err := viz.FormatOf(*out)
+	if err != nil {
+		return err
+	}
+	req := viz.Request{Kind: *kind, Layer: *layer, Head: *head, Pos: *pos, Format: format, DPI: *dpi}
+	var tr *trace.Trace
+	switch {
+	case *traceFile != "" && (isSet(fs, "prompt") || *model != ""):
+		return fmt.Errorf("give either --trace FILE or a prompt (with --model), not both")
+	case *traceFile != "":
+		if tr, err = trace.ReadFile(*traceFile); err != nil {
+			return err
+		}
+	case isSet(fs, "prompt"):
+		if tr, err = tracePlot(ctx, *model, *prompt, req); err != nil {
+			return err
+		}
+	default:
+		return fmt.Errorf("give the prompt with --prompt TEXT, or a saved trace with --trace FILE.safetensors")
+	}
+	if err := viz.RenderFile(*out, tr, req); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote %s plot of %d tokens to %s\n", *kind, len(tr.IDs), *out)
+	return nil
+}
+
+// tracePlot runs prompt through the model, recording only the hooks the
+// plot needs.
+func tracePlot(ctx context.Context, model, prompt string, req viz.Request) (*trace.Trace, error) {
+	m, tok, err := loadModel(ctx, model)
+	if err != nil {
+		return nil, err
+	}
+	defer m.Close()
+	perLayer := req.Kind == viz.KindAttention || req.Kind == viz.KindHeads || req.Kind == viz.KindQKV || req.Kind == viz.KindScores
+	if perLayer && (req.Layer < 0 || req.Layer >= m.Config.NLayer) {
+		// Caught here so the error names the layer, not a missing hook.
+		return nil, fmt.Errorf("%w: --layer %d: the model has layers 0 to %d", viz.ErrRange, req.Layer, m.Config.NLayer-1)
+	}
+	hooks, err := viz.Hooks(req.Kind, req.Layer, m.Config.NLayer)
+	if err != nil {
+		return nil, err
+	}
+	return runPromptTrace(ctx, m, tok, prompt, "", strings.Join(hooks, ","))
+}
