@@ -80,6 +80,7 @@ function onText(msg) {
       state.labels = msg.labels || {};
       setStatus(`${state.tokens.ids.length} tokens · ran in ${msg.ms} ms · ${(msg.bytes / 1024).toFixed(0)} KB streamed`);
       state.timings.done = performance.now() - state.runStarted;
+      state.timings.kb = msg.bytes / 1024;
       renderStep();
       loadLesson();
       if (state.genPlaying) setTimeout(generateOne, 250);

@@ -1,0 +1,252 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/chromedp"
+)
+
+// browserContext starts headless Chromium for a test. Without a browser the
+// test is skipped, except under CI=true where that is a failure.
+func browserContext(t testing.TB, width, height int) context.Context {
+	t.Helper()
+	var path string
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			path = p
+			break
+		}
+	}
+	if path == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("Chromium is required for the browser tests under CI=true (apt-get install chromium)")
+		}
+		t.Skip("no Chromium: skipping the browser test")
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(width, height),
+	)
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(alloc)
+	t.Cleanup(func() {
+		cancelCtx()
+		cancelAlloc()
+	})
+	return ctx
+}
+
+// painted is true once the first heatmap canvas holds a non-white pixel.
+const painted = `(() => {
+  const c = document.querySelector('#heatmaps canvas');
+  if (!c || !c.width) return false;
+  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  for (let i = 0; i < d.length; i += 4) {
+    if (d[i+3] && (d[i] !== 255 || d[i+1] !== 255 || d[i+2] !== 255)) return true;
+  }
+  return false;
+})()`
+
+// until waits for a JavaScript condition.
+func until(expr string) chromedp.Action[chromedp.Void] {
+	return discard(chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(30*time.Second)))
+}
+
+// discard turns an action with a value into one without.
+func discard[T any](a chromedp.Action[T]) chromedp.Action[chromedp.Void] {
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		_, err := a(ctx, t)
+		return chromedp.Void{}, err
+	}
+}
+
+func visible(sel string) chromedp.Action[chromedp.Void] {
+	return chromedp.WaitVisible(chromedp.CSS(sel))
+}
+func click(sel string) chromedp.Action[chromedp.Void] { return chromedp.Click(chromedp.CSS(sel)) }
+
+func text(t testing.TB, ctx context.Context, sel string) string {
+	t.Helper()
+	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+	if err != nil {
+		t.Fatalf("text of %s: %v", sel, err)
+	}
+	return s
+}
+
+// pressEnter presses Enter in the prompt box. (CDP's synthetic key events
+// insert the newline even when the page cancels the keydown, which a real
+// keyboard does not, so the keydown is dispatched in the page.)
+var pressEnter = discard(chromedp.Evaluate[bool](`document.querySelector('#prompt').dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter', bubbles: true, cancelable: true}))`))
+
+// shot saves a screenshot when EXPLORER_SHOTS names a directory.
+func shot(name string) chromedp.Action[chromedp.Void] {
+	dir := os.Getenv("EXPLORER_SHOTS")
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		if dir == "" {
+			return nil
+		}
+		buf, err := chromedp.FullScreenshot(100)(ctx, t)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dir, name+".png"), buf, 0o644)
+	})
+}
+
+// TestBrowserStepThrough drives the page as a learner would: enter a
+// prompt, see a heatmap paint, step forward three times with the lesson
+// following, and download the current plot as a PNG.
+func TestBrowserStepThrough(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test")
+	}
+	_, ts := newTestServer(t, nil)
+	ctx := browserContext(t, 1600, 1000)
+	downloads := t.TempDir()
+
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(ts.URL+"/#step=L0.softmax&head=1"),
+		chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+			_, err := chromedp.Call(ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
+				Behavior:     browser.SetDownloadBehaviorBehaviorAllow,
+				DownloadPath: downloads,
+			})
+			return err
+		}),
+		visible("#prompt"),
+		discard(chromedp.Evaluate[string](`document.querySelector('#prompt').value = ''`)),
+		chromedp.SendKeys(chromedp.CSS("#prompt"), "The cat sat on the mat. The cat"),
+		pressEnter,
+		until(painted),
+		until(`document.querySelector('#status').textContent.startsWith('9 tokens')`),
+		visible(`#lesson .lesson-panel[data-step="L0.softmax"]`),
+		shot("desktop-softmax"),
+	)
+	if err != nil {
+		t.Fatalf("first heatmap: %v", err)
+	}
+	seen := text(t, ctx, "#step-title")
+	if !strings.Contains(seen, "Softmax") {
+		t.Fatalf("step title %q", seen)
+	}
+	for _, id := range []string{"L0.weighted_sum", "L0.attn_out", "L0.resid_mid"} {
+		if err := chromedp.Do(ctx, click("#next"), visible(`#lesson .lesson-panel[data-step="`+id+`"]`)); err != nil {
+			t.Fatalf("step to %s: %v", id, err)
+		}
+		title := text(t, ctx, "#step-title")
+		if title == seen {
+			t.Fatalf("the step title stayed %q", title)
+		}
+		seen = title
+	}
+	hash, err := chromedp.Run(ctx, chromedp.Evaluate[string](`location.hash`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, _ := url.ParseQuery(strings.TrimPrefix(hash, "#"))
+	if q.Get("step") != "L0.resid_mid" || q.Get("prompt") != "The cat sat on the mat. The cat" {
+		t.Errorf("the URL does not keep the view: %s", hash)
+	}
+
+	// Back to an attention step and download its plot.
+	if err := chromedp.Do(ctx,
+		click("#back"), click("#back"), click("#back"),
+		visible(`#lesson .lesson-panel[data-step="L0.softmax"]`),
+		shot("desktop-lesson"),
+		click(`#downloads button[data-format="png"]`),
+	); err != nil {
+		t.Fatal(err)
+	}
+	var png []byte
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) && png == nil {
+		time.Sleep(100 * time.Millisecond)
+		files, _ := filepath.Glob(filepath.Join(downloads, "*.png"))
+		if len(files) > 0 {
+			png, _ = os.ReadFile(files[0])
+		}
+	}
+	if !strings.HasPrefix(string(png), "\x89PNG\r\n\x1a\n") {
+		t.Fatalf("the download is not a PNG (%d bytes)", len(png))
+	}
+}
+
+// TestBrowserProjector renders the page at a projector's 1280×720 and in
+// Chinese, checks the lesson and model map, and generates one token.
+func TestBrowserProjector(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test")
+	}
+	_, ts := newTestServer(t, nil)
+	ctx := browserContext(t, 1280, 720)
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(ts.URL+"/#prompt=Once+upon+a+time+there+was+a+cat&step=L1.scores&head=2&lang=zh"),
+		until(painted),
+		visible(`#lesson .lesson-panel[data-step="L1.scores"][lang="zh"]`),
+		shot("projector-scores-zh"),
+		click(`#generate summary`),
+		click(`#gen-step`),
+		visible(`#gen-result .picked-token`),
+		shot("projector-generate"),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	thumbs, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('#model-map canvas').length`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if thumbs != 2*4 {
+		t.Errorf("model map has %d thumbnails, want 8", thumbs)
+	}
+}
+
+// BenchmarkBrowserFirstPaint measures, in the browser, the time from
+// submitting a 32-token prompt to the first painted heatmap and to the
+// full model map, and the bytes streamed.
+func BenchmarkBrowserFirstPaint(b *testing.B) {
+	_, ts := newTestServer(b, nil)
+	ctx := browserContext(b, 1600, 1000)
+	if err := chromedp.Do(ctx, chromedp.Navigate(ts.URL+"/#step=L0.softmax"), until(painted)); err != nil {
+		b.Fatal(err)
+	}
+	prompt := strings.TrimSpace(strings.Repeat("one two three four ", 8)) // 32 tokens
+	var first, full, kb float64
+	for i := 0; i < b.N; i++ {
+		start := fmt.Sprintf(`document.querySelector('#prompt').value = %q + ' ' + %d; true`, prompt, i%10)
+		if err := chromedp.Do(ctx,
+			discard(chromedp.Evaluate[bool](start)),
+			pressEnter,
+			until(`window.__explorer.done && window.__explorer.timings.modelMap !== undefined && window.__explorer.timings.firstPaint !== undefined`),
+		); err != nil {
+			b.Fatal(err)
+		}
+		timings, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]float64](`window.__explorer.timings`))
+		if err != nil {
+			b.Fatal(err)
+		}
+		first += timings["firstPaint"]
+		full += timings["modelMap"]
+		kb += timings["kb"]
+	}
+	b.ReportMetric(first/float64(b.N), "ms-first-heatmap")
+	b.ReportMetric(full/float64(b.N), "ms-model-map")
+	b.ReportMetric(kb/float64(b.N), "KB-streamed")
+}

@@ -1,0 +1,337 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"math"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/transformer-explorer/explorer/engine"
+	"github.com/transformer-explorer/explorer/trace"
+)
+
+// TestRunStreamsTheTrace checks that a run streams every hook of the
+// forward pass with the engine's own numbers, tensors before "done", and
+// holds back the logits until asked.
+func TestRunStreamsTheTrace(t *testing.T) {
+	_, ts := newTestServer(t, nil)
+	m, tok, _ := loadTiny(t)
+	prompt := "The cat sat on the mat. The cat"
+	ids, _ := tok.Encode(prompt)
+	want, err := engine.NewTrace(m, tok, prompt, ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Forward(context.Background(), ids, want); err != nil {
+		t.Fatal(err)
+	}
+
+	c := dial(t, ts, nil)
+	c.readJSON(t) // hello
+	c.writeJSON(t, map[string]any{"type": "run", "seq": 7, "prompt": prompt})
+	got := map[string][]float32{}
+	var held []string
+	for done := false; !done; {
+		kind, data := c.read(t)
+		if kind == websocket.BinaryMessage {
+			h, values, ok := decodeTensor(data)
+			if !ok || h.Seq != 7 {
+				t.Fatalf("bad frame %+v", h)
+			}
+			got[h.Name] = values
+			continue
+		}
+		var msg map[string]any
+		json.Unmarshal(data, &msg)
+		switch msg["type"] {
+		case "tokens":
+			if len(msg["ids"].([]any)) != len(ids) {
+				t.Fatalf("tokens message: %v", msg)
+			}
+		case "held":
+			held = append(held, msg["name"].(string))
+		case "done":
+			done = true
+		case "error":
+			t.Fatalf("error: %v", msg)
+		}
+	}
+	if !slices.Equal(held, []string{trace.Logits}) {
+		t.Errorf("held back %v, want only the logits", held)
+	}
+	for _, name := range want.Names() {
+		if name == trace.Logits {
+			continue
+		}
+		w, _ := want.Tensor(name)
+		g, ok := got[name]
+		if !ok {
+			t.Errorf("%s was not streamed", name)
+			continue
+		}
+		if !sameFloats(g, w.Data) {
+			t.Errorf("%s differs from the engine's", name)
+		}
+	}
+
+	// The held logits come when asked for.
+	c.writeJSON(t, map[string]any{"type": "tensor", "seq": 7, "name": trace.Logits})
+	kind, data := c.read(t)
+	h, values, ok := decodeTensor(data)
+	w, _ := want.Tensor(trace.Logits)
+	if kind != websocket.BinaryMessage || !ok || h.Name != trace.Logits || !sameFloats(values, w.Data) {
+		t.Fatalf("requested logits: %+v", h)
+	}
+	// A stale seq is refused.
+	c.writeJSON(t, map[string]any{"type": "tensor", "seq": 6, "name": trace.Logits})
+	if msg := c.readJSON(t); msg["code"] != codeNoTrace {
+		t.Fatalf("stale request: %v", msg)
+	}
+}
+
+func sameFloats(a, b []float32) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] && !(math.IsNaN(float64(a[i])) && math.IsNaN(float64(b[i]))) {
+			return false
+		}
+	}
+	return true
+}
+
+// TestLargeTensorsAreHeld checks the on-demand path with a small limit.
+func TestLargeTensorsAreHeld(t *testing.T) {
+	_, ts := newTestServer(t, func(o *Options) { o.EagerLimit = 100 })
+	c := dial(t, ts, nil)
+	c.readJSON(t)
+	c.writeJSON(t, map[string]any{"type": "run", "seq": 1, "prompt": "one two three four five six seven"})
+	heldPattern := false
+	for {
+		kind, data := c.read(t)
+		if kind == websocket.BinaryMessage {
+			if h, values, _ := decodeTensor(data); len(values) > 100 {
+				t.Fatalf("%s (%d values) was sent eagerly", h.Name, len(values))
+			}
+			continue
+		}
+		var msg map[string]any
+		json.Unmarshal(data, &msg)
+		if msg["type"] == "held" && msg["name"] == "blocks.1.attn.hook_pattern" {
+			heldPattern = true
+		}
+		if msg["type"] == "done" {
+			break
+		}
+	}
+	if !heldPattern {
+		t.Fatal("the pattern was not announced as held")
+	}
+	c.writeJSON(t, map[string]any{"type": "tensor", "seq": 1, "name": "blocks.1.attn.hook_pattern"})
+	_, data := c.read(t)
+	if h, values, ok := decodeTensor(data); !ok || len(values) != 4*7*7 || !slices.Equal(h.Shape, []int{4, 7, 7}) {
+		t.Fatalf("requested pattern: %+v, %d values", h, len(values))
+	}
+}
+
+// TestBadMessages sends what a broken or hostile page might; each gets an
+// error message and the session keeps working.
+func TestBadMessages(t *testing.T) {
+	_, ts := newTestServer(t, nil)
+	c := dial(t, ts, nil)
+	c.readJSON(t)
+	tests := []struct {
+		name string
+		send func()
+		code string
+		text string
+	}{
+		{"malformed JSON", func() { c.WriteMessage(websocket.TextMessage, []byte(`{"type": "run",`)) }, codeBadMessage, "malformed"},
+		{"binary", func() { c.WriteMessage(websocket.BinaryMessage, []byte{1, 2, 3}) }, codeBadMessage, "JSON"},
+		{"unknown type", func() { c.writeJSON(t, map[string]any{"type": "explode"}) }, codeBadMessage, "explode"},
+		{"reserved type", func() { c.writeJSON(t, map[string]any{"type": "follow"}) }, codeBadMessage, "reserved"},
+		{"no prompt", func() { c.writeJSON(t, map[string]any{"type": "run", "seq": 1}) }, codeBadMessage, "prompt"},
+		{"empty prompt", func() { c.writeJSON(t, map[string]any{"type": "run", "seq": 1, "prompt": ""}) }, codeBadPrompt, "empty"},
+		{"too long", func() {
+			c.writeJSON(t, map[string]any{"type": "run", "seq": 1, "prompt": strings.Repeat("word ", 80)})
+		}, codeTooLong, "at most 64"},
+		{"bad id", func() { c.writeJSON(t, map[string]any{"type": "run", "seq": 1, "ids": []int{1, 60000}}) }, codeBadPrompt, "60000"},
+		{"wrong field type", func() { c.WriteMessage(websocket.TextMessage, []byte(`{"type":"run","seq":"x"}`)) }, codeBadMessage, "malformed"},
+		{"generate before run", func() { c.writeJSON(t, map[string]any{"type": "generate", "seq": 2}) }, codeNoTrace, "run a prompt"},
+		{"bad temperature", func() { c.writeJSON(t, map[string]any{"type": "generate", "seq": 2, "temperature": -1}) }, codeBadMessage, "temperature"},
+		{"bad top_p", func() { c.writeJSON(t, map[string]any{"type": "generate", "seq": 2, "top_p": 2}) }, codeBadMessage, "top_p"},
+		{"unknown tensor", func() { c.writeJSON(t, map[string]any{"type": "tensor", "seq": 0, "name": "nope"}) }, codeNoTrace, ""},
+	}
+	for _, tt := range tests {
+		tt.send()
+		msg := c.readJSON(t)
+		if msg["type"] != "error" || msg["code"] != tt.code || !strings.Contains(msg["message"].(string), tt.text) {
+			t.Errorf("%s: got %v, want code %s mentioning %q", tt.name, msg, tt.code, tt.text)
+		}
+	}
+	// Still alive: a good run completes.
+	c.writeJSON(t, map[string]any{"type": "run", "seq": 3, "prompt": "still here"})
+	for {
+		if msg := c.readJSON(t); msg["type"] == "done" {
+			break
+		} else if msg["type"] == "error" {
+			t.Fatalf("after bad messages: %v", msg)
+		}
+	}
+}
+
+// TestOversizedMessage checks the read limit closes the connection with
+// the right code instead of reading on.
+func TestOversizedMessage(t *testing.T) {
+	_, ts := newTestServer(t, nil)
+	c := dial(t, ts, nil)
+	c.readJSON(t)
+	big := `{"type":"run","seq":1,"prompt":"` + strings.Repeat("a", maxMessageBytes) + `"}`
+	c.WriteMessage(websocket.TextMessage, []byte(big))
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	for {
+		_, _, err := c.ReadMessage()
+		if err == nil {
+			continue
+		}
+		if !websocket.IsCloseError(err, websocket.CloseMessageTooBig) {
+			t.Fatalf("got %v, want close 1009 (message too big)", err)
+		}
+		return
+	}
+}
+
+// TestGenerateGreedy picks tokens at temperature 0 and checks each is the
+// engine's argmax and that the attention grows by one row per token.
+func TestGenerateGreedy(t *testing.T) {
+	_, ts := newTestServer(t, nil)
+	m, tok, _ := loadTiny(t)
+	ids, _ := tok.Encode("Once upon a time")
+	c := dial(t, ts, nil)
+	c.readJSON(t)
+	c.writeJSON(t, map[string]any{"type": "run", "seq": 1, "prompt": "Once upon a time"})
+	waitDone(t, c, 1)
+	for seq := 2; seq <= 4; seq++ {
+		logits, err := m.Forward(context.Background(), ids, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		argmax := 0
+		for i, v := range logits {
+			if v > logits[argmax] {
+				argmax = i
+			}
+		}
+		c.writeJSON(t, map[string]any{"type": "generate", "seq": seq, "temperature": 0})
+		sampled := c.readJSON(t)
+		if sampled["type"] != "sampled" {
+			t.Fatalf("got %v", sampled)
+		}
+		picked := int(sampled["picked"].(map[string]any)["id"].(float64))
+		if picked != argmax {
+			t.Fatalf("greedy pick %d, engine argmax %d", picked, argmax)
+		}
+		if after := sampled["after"].([]any); len(after) != 1 || after[0].(map[string]any)["p"].(float64) != 1 {
+			t.Errorf("greedy distribution after the knobs: %v", after)
+		}
+		ids = append(ids, picked)
+		pattern := waitDone(t, c, seq)
+		if want := []int{4, len(ids), len(ids)}; !slices.Equal(pattern, want) {
+			t.Fatalf("pattern shape %v, want %v", pattern, want)
+		}
+	}
+}
+
+// waitDone reads a run to its end and returns the shape of layer 0's
+// attention pattern.
+func waitDone(t *testing.T, c wsClient, seq int) []int {
+	t.Helper()
+	var shape []int
+	for {
+		kind, data := c.read(t)
+		if kind == websocket.BinaryMessage {
+			if h, _, _ := decodeTensor(data); h.Name == "blocks.0.attn.hook_pattern" && h.Seq == seq {
+				shape = h.Shape
+			}
+			continue
+		}
+		var msg map[string]any
+		json.Unmarshal(data, &msg)
+		if msg["type"] == "error" {
+			t.Fatalf("error: %v", msg)
+		}
+		if msg["type"] == "done" && int(msg["seq"].(float64)) == seq {
+			return shape
+		}
+	}
+}
+
+// TestClosingTheTabEndsTheSession checks that a closed websocket cancels
+// its work and forgets its trace.
+func TestClosingTheTabEndsTheSession(t *testing.T) {
+	srv, ts := newTestServer(t, nil)
+	c := dial(t, ts, nil)
+	c.readJSON(t)
+	c.writeJSON(t, map[string]any{"type": "run", "seq": 1, "prompt": strings.Repeat("tick ", 60)})
+	c.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		srv.mu.Lock()
+		n := len(srv.sessions)
+		srv.mu.Unlock()
+		if n == 0 {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatal("the session outlived its websocket")
+}
+
+// TestNewWorkCancelsOld checks the session's work hand-over: starting new
+// work cancels the running one before it begins.
+func TestNewWorkCancelsOld(t *testing.T) {
+	ss := &session{done: make(chan struct{})}
+	firstCancelled := make(chan struct{})
+	started := make(chan struct{})
+	ss.begin(context.Background(), func(ctx context.Context) {
+		close(started)
+		<-ctx.Done()
+		close(firstCancelled)
+	})
+	<-started
+	ran := make(chan struct{})
+	ss.begin(context.Background(), func(ctx context.Context) {
+		select {
+		case <-firstCancelled:
+		default:
+			t.Error("the new work started before the old one ended")
+		}
+		close(ran)
+	})
+	select {
+	case <-ran:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the new work never ran")
+	}
+	ss.stopWork()
+}
+
+func TestEncodeTensorRoundTrip(t *testing.T) {
+	for _, name := range []string{"a", "blocks.11.attn.hook_pattern", "ln_final.hook_normalized"} {
+		data := []float32{1, -2.5, float32(math.Inf(-1)), 0}
+		frame := encodeTensor(3, name, []int{2, 2}, data)
+		if (len(frame)-len(data)*4)%4 != 0 {
+			t.Errorf("%s: data not 4-byte aligned", name)
+		}
+		h, got, ok := decodeTensor(frame)
+		if !ok || h.Name != name || h.Seq != 3 || !slices.Equal(h.Shape, []int{2, 2}) || !sameFloats(got, data) {
+			t.Errorf("%s: round trip gave %+v %v", name, h, got)
+		}
+	}
+}
