@@ -14,6 +14,7 @@ import (
 
 	"github.com/transformer-explorer/explorer/lessons"
 	"github.com/transformer-explorer/explorer/web"
+	"github.com/transformer-explorer/explorer/web/openai"
 )
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -43,6 +44,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer srv.Close()
+	if opt.Model != nil {
+		srv.Handle("/v1/", openai.New(opt.Model, opt.Tokenizer, openai.Options{MaxConcurrent: *maxConcurrent}))
+	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
