@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"sort"
+	"strings"
 	"syscall"
 )
 
@@ -25,6 +26,8 @@ type command struct {
 
 func commands() map[string]command {
 	return map[string]command{
+		"serve":    {"start the web explorer (the default command)", runServe},
+		"models":   {"download GPT-2 checkpoints from the Hugging Face Hub into its cache, or list them", runModels},
 		"plot":     {"plot attention, Q/K/V, next-token bars, the logit lens or loss as PNG, SVG, PDF or EPS", runPlot},
 		"lessons":  {"export the lessons as a static HTML handout with a prompt's numbers", runLessons},
 		"generate": {"generate text from a prompt, streaming it", runGenerate},
@@ -42,8 +45,8 @@ func main() {
 // run dispatches to a subcommand and returns the process exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cmds := commands()
-	name := "help"
-	if len(args) > 0 {
+	name := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		name, args = args[0], args[1:]
 	}
 	if name == "help" || name == "-h" || name == "--help" || name == "-help" {
