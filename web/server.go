@@ -46,6 +46,9 @@ type Options struct {
 	// asked for (default 1<<18); larger ones are sent on request.
 	EagerLimit int
 	Logger     *slog.Logger
+	// TrainWorkers bounds the cores a training run from the page uses
+	// (default: all).
+	TrainWorkers int
 }
 
 // A Server is the explorer's HTTP handler: the page, its static files, the
@@ -56,6 +59,7 @@ type Server struct {
 	mux      *http.ServeMux
 	upgrader websocket.Upgrader
 	work     chan struct{} // semaphore of forward passes
+	training chan struct{} // one training run at a time
 	steps    []stepInfo
 
 	mu       sync.Mutex
@@ -103,6 +107,7 @@ func NewServer(opt Options) (*Server, error) {
 		opt:      opt,
 		mux:      http.NewServeMux(),
 		work:     make(chan struct{}, opt.MaxConcurrent),
+		training: make(chan struct{}, 1),
 		sessions: map[string]*session{},
 	}
 	s.upgrader = websocket.Upgrader{
@@ -130,6 +135,8 @@ func NewServer(opt Options) (*Server, error) {
 	s.mux.HandleFunc("GET /download/trace", s.serveTrace)
 	s.mux.HandleFunc("GET /lesson", s.serveLesson)
 	s.mux.HandleFunc("POST /lesson/check", s.serveCheck)
+	s.mux.HandleFunc("GET /train", s.serveTrainPage)
+	s.mux.HandleFunc("GET /train/ws", s.serveTrainSocket)
 	return s, nil
 }
 

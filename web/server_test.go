@@ -281,7 +281,17 @@ type wsClient struct{ *websocket.Conn }
 
 func dial(t testing.TB, ts *httptest.Server, h http.Header) wsClient {
 	t.Helper()
-	c, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(ts.URL, "http")+"/ws", h)
+	return dialHeader(t, ts, "/ws", h)
+}
+
+func dialPath(t testing.TB, ts *httptest.Server, path string) wsClient {
+	t.Helper()
+	return dialHeader(t, ts, path, nil)
+}
+
+func dialHeader(t testing.TB, ts *httptest.Server, path string, h http.Header) wsClient {
+	t.Helper()
+	c, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(ts.URL, "http")+path, h)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,169 @@
+// The training view: starts a run over /train/ws and draws its progress.
+import { sequential, masked } from "./palette.js";
+
+const $ = (id) => document.getElementById(id);
+const points = []; // {step, loss, val, lr}
+let ws = null;
+let running = false;
+
+function connect() {
+  const proto = location.protocol === "https:" ? "wss" : "ws";
+  ws = new WebSocket(`${proto}://${location.host}/train/ws`);
+  ws.onmessage = (ev) => onMessage(JSON.parse(ev.data));
+  ws.onclose = () => {
+    setRunning(false);
+    status("Disconnected; reload the page to train again.", "error");
+  };
+}
+
+function status(text, kind = "") {
+  $("train-status").textContent = text;
+  $("train-status").className = "status " + kind;
+}
+
+function setRunning(on) {
+  running = on;
+  $("train-start").disabled = on;
+  $("train-stop").disabled = !on;
+}
+
+function onMessage(msg) {
+  switch (msg.type) {
+    case "status":
+      status(msg.message);
+      break;
+    case "started":
+      points.length = 0;
+      status(`training ${msg.layers} layers × ${msg.heads} heads, width ${msg.width}, on ${msg.tokens.toLocaleString()} tokens`);
+      break;
+    case "step":
+      points.push({ step: msg.step, loss: msg.loss, val: msg.val_loss, lr: msg.lr });
+      status(`step ${msg.step}/${msg.steps} · loss ${msg.loss.toFixed(3)} · ${Math.round(msg.tokens_per_sec).toLocaleString()} tokens/s · ${Math.ceil(msg.eta_s)} s left`);
+      drawCharts(msg.steps);
+      if (msg.probe) drawProbe(msg.probe, msg.step);
+      break;
+    case "finished":
+      setRunning(false);
+      status(`done: ${msg.steps} steps in ${msg.seconds.toFixed(1)} s, loss ${msg.loss.toFixed(3)}` + (msg.val_loss !== undefined ? `, held-out ${msg.val_loss.toFixed(3)}` : ""));
+      break;
+    case "stopped":
+      setRunning(false);
+      status("stopped");
+      break;
+    case "error":
+      setRunning(false);
+      status(msg.message, "error");
+      break;
+  }
+}
+
+function drawLine(ctx, w, h, pts, x, y, colour, dots) {
+  ctx.strokeStyle = colour;
+  ctx.fillStyle = colour;
+  ctx.lineWidth = 2;
+  ctx.beginPath();
+  let first = true;
+  for (const p of pts) {
+    const px = x(p);
+    const py = y(p);
+    if (py === null) continue;
+    if (dots) {
+      ctx.fillRect(px - 3, py - 3, 6, 6);
+      continue;
+    }
+    if (first) ctx.moveTo(px, py);
+    else ctx.lineTo(px, py);
+    first = false;
+  }
+  if (!dots) ctx.stroke();
+}
+
+function chart(canvas, steps, value, colourSeries) {
+  const ctx = canvas.getContext("2d");
+  const w = canvas.width;
+  const h = canvas.height;
+  const pad = { l: 52, r: 10, t: 10, b: 22 };
+  ctx.clearRect(0, 0, w, h);
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const p of points) {
+    for (const [key] of colourSeries) {
+      const v = value(p, key);
+      if (v === undefined || v === null) continue;
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
+    }
+  }
+  if (lo === Infinity) return;
+  if (hi === lo) hi = lo + 1;
+  lo = Math.min(0, lo);
+  const x = (p) => pad.l + ((w - pad.l - pad.r) * p.step) / steps;
+  ctx.strokeStyle = "#d9dee7";
+  ctx.fillStyle = "#5b6475";
+  ctx.font = "12px sans-serif";
+  for (let i = 0; i <= 4; i++) {
+    const v = lo + ((hi - lo) * i) / 4;
+    const py = h - pad.b - ((h - pad.t - pad.b) * i) / 4;
+    ctx.beginPath();
+    ctx.moveTo(pad.l, py);
+    ctx.lineTo(w - pad.r, py);
+    ctx.stroke();
+    ctx.fillText(v < 0.01 && v > 0 ? v.toExponential(1) : v.toFixed(2), 4, py + 4);
+  }
+  ctx.fillText(`step ${steps}`, w - pad.r - 60, h - 4);
+  for (const [key, colour, dots] of colourSeries) {
+    const y = (p) => {
+      const v = value(p, key);
+      return v === undefined || v === null ? null : h - pad.b - ((h - pad.t - pad.b) * (v - lo)) / (hi - lo);
+    };
+    drawLine(ctx, w, h, points, x, y, colour, dots);
+  }
+}
+
+function drawCharts(steps) {
+  chart($("loss-chart"), steps, (p, k) => p[k], [
+    ["loss", "#2f5fd0", false],
+    ["val", "#e8590c", true],
+  ]);
+  chart($("lr-chart"), steps, (p, k) => p[k], [["lr", "#1b7a3a", false]]);
+}
+
+function drawProbe(probe, step) {
+  $("probe-step").textContent = `(step ${step})`;
+  const grid = $("probe");
+  grid.replaceChildren();
+  probe.attention.forEach((layer, l) => {
+    const T = probe.tokens.length;
+    const H = layer.length / (T * T);
+    for (let h = 0; h < H; h++) {
+      const fig = document.createElement("figure");
+      const c = document.createElement("canvas");
+      c.width = T;
+      c.height = T;
+      const img = c.getContext("2d").createImageData(T, T);
+      for (let r = 0; r < T; r++) {
+        for (let k = 0; k < T; k++) {
+          const rgb = k <= r ? sequential(layer[h * T * T + r * T + k]) : masked;
+          const i = 4 * (r * T + k);
+          img.data.set([rgb[0], rgb[1], rgb[2], 255], i);
+        }
+      }
+      c.getContext("2d").putImageData(img, 0, 0);
+      const score = probe.induction[l][h];
+      const cap = document.createElement("figcaption");
+      cap.textContent = `L${l} H${h} · induction ${score.toFixed(2)}`;
+      if (score > 0.3) cap.className = "induction";
+      fig.append(c, cap);
+      grid.append(fig);
+    }
+  });
+}
+
+$("train-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  if (running) return;
+  setRunning(true);
+  ws.send(JSON.stringify({ type: "start", steps: Number($("train-steps").value) }));
+});
+$("train-stop").addEventListener("click", () => ws.send(JSON.stringify({ type: "stop" })));
+connect();

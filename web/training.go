@@ -1,0 +1,187 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"time"
+
+	"github.com/transformer-explorer/explorer/engine/train"
+	"github.com/transformer-explorer/explorer/engine/train/corpus"
+)
+
+// The training view trains a small new GPT-2 from scratch on the generated
+// story corpus while the learner watches: the loss and learning rate as a
+// live chart, and every few steps the attention of each head on a probe of
+// a random token sequence repeated twice, where an induction head shows as
+// a stripe one step after the diagonal of the second copy.
+
+// Limits of a training run started from the page.
+const (
+	maxTrainSteps     = 2000
+	defaultTrainSteps = 400
+	trainStories      = 600 // about 160k tokens with the default tokenizer
+)
+
+func (s *Server) serveTrainPage(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	name := ""
+	if s.opt.Model != nil {
+		name = s.opt.Model.Name
+	}
+	trainPage(name, defaultTrainSteps, maxTrainSteps).Render(r.Context(), w)
+}
+
+// trainMessage is what the training page sends.
+type trainMessage struct {
+	Type  string `json:"type"` // "start" or "stop"
+	Steps int    `json:"steps"`
+}
+
+// serveTrainSocket runs training runs for one page. One run at a time in
+// the whole server: training uses every core.
+func (s *Server) serveTrainSocket(w http.ResponseWriter, r *http.Request) {
+	conn, err := s.upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		return
+	}
+	defer conn.Close()
+	conn.SetReadLimit(4 << 10)
+	out := make(chan any, 16)
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	writerDone := make(chan struct{})
+	go func() {
+		defer close(writerDone)
+		for {
+			select {
+			case v := <-out:
+				conn.SetWriteDeadline(time.Now().Add(10 * time.Second))
+				if conn.WriteJSON(v) != nil {
+					cancel()
+					return
+				}
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	send := func(v any) bool {
+		select {
+		case out <- v:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	var stopRun context.CancelFunc = func() {}
+	runDone := make(chan struct{})
+	close(runDone)
+	for {
+		var msg trainMessage
+		if err := conn.ReadJSON(&msg); err != nil {
+			var syn *json.SyntaxError
+			if errors.As(err, &syn) {
+				send(map[string]any{"type": "error", "message": "malformed JSON"})
+				continue
+			}
+			break // the page went away
+		}
+		switch msg.Type {
+		case "stop":
+			stopRun()
+		case "start":
+			select {
+			case <-runDone:
+			default:
+				send(map[string]any{"type": "error", "message": "a run is already going on this page"})
+				continue
+			}
+			steps := msg.Steps
+			if steps <= 0 || steps > maxTrainSteps {
+				send(map[string]any{"type": "error", "message": fmt.Sprintf("steps must be between 1 and %d", maxTrainSteps)})
+				continue
+			}
+			var runCtx context.Context
+			runCtx, stopRun = context.WithCancel(ctx)
+			runDone = make(chan struct{})
+			go func(done chan struct{}) {
+				defer close(done)
+				s.trainRun(runCtx, steps, send)
+			}(runDone)
+		default:
+			send(map[string]any{"type": "error", "message": fmt.Sprintf("unknown message type %q", msg.Type)})
+		}
+	}
+	stopRun()
+	cancel()
+	<-runDone
+	<-writerDone
+}
+
+// trainRun trains a demo model and streams its progress.
+func (s *Server) trainRun(ctx context.Context, steps int, send func(any) bool) {
+	if s.opt.Tokenizer == nil {
+		send(map[string]any{"type": "error", "message": "no tokenizer: the model did not load"})
+		return
+	}
+	select {
+	case s.training <- struct{}{}:
+		defer func() { <-s.training }()
+	default:
+		send(map[string]any{"type": "error", "message": "another page is training right now; training uses every core, so runs take turns"})
+		return
+	}
+	send(map[string]any{"type": "status", "message": "writing the story corpus and encoding it…"})
+	var text bytes.Buffer
+	if err := corpus.Generate(ctx, &text, corpus.Options{Stories: trainStories, Seed: 7}); err != nil {
+		send(map[string]any{"type": "error", "message": err.Error()})
+		return
+	}
+	tokens, err := train.EncodeCorpus(ctx, s.opt.Tokenizer, text.String())
+	if err != nil {
+		send(map[string]any{"type": "error", "message": err.Error()})
+		return
+	}
+	opt := train.DemoOptions(s.opt.Tokenizer, tokens, steps)
+	if s.opt.TrainWorkers > 0 {
+		opt.Workers = s.opt.TrainWorkers
+	}
+	send(map[string]any{"type": "started", "steps": steps, "tokens": len(tokens),
+		"layers": opt.Config.NLayer, "heads": opt.Config.NHead, "width": opt.Config.NEmbd, "context": opt.Config.NPositions})
+	res, err := train.Run(ctx, opt, func(p train.Progress) error {
+		msg := map[string]any{"type": "step", "step": p.Step, "steps": p.Steps, "loss": p.Loss, "lr": p.LR,
+			"tokens_per_sec": p.TokensPerSec, "eta_s": p.ETA.Seconds()}
+		if p.HasVal {
+			msg["val_loss"] = p.ValLoss
+		}
+		if p.Probe != nil {
+			labels := make([]string, len(p.Probe.Tokens))
+			for i, id := range p.Probe.Tokens {
+				labels[i] = s.opt.Tokenizer.Display(id)
+			}
+			msg["probe"] = map[string]any{"tokens": labels, "attention": p.Probe.Attention, "induction": p.Probe.Induction}
+		}
+		if !send(msg) {
+			return ctx.Err()
+		}
+		return nil
+	})
+	if err != nil {
+		if ctx.Err() != nil {
+			send(map[string]any{"type": "stopped"})
+			return
+		}
+		send(map[string]any{"type": "error", "message": err.Error()})
+		return
+	}
+	done := map[string]any{"type": "finished", "steps": res.Steps, "loss": res.Loss, "tokens": res.Tokens, "seconds": res.Duration.Seconds()}
+	if !math.IsNaN(res.ValLoss) {
+		done["val_loss"] = res.ValLoss
+	}
+	send(done)
+}
