@@ -10,23 +10,29 @@ import (
 	"net/http"
 	"os/exec"
 	"runtime"
+	"strconv"
 	"time"
 
 	"github.com/transformer-explorer/explorer/lessons"
 	"github.com/transformer-explorer/explorer/web"
+	"github.com/transformer-explorer/explorer/web/classroom"
 	"github.com/transformer-explorer/explorer/web/openai"
 )
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("serve", "[--addr HOST:PORT] [--model M] [--open]", stderr)
+	fs := newFlags("serve", "[--addr HOST:PORT] [--model M] [--open] [--classroom]", stderr)
 	model := modelFlag(fs)
 	addr := fs.String("addr", "127.0.0.1:8080", "listen on `HOST:PORT`; the default is reachable from this machine only")
 	open := fs.Bool("open", false, "open the page in the default browser")
 	maxConcurrent := fs.Int("max-concurrent", runtime.NumCPU(), "run at most `N` forward passes at once")
+	class := fs.Bool("classroom", false, "open a room: the teacher's page drives every student's page (listen on the LAN with --addr 0.0.0.0:8080)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	opt := web.Options{MaxConcurrent: *maxConcurrent, Logger: slog.New(slog.NewTextHandler(stderr, nil))}
+	if *class {
+		opt.MaxSessions = classSessions
+	}
 	m, tok, err := loadModel(ctx, *model)
 	if err != nil {
 		// The page explains the failure; the command says it too.
@@ -53,10 +59,88 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	url := "http://" + ln.Addr().String() + "/"
 	fmt.Fprintf(stdout, "Transformer Explorer is running at %s (Ctrl-C stops it)\n", url)
+	if *class {
+		hub, room, err := openRoom(srv, ln.Addr(), opt.Logger)
+		if err != nil {
+			return err
+		}
+		defer hub.Close()
+		url = "http://" + loopbackHost(ln.Addr()) + "/room/" + room.Code() + "/teacher?key=" + room.Key()
+		printRoom(stdout, room, ln.Addr(), url)
+	}
 	if *open {
 		openBrowser(url)
 	}
 	return serveUntilDone(ctx, ln, srv)
+}
+
+// classSessions bounds the explorer's websockets in classroom mode: one
+// per student page, with room for 40 students twice over and the teacher.
+const classSessions = 128
+
+// openRoom mounts a classroom hub on srv with one room. Students are told
+// to open the LAN address when the server listens on all interfaces.
+func openRoom(srv *web.Server, addr net.Addr, log *slog.Logger) (*classroom.Hub, *classroom.Room, error) {
+	join := ""
+	if lan := lanURLs(addr); len(lan) > 0 {
+		join = lan[0]
+	}
+	hub, err := classroom.NewHub(classroom.Options{Page: srv, JoinURL: join, Logger: log})
+	if err != nil {
+		return nil, nil, err
+	}
+	srv.Handle("/room/", hub)
+	return hub, hub.NewRoom(), nil
+}
+
+// printRoom tells the teacher how to drive the room and how students join.
+func printRoom(w io.Writer, room *classroom.Room, addr net.Addr, teacher string) {
+	fmt.Fprintf(w, "\nClassroom: room code %s\n", room.Code())
+	fmt.Fprintf(w, "  teacher (keep this link to yourself): %s\n", teacher)
+	lan := lanURLs(addr)
+	if len(lan) == 0 {
+		fmt.Fprintf(w, "  students on this machine open http://%s/room/%s\n", loopbackHost(addr), room.Code())
+		fmt.Fprintf(w, "  HINT: this address is reachable from this machine only; for a class on the LAN, start with --addr 0.0.0.0:8080\n")
+		return
+	}
+	for _, u := range lan {
+		fmt.Fprintf(w, "  students open %s and type %s\n", u, room.Code())
+	}
+}
+
+// loopbackHost is addr as the teacher's own browser reaches it: a server
+// listening on all interfaces is reached at 127.0.0.1.
+func loopbackHost(addr net.Addr) string {
+	tcp, ok := addr.(*net.TCPAddr)
+	if !ok || !tcp.IP.IsUnspecified() {
+		return addr.String()
+	}
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(tcp.Port))
+}
+
+// lanURLs lists the room's join address on each LAN interface, when addr
+// listens on all interfaces, or names one that is not loopback.
+func lanURLs(addr net.Addr) []string {
+	tcp, ok := addr.(*net.TCPAddr)
+	if !ok || tcp.IP.IsLoopback() {
+		return nil
+	}
+	if !tcp.IP.IsUnspecified() {
+		return []string{"http://" + tcp.String() + "/room/"}
+	}
+	ifaddrs, err := net.InterfaceAddrs()
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, a := range ifaddrs {
+		n, ok := a.(*net.IPNet)
+		if !ok || n.IP.To4() == nil || n.IP.IsLoopback() || !n.IP.IsGlobalUnicast() {
+			continue
+		}
+		out = append(out, "http://"+net.JoinHostPort(n.IP.String(), strconv.Itoa(tcp.Port))+"/room/")
+	}
+	return out
 }
 
 // serveUntilDone serves h on ln until ctx ends, then shuts down gracefully.
