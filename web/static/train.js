@@ -10,6 +10,7 @@ function connect() {
   const proto = location.protocol === "https:" ? "wss" : "ws";
   ws = new WebSocket(`${proto}://${location.host}/train/ws`);
   ws.onmessage = (ev) => onMessage(JSON.parse(ev.data));
+  ws.onopen = () => setRunning(false);
   ws.onclose = () => {
     setRunning(false);
     status("Disconnected; reload the page to train again.", "error");
@@ -166,4 +167,5 @@ $("train-form").addEventListener("submit", (e) => {
   ws.send(JSON.stringify({ type: "start", steps: Number($("train-steps").value) }));
 });
 $("train-stop").addEventListener("click", () => ws.send(JSON.stringify({ type: "stop" })));
+$("train-start").disabled = true; // until the socket is open
 connect();
