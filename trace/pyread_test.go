@@ -2,6 +2,7 @@ package trace
 
 import (
 	"encoding/json"
+	"errors"
 	"math"
 	"os"
 	"os/exec"
@@ -13,10 +14,10 @@ import (
 // with a numpy-only reader (testdata/read_trace.py), which is what Python
 // users do with safetensors.numpy.load_file.
 func TestPythonReadsTraces(t *testing.T) {
-	python := "/usr/bin/python3"
-	if err := exec.Command(python, "-c", "import numpy").Run(); err != nil {
+	python := pythonWithNumpy()
+	if python == "" {
 		if os.Getenv("CI") == "true" {
-			t.Fatalf("python3 with numpy is required under CI=true: %v", err)
+			t.Fatal("python3 with numpy is required under CI=true")
 		}
 		t.Skip("needs python3 with numpy")
 	}
@@ -44,6 +45,10 @@ func TestPythonReadsTraces(t *testing.T) {
 	}
 	out, err := exec.Command(python, "testdata/read_trace.py", path).Output()
 	if err != nil {
+		var exit *exec.ExitError
+		if errors.As(err, &exit) {
+			t.Fatalf("read_trace.py: %v\n%s", err, exit.Stderr)
+		}
 		t.Fatalf("read_trace.py: %v", err)
 	}
 	var got struct {
@@ -96,7 +101,25 @@ func TestPythonReadsTraces(t *testing.T) {
 	if got.Tensors[InputIDs].DType != "I64" {
 		t.Errorf("input_ids are %s, want I64", got.Tensors[InputIDs].DType)
 	}
-	if got.Metadata["format"] == "" && len(got.Metadata) == 0 {
-		t.Error("python sees no metadata")
+	if got.Metadata[metaFormat] != FormatName {
+		t.Errorf("python sees format %q, want %q", got.Metadata[metaFormat], FormatName)
 	}
+	if got.Metadata[metaText] != "a b c" {
+		t.Errorf("python sees text %q, want %q", got.Metadata[metaText], "a b c")
+	}
+	var hooks []string
+	if err := json.Unmarshal([]byte(got.Metadata[metaHooks]), &hooks); err != nil || len(hooks) != 3 {
+		t.Errorf("python sees hooks %q (%v), want the 3 recorded", got.Metadata[metaHooks], err)
+	}
+}
+
+// pythonWithNumpy returns the first python3 that imports numpy: the one on
+// PATH, then the system's; "" when there is none.
+func pythonWithNumpy() string {
+	for _, p := range []string{"python3", "/usr/bin/python3"} {
+		if path, err := exec.LookPath(p); err == nil && exec.Command(path, "-c", "import numpy").Run() == nil {
+			return path
+		}
+	}
+	return ""
 }

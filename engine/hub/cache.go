@@ -1,5 +1,5 @@
-// Package hub finds Hugging Face Hub models in the local cache that the
-// Python libraries share, in the layout
+// Package hub downloads Hugging Face Hub models into the local cache that
+// the Python libraries share, and finds them there. The layout is
 //
 //	<cache>/models--<org>--<name>/{blobs,refs,snapshots}/
 //
@@ -140,6 +140,14 @@ func ResolveIn(cache string, ref Ref) (string, error) {
 			return snap, nil
 		}
 	}
-	return "", fmt.Errorf("%w: %s@%s (looked in %s) (HINT: run `explorer models pull %s`, or give --model a directory)",
-		ErrNotCached, ref.Repo, ref.Revision, strings.Join(tried, ", "), ref.Repo)
+	return "", fmt.Errorf("%w: %s@%s (looked in %s) (HINT: run `%s`, or give --model a directory)",
+		ErrNotCached, ref.Repo, ref.Revision, strings.Join(tried, ", "), ref.PullCommand())
+}
+
+// PullCommand is the explorer command that downloads ref.
+func (r Ref) PullCommand() string {
+	if r.Revision == "" || r.Revision == DefaultRevision {
+		return "explorer models pull " + r.Repo
+	}
+	return "explorer models pull " + r.Repo + " --revision " + r.Revision
 }

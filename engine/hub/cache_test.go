@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -51,6 +52,24 @@ func TestResolveFindsEitherSpelling(t *testing.T) {
 	ref, _ := ParseRef("distilgpt2")
 	if _, err := ResolveIn(cache, ref); !errors.Is(err, ErrNotCached) {
 		t.Errorf("ResolveIn(distilgpt2) error = %v, want ErrNotCached", err)
+	}
+	ref, _ = ParseRef("distilgpt2@v2")
+	if _, err := ResolveIn(cache, ref); err == nil || !strings.Contains(err.Error(), "explorer models pull distilgpt2 --revision v2") {
+		t.Errorf("ResolveIn(distilgpt2@v2) error = %v, want a pull hint with the revision", err)
+	}
+}
+
+func TestPullCommand(t *testing.T) {
+	tests := []struct{ name, want string }{
+		{"gpt2", "explorer models pull gpt2"},
+		{"openai-community/gpt2@main", "explorer models pull openai-community/gpt2"},
+		{"gpt2@refs/pr/1", "explorer models pull gpt2 --revision refs/pr/1"},
+	}
+	for _, tt := range tests {
+		ref, err := ParseRef(tt.name)
+		if got := ref.PullCommand(); err != nil || got != tt.want {
+			t.Errorf("ParseRef(%q).PullCommand() = %q, %v; want %q", tt.name, got, err, tt.want)
+		}
 	}
 }
 

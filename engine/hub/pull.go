@@ -203,6 +203,8 @@ func (c *Client) head(ctx context.Context, ref Ref, name string) (fileInfo, erro
 			return infoFrom(res.Header, loc.String(), ref, name)
 		case res.StatusCode == http.StatusOK:
 			return infoFrom(res.Header, target, ref, name)
+		case res.StatusCode >= 500:
+			return fileInfo{}, fmt.Errorf("hub: %s/%s: the Hub answered %s (HINT: try again later, or set HF_ENDPOINT to a mirror)", ref.Repo, name, res.Status)
 		default:
 			return fileInfo{}, fmt.Errorf("hub: %s/%s: %s", ref.Repo, name, res.Status)
 		}
@@ -236,8 +238,14 @@ func normalizeETag(e string) string {
 	return strings.Trim(e, `"`)
 }
 
+// authorize adds the token to requests for the Hub itself. Redirects to
+// its CDN carry their own signature, and the token must not leak to
+// another host.
 func (c *Client) authorize(req *http.Request) {
-	if c.Token != "" {
+	if c.Token == "" {
+		return
+	}
+	if ep, err := url.Parse(c.Endpoint); err == nil && ep.Host == req.URL.Host {
 		req.Header.Set("Authorization", "Bearer "+c.Token)
 	}
 }
@@ -247,13 +255,27 @@ func (c *Client) authorize(req *http.Request) {
 func (c *Client) fetch(ctx context.Context, repoDir, commit, name string, info fileInfo) error {
 	blob := filepath.Join(repoDir, "blobs", info.etag)
 	if _, err := os.Stat(blob); err != nil {
-		if err := c.download(ctx, blob, name, info); err != nil {
+		if err := c.downloadLocked(ctx, repoDir, blob, name, info); err != nil {
 			return err
 		}
 	} else if c.Progress != nil {
 		c.Progress(name, info.size, info.size)
 	}
 	return link(repoDir, commit, name, info.etag)
+}
+
+// downloadLocked downloads a blob while holding its lock, unless another
+// process finished it while this one waited for the lock.
+func (c *Client) downloadLocked(ctx context.Context, repoDir, blob, name string, info fileInfo) error {
+	unlock, err := lockBlob(ctx, filepath.Join(c.Cache, ".locks", filepath.Base(repoDir)), info.etag)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if _, err := os.Stat(blob); err == nil {
+		return nil
+	}
+	return c.download(ctx, blob, name, info)
 }
 
 // download writes the file to blob+".incomplete", resuming a previous
@@ -279,6 +301,21 @@ func (c *Client) download(ctx context.Context, blob, name string, info fileInfo)
 	}
 	c.authorize(req)
 	req.Header.Set("Accept-Encoding", "identity")
+	if info.size >= 0 && have > info.size {
+		// More than the file holds: the partial file is not this blob's
+		// beginning, so start over.
+		if err := f.Truncate(0); err != nil {
+			return diskError(err, partial)
+		}
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return err
+		}
+		have = 0
+	}
+	if info.size >= 0 && have == info.size && have > 0 {
+		// A previous run wrote everything but stopped before the rename.
+		return finishDownload(f, partial, blob, name, info)
+	}
 	if have > 0 {
 		req.Header.Set("Range", fmt.Sprintf("bytes=%d-", have))
 	}
@@ -292,13 +329,15 @@ func (c *Client) download(ctx context.Context, blob, name string, info fileInfo)
 	case http.StatusOK, http.StatusRequestedRangeNotSatisfiable:
 		// The server sends the whole file (or has nothing past our end):
 		// start over.
-		if err := f.Truncate(0); err != nil {
-			return err
+		if have > 0 {
+			if err := f.Truncate(0); err != nil {
+				return diskError(err, partial)
+			}
+			if _, err := f.Seek(0, io.SeekStart); err != nil {
+				return err
+			}
+			have = 0
 		}
-		if _, err := f.Seek(0, io.SeekStart); err != nil {
-			return err
-		}
-		have = 0
 		if res.StatusCode != http.StatusOK {
 			return fmt.Errorf("hub: downloading %s: %s (run the same command again)", name, res.Status)
 		}
@@ -312,6 +351,12 @@ func (c *Client) download(ctx context.Context, blob, name string, info fileInfo)
 		}
 		return fmt.Errorf("hub: downloading %s: %w after %d bytes (run the same command again to resume)", name, err, w.done)
 	}
+	return finishDownload(f, partial, blob, name, info)
+}
+
+// finishDownload verifies a fully downloaded partial file and moves it to blob; a
+// file that fails the check is removed so the next run starts afresh.
+func finishDownload(f *os.File, partial, blob, name string, info fileInfo) error {
 	if err := f.Sync(); err != nil {
 		return diskError(err, partial)
 	}
@@ -320,8 +365,13 @@ func (c *Client) download(ctx context.Context, blob, name string, info fileInfo)
 		os.Remove(partial)
 		return fmt.Errorf("%w: %s: %v; the download was discarded", ErrChecksum, name, err)
 	}
-	f.Close()
-	return os.Rename(partial, blob)
+	if err := f.Close(); err != nil {
+		return diskError(err, partial)
+	}
+	if err := os.Rename(partial, blob); err != nil {
+		return fmt.Errorf("hub: %s: %w", name, err)
+	}
+	return nil
 }
 
 // progressWriter writes to the partial file and reports progress at most

@@ -32,6 +32,7 @@ type fakeHub struct {
 	mu       sync.Mutex
 	gets     map[string]int    // downloads per file
 	auth     []string          // Authorization headers seen
+	cdnAuth  []string          // Authorization headers the CDN saw
 	cutAfter map[string]int    // cut the next CDN response after n bytes
 	corrupt  map[string]bool   // serve wrong bytes
 	ranges   map[string]string // last Range header per file
@@ -99,6 +100,7 @@ func (f *fakeHub) serveCDN(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	f.gets[name]++
 	f.ranges[name] = r.Header.Get("Range")
+	f.cdnAuth = append(f.cdnAuth, r.Header.Get("Authorization"))
 	cut := f.cutAfter[name]
 	delete(f.cutAfter, name)
 	bad := f.corrupt[name]
@@ -140,7 +142,9 @@ func TestPull(t *testing.T) {
 	cache := t.TempDir()
 	c := newClient(f, cache)
 	var progress []string
-	c.Progress = func(name string, done, total int64) { progress = append(progress, fmt.Sprintf("%s %d/%d", name, done, total)) }
+	c.Progress = func(name string, done, total int64) {
+		progress = append(progress, fmt.Sprintf("%s %d/%d", name, done, total))
+	}
 	snap, err := c.Pull(context.Background(), Ref{Repo: "openai-community/gpt2", Revision: "main"})
 	if err != nil {
 		t.Fatal(err)
@@ -178,6 +182,11 @@ func TestPull(t *testing.T) {
 	for _, a := range f.auth {
 		if a != "Bearer hf_secret" {
 			t.Fatalf("a request went without the token: %q", a)
+		}
+	}
+	for _, a := range f.cdnAuth {
+		if a != "" {
+			t.Fatalf("the token leaked to the CDN host: %q", a)
 		}
 	}
 
@@ -292,5 +301,119 @@ func TestPullSharded(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(snap, name)); err != nil {
 			t.Errorf("%s: %v", name, err)
 		}
+	}
+}
+
+// TestPullFinishesCompletePartial covers a run stopped after the last byte
+// but before the rename: the next pull verifies and links the file without
+// downloading it again; a partial file longer than the blob starts over.
+func TestPullFinishesCompletePartial(t *testing.T) {
+	weights := modelFiles()["model.safetensors"]
+	tests := []struct {
+		name    string
+		partial []byte
+		gets    int
+	}{
+		{"complete", weights, 0},
+		{"too long", append(append([]byte(nil), weights...), "junk"...), 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFakeHub(t, "gpt2", modelFiles(), "model.safetensors")
+			cache := t.TempDir()
+			blob := filepath.Join(RepoDir(cache, "gpt2"), "blobs", sha256Hex(weights))
+			os.MkdirAll(filepath.Dir(blob), 0o755)
+			if err := os.WriteFile(blob+".incomplete", tt.partial, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			snap, err := newClient(f, cache).Pull(context.Background(), Ref{Repo: "gpt2", Revision: "main"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := f.gets["model.safetensors"]; got != tt.gets {
+				t.Errorf("downloads of the weights: %d, want %d", got, tt.gets)
+			}
+			if got, _ := os.ReadFile(filepath.Join(snap, "model.safetensors")); !bytes.Equal(got, weights) {
+				t.Error("the linked weights differ")
+			}
+			if _, err := os.Stat(blob + ".incomplete"); err == nil {
+				t.Error("the partial file is still there")
+			}
+		})
+	}
+}
+
+// TestPullDiskFull writes the download into /dev/full, which fails every
+// write with ENOSPC, and expects the error to say the disk is full.
+func TestPullDiskFull(t *testing.T) {
+	if _, err := os.Stat("/dev/full"); err != nil {
+		t.Skip("no /dev/full on this system")
+	}
+	f := newFakeHub(t, "gpt2", modelFiles(), "model.safetensors")
+	cache := t.TempDir()
+	blob := filepath.Join(RepoDir(cache, "gpt2"), "blobs", sha256Hex(modelFiles()["model.safetensors"]))
+	os.MkdirAll(filepath.Dir(blob), 0o755)
+	if err := os.Symlink("/dev/full", blob+".incomplete"); err != nil {
+		t.Fatal(err)
+	}
+	snap := filepath.Join(RepoDir(cache, "gpt2"), "snapshots", fakeCommit)
+	_, err := newClient(f, cache).Pull(context.Background(), Ref{Repo: "gpt2", Revision: "main"})
+	if err == nil || !strings.Contains(err.Error(), "disk is full") {
+		t.Fatalf("got %v, want a full-disk error", err)
+	}
+	if _, err := os.Lstat(filepath.Join(snap, "model.safetensors")); err == nil {
+		t.Error("the weights were linked after a failed write")
+	}
+}
+
+// TestPullCancelled stops a pull through its context mid-download.
+func TestPullCancelled(t *testing.T) {
+	files := modelFiles()
+	files["model.safetensors"] = bytes.Repeat([]byte("weights!"), 1<<20) // many reads
+	f := newFakeHub(t, "gpt2", files, "model.safetensors")
+	ctx, cancel := context.WithCancel(context.Background())
+	c := newClient(f, t.TempDir())
+	c.Progress = func(name string, done, total int64) {
+		if name == "model.safetensors" {
+			cancel()
+		}
+	}
+	_, err := c.Pull(ctx, Ref{Repo: "gpt2", Revision: "main"})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("got %v, want context.Canceled", err)
+	}
+}
+
+// TestPullConcurrent runs two pulls of one model into one cache at once:
+// the blob lock lets one download each file while the other waits, and
+// both end with the same snapshot.
+func TestPullConcurrent(t *testing.T) {
+	files := modelFiles()
+	files["model.safetensors"] = bytes.Repeat([]byte("weights!"), 1<<18)
+	f := newFakeHub(t, "gpt2", files, "model.safetensors")
+	cache := t.TempDir()
+	var wg sync.WaitGroup
+	snaps, errs := make([]string, 2), make([]error, 2)
+	for i := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			snaps[i], errs[i] = newClient(f, cache).Pull(context.Background(), Ref{Repo: "gpt2", Revision: "main"})
+		}()
+	}
+	wg.Wait()
+	for i := range 2 {
+		if errs[i] != nil {
+			t.Fatalf("pull %d: %v", i, errs[i])
+		}
+	}
+	if snaps[0] != snaps[1] {
+		t.Errorf("snapshots differ: %s, %s", snaps[0], snaps[1])
+	}
+	if n := f.gets["model.safetensors"]; n != 1 {
+		t.Errorf("the weights were downloaded %d times, want once", n)
+	}
+	if got, _ := os.ReadFile(filepath.Join(snaps[0], "model.safetensors")); !bytes.Equal(got, files["model.safetensors"]) {
+		t.Error("the weights differ")
 	}
 }

@@ -83,14 +83,18 @@ func (a *api) completions(w http.ResponseWriter, r *http.Request) {
 }
 
 // complete runs the n completions of prompt p. onToken, when set, gets each
-// piece of text as it becomes final (for streaming).
-func (a *api) complete(ctx context.Context, j *job, p int, onToken func(index int, text string) error) ([]choice, int, error) {
+// piece of text as it becomes final (for streaming), with the logprobs of
+// the tokens it adds when the request asks for them (else nil).
+func (a *api) complete(ctx context.Context, j *job, p int, onToken func(index int, text string, lp *logprobState) error) ([]choice, int, error) {
 	prompt := j.prompts[p]
 	choices := make([]choice, j.n)
 	for i := range choices {
 		choices[i].Index = p*j.n + i
 		if j.logprobs >= 0 {
 			choices[i].Logprobs = &logprobState{}
+			if !j.echo {
+				choices[i].Logprobs.offset = len(j.texts[p])
+			}
 		}
 	}
 	if j.echo {
@@ -109,7 +113,7 @@ func (a *api) complete(ctx context.Context, j *job, p int, onToken func(index in
 				}
 			}
 			if onToken != nil {
-				if err := onToken(choices[i].Index, j.texts[p]); err != nil {
+				if err := onToken(choices[i].Index, j.texts[p], choices[i].Logprobs.from(0)); err != nil {
 					return nil, 0, err
 				}
 			}
@@ -129,11 +133,14 @@ func (a *api) complete(ctx context.Context, j *job, p int, onToken func(index in
 		N:            j.n,
 		Stop:         j.stops,
 		OnToken: func(t engine.Token) error {
-			if lp := choices[t.Seq].Logprobs; lp != nil {
+			lp := choices[t.Seq].Logprobs
+			if lp != nil {
 				lp.add(a, t.ID, t.Logits, j.logprobs)
 			}
-			if onToken != nil && t.Text != "" {
-				return onToken(p*j.n+t.Seq, t.Text)
+			// A token whose text is held back (a possible stop string, a
+			// split character) still streams its logprobs.
+			if onToken != nil && (t.Text != "" || lp != nil) {
+				return onToken(p*j.n+t.Seq, t.Text, lp.from(len(lp.tokens())-1))
 			}
 			return nil
 		},
@@ -165,6 +172,23 @@ func boolInt(b bool) int {
 	return 0
 }
 
+// from returns the entries from token i on, sharing l's storage; nil for
+// a nil l.
+func (l *logprobState) from(i int) *logprobState {
+	if l == nil {
+		return nil
+	}
+	return &logprobState{Tokens: l.Tokens[i:], TokenLogprobs: l.TokenLogprobs[i:], TopLogprobs: l.TopLogprobs[i:], TextOffset: l.TextOffset[i:]}
+}
+
+// tokens returns the tokens recorded so far (none for a nil l).
+func (l *logprobState) tokens() []string {
+	if l == nil {
+		return nil
+	}
+	return l.Tokens
+}
+
 // trim keeps the first n tokens.
 func (l *logprobState) trim(n int) {
 	l.Tokens, l.TokenLogprobs, l.TopLogprobs, l.TextOffset = l.Tokens[:n], l.TokenLogprobs[:n], l.TopLogprobs[:n], l.TextOffset[:n]
@@ -193,8 +217,10 @@ func (a *api) promptLogits(ctx context.Context, prompt []int) ([][]float32, erro
 	return out, nil
 }
 
-// stream answers with server-sent events: a chunk per piece of text, a
-// final chunk per choice with its finish reason, then [DONE].
+// stream answers with server-sent events: a chunk per piece of text (with
+// the logprobs of its tokens when asked), a final chunk per choice with its
+// finish reason, then [DONE]. With a stop string, tokens streamed before
+// the stop string was recognised keep their logprobs chunks.
 func (a *api) stream(ctx context.Context, w http.ResponseWriter, j *job, resp completion) {
 	flusher, _ := w.(http.Flusher)
 	w.Header().Set("Content-Type", "text/event-stream")
@@ -220,8 +246,8 @@ func (a *api) stream(ctx context.Context, w http.ResponseWriter, j *job, resp co
 	}
 	u := usage{}
 	for p := range j.prompts {
-		choices, completionTokens, err := a.complete(ctx, j, p, func(index int, text string) error {
-			return send(chunk(choice{Text: text, Index: index}))
+		choices, completionTokens, err := a.complete(ctx, j, p, func(index int, text string, lp *logprobState) error {
+			return send(chunk(choice{Text: text, Index: index, Logprobs: lp}))
 		})
 		if err != nil {
 			if ctx.Err() == nil {
@@ -230,7 +256,7 @@ func (a *api) stream(ctx context.Context, w http.ResponseWriter, j *job, resp co
 			return
 		}
 		for _, c := range choices {
-			last := choice{Index: c.Index, Logprobs: c.Logprobs, FinishReason: c.FinishReason}
+			last := choice{Index: c.Index, FinishReason: c.FinishReason}
 			if err := send(chunk(last)); err != nil {
 				return
 			}

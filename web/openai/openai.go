@@ -255,7 +255,7 @@ func (a *api) parse(body []byte) (*job, error) {
 	ctxLen := a.m.Config.NPositions
 	for _, p := range j.prompts {
 		if len(p)+j.maxTokens > ctxLen {
-			return nil, &requestError{status: http.StatusBadRequest, param: "messages", code: "context_length_exceeded",
+			return nil, &requestError{status: http.StatusBadRequest, param: "prompt", code: "context_length_exceeded",
 				message: fmt.Sprintf("This model's maximum context length is %d tokens, however you requested %d tokens (%d in your prompt; %d for the completion). Please reduce your prompt; or completion length.",
 					ctxLen, len(p)+j.maxTokens, len(p), j.maxTokens)}
 		}
@@ -351,7 +351,9 @@ func newID() string {
 	return "cmpl-" + hex.EncodeToString(b[:])
 }
 
-// logprobState builds OpenAI's logprobs object for one choice.
+// logprobState builds OpenAI's logprobs object for one choice. A token's
+// text_offset is the byte offset of its text in the prompt followed by the
+// completion, whether or not the prompt is echoed.
 type logprobState struct {
 	Tokens        []string             `json:"tokens"`
 	TokenLogprobs []*float64           `json:"token_logprobs"`

@@ -191,6 +191,88 @@ func TestLogprobs(t *testing.T) {
 	}
 }
 
+// TestLogprobsOffsetsWithoutEcho checks that text offsets count from the
+// start of the prompt even when the prompt is not echoed, as OpenAI's do.
+func TestLogprobsOffsetsWithoutEcho(t *testing.T) {
+	ts := newServer(t)
+	const prompt = "Once upon a time"
+	code, out := post(t, ts, "/v1/completions", `{"model":"tiny-gpt2","prompt":"`+prompt+`","max_tokens":3,"temperature":0,"logprobs":0}`)
+	if code != 200 {
+		t.Fatalf("%d %v", code, out)
+	}
+	lp := choices(out)[0]["logprobs"].(map[string]any)
+	offsets, tokens := lp["text_offset"].([]any), lp["tokens"].([]any)
+	at := len(prompt)
+	for i, tk := range tokens {
+		if off := int(offsets[i].(float64)); off != at {
+			t.Errorf("text_offset[%d] = %d, want %d", i, off, at)
+		}
+		at += len(tk.(string))
+		if top := lp["top_logprobs"].([]any)[i].(map[string]any); len(top) != 0 {
+			t.Errorf("logprobs 0 gave %d top entries for token %d", len(top), i)
+		}
+	}
+}
+
+// TestStreamLogprobs checks that streamed chunks carry the logprobs of
+// their tokens and together equal the non-streamed answer's.
+func TestStreamLogprobs(t *testing.T) {
+	ts := newServer(t)
+	const body = `{"model":"tiny-gpt2","prompt":"Once upon a time","max_tokens":6,"temperature":0,"logprobs":2,"echo":true%s}`
+	code, out := post(t, ts, "/v1/completions", fmt.Sprintf(body, ""))
+	if code != 200 {
+		t.Fatalf("%d %v", code, out)
+	}
+	want, _ := json.Marshal(choices(out)[0]["logprobs"])
+
+	res, err := http.Post(ts.URL+"/v1/completions", "application/json", strings.NewReader(fmt.Sprintf(body, `,"stream":true`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	joined := map[string][]any{}
+	sc := bufio.NewScanner(res.Body)
+	for sc.Scan() {
+		data, ok := strings.CutPrefix(sc.Text(), "data: ")
+		if !ok || data == "[DONE]" {
+			continue
+		}
+		var chunk map[string]any
+		if err := json.Unmarshal([]byte(data), &chunk); err != nil {
+			t.Fatal(err)
+		}
+		lp, ok := choices(chunk)[0]["logprobs"].(map[string]any)
+		if !ok {
+			continue
+		}
+		for _, k := range []string{"tokens", "token_logprobs", "top_logprobs", "text_offset"} {
+			joined[k] = append(joined[k], lp[k].([]any)...)
+		}
+	}
+	got, _ := json.Marshal(joined)
+	if string(got) != string(want) {
+		t.Errorf("streamed logprobs\n%s\nwant\n%s", got, want)
+	}
+}
+
+// TestClientGone checks that a request whose client has left produces no
+// answer: generation stops with the request's context.
+func TestClientGone(t *testing.T) {
+	newServer(t) // loads the tiny model
+	h := New(tinyM, tinyTok, Options{ModelName: "tiny-gpt2", MaxConcurrent: 1})
+	for _, stream := range []bool{false, true} {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		body := fmt.Sprintf(`{"model":"tiny-gpt2","prompt":"Once upon a time","max_tokens":40,"stream":%v}`, stream)
+		req := httptest.NewRequestWithContext(ctx, http.MethodPost, "/v1/completions", strings.NewReader(body))
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if strings.Contains(rec.Body.String(), `"text"`) || strings.Contains(rec.Body.String(), "[DONE]") {
+			t.Errorf("stream=%v: a gone client got an answer: %s", stream, rec.Body.String())
+		}
+	}
+}
+
 func TestStream(t *testing.T) {
 	ts := newServer(t)
 	want := greedyReference(t)
@@ -259,7 +341,7 @@ func TestBadRequests(t *testing.T) {
 		{"logprobs", "/v1/completions", `{"model":"tiny-gpt2","prompt":"a","logprobs":9}`, 400, "logprobs", "at most 5"},
 		{"prompt type", "/v1/completions", `{"model":"tiny-gpt2","prompt":{"a":1}}`, 400, "prompt", "prompt must"},
 		{"bad token id", "/v1/completions", `{"model":"tiny-gpt2","prompt":[1,99999999]}`, 400, "prompt", "99999999"},
-		{"too long", "/v1/completions", `{"model":"tiny-gpt2","prompt":"` + strings.Repeat("go ", 60) + `","max_tokens":16}`, 400, "", "maximum context length is 64"},
+		{"too long", "/v1/completions", `{"model":"tiny-gpt2","prompt":"` + strings.Repeat("go ", 60) + `","max_tokens":16}`, 400, "prompt", "maximum context length is 64"},
 		{"body too large", "/v1/completions", `{"model":"tiny-gpt2","prompt":"` + strings.Repeat("x", 5000) + `"}`, 413, "", "larger than"},
 		{"chat", "/v1/chat/completions", `{"model":"tiny-gpt2","messages":[]}`, 400, "", "not a chat model"},
 	}
