@@ -320,3 +320,16 @@ func loadTokenizer(t *testing.T, dir string) *tokenizer.Tokenizer {
 	}
 	return tok
 }
+
+func TestCLIHelp(t *testing.T) {
+	for _, args := range [][]string{{"help"}, {"--help"}, {"-h"}} {
+		code, out, _ := runCLI(t, args...)
+		if code != 0 || !strings.Contains(out, "Commands:") || !strings.Contains(out, "serve") {
+			t.Errorf("%v: exit %d\n%s", args, code, out)
+		}
+	}
+	code, out, _ := runCLI(t, "help", "trace")
+	if code != 0 || !strings.Contains(out, "--hooks") {
+		t.Errorf("help trace: exit %d\n%s", code, out)
+	}
+}

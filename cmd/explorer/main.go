@@ -26,13 +26,16 @@ type command struct {
 
 func commands() map[string]command {
 	return map[string]command{
-		"serve":    {"start the web explorer (the default command)", runServe},
-		"models":   {"download GPT-2 checkpoints from the Hugging Face Hub into its cache, or list them", runModels},
-		"plot":     {"plot attention, Q/K/V, next-token bars, the logit lens or loss as PNG, SVG, PDF or EPS", runPlot},
-		"lessons":  {"export the lessons as a static HTML handout with a prompt's numbers", runLessons},
-		"generate": {"generate text from a prompt, streaming it", runGenerate},
-		"trace":    {"run a prompt and save every intermediate tensor to a safetensors file", runTrace},
-		"tokenize": {"show how a text splits into GPT-2 tokens", runTokenize},
+		"models":    {"download GPT-2 checkpoints from the Hugging Face Hub into its cache, or list them", runModels},
+		"serve":     {"start the web explorer (the default command)", runServe},
+		"plot":      {"plot attention, Q/K/V, next-token bars, the logit lens or loss as PNG, SVG, PDF or EPS", runPlot},
+		"train":     {"pre-train or fine-tune a GPT-2 on a text file, saving Hugging Face checkpoints", runTrain},
+		"tokenizer": {"train a byte-level BPE tokenizer: explorer tokenizer train", runTokenizer},
+		"corpus":    {"write the generated story corpus the default model is trained on", runCorpus},
+		"lessons":   {"export the lessons as a static HTML handout with a prompt's numbers", runLessons},
+		"generate":  {"generate text from a prompt, streaming it", runGenerate},
+		"trace":     {"run a prompt and save every intermediate tensor to a safetensors file", runTrace},
+		"tokenize":  {"show how a text splits into GPT-2 tokens", runTokenize},
 	}
 }
 
@@ -45,11 +48,12 @@ func main() {
 // run dispatches to a subcommand and returns the process exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cmds := commands()
+	// No command, or only flags, means serve: `explorer --model gpt2`.
 	name := "serve"
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+	if len(args) > 0 && (!strings.HasPrefix(args[0], "-") || isHelp(args[0])) {
 		name, args = args[0], args[1:]
 	}
-	if name == "help" || name == "-h" || name == "--help" || name == "-help" {
+	if name == "help" || isHelp(name) {
 		if len(args) > 0 {
 			if c, ok := cmds[args[0]]; ok {
 				c.run(ctx, []string{"-h"}, stdout, stdout)
@@ -77,6 +81,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	return 0
 }
+
+func isHelp(arg string) bool { return arg == "-h" || arg == "--help" || arg == "-help" }
 
 // errUsage reports bad flags; the flag package has already said why.
 var errUsage = errors.New("usage")

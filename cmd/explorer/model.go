@@ -8,6 +8,7 @@ import (
 	"os"
 
 	"github.com/transformer-explorer/explorer/engine"
+	"github.com/transformer-explorer/explorer/engine/defaultmodel"
 	"github.com/transformer-explorer/explorer/engine/hub"
 	"github.com/transformer-explorer/explorer/engine/tokenizer"
 )
@@ -35,7 +36,9 @@ func loadModel(ctx context.Context, name string) (*engine.Model, *tokenizer.Toke
 		if _, statErr := os.Stat(name); statErr == nil {
 			return nil, nil, fmt.Errorf("--model %s: not a directory", name)
 		}
-		return nil, nil, err
+		// Never download silently: the hub error says which
+		// `explorer models pull` command fetches it.
+		return nil, nil, fmt.Errorf("--model %s: %w", name, err)
 	}
 	m, tok, err := engine.LoadDir(ctx, dir)
 	if err != nil {
@@ -47,5 +50,5 @@ func loadModel(ctx context.Context, name string) (*engine.Model, *tokenizer.Toke
 
 // loadDefaultModel loads the model embedded in the binary.
 func loadDefaultModel(ctx context.Context) (*engine.Model, *tokenizer.Tokenizer, error) {
-	return nil, nil, errNoModel
+	return defaultmodel.Load(ctx)
 }

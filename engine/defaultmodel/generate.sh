@@ -1,0 +1,26 @@
+#!/bin/sh
+# Reproduces the embedded default model (see RECIPE.md): generate the
+# story corpus, train the tokenizer on it, pre-train the model, fine-tune
+# it on stories with memory games, and copy its Hugging Face files into
+# model/. Run by `go generate` in this
+# directory. The training run is deterministic for a given number of CPUs
+# and kernel path: GOMAXPROCS is pinned to 2, the number it was made with.
+set -eu
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+go build -o "$work/explorer" ../../cmd/explorer
+x="$work/explorer"
+"$x" corpus --out "$work/corpus.txt" --stories 20000 --seed 1
+"$x" tokenizer train --corpus "$work/corpus.txt" --vocab-size 2048 --out "$work/tok"
+GOMAXPROCS=2 "$x" train --corpus "$work/corpus.txt" --tokenizer "$work/tok" \
+	--layers 4 --heads 4 --width 128 --context 256 --batch 8 --steps 2400 \
+	--lr 2e-3 --warmup 100 --weight-decay 0.1 --clip 1 --val 0.05 --eval-every 100 \
+	--save-every 500 --seed 1 --dtype F16 --out "$work/pretrained"
+"$x" corpus --out "$work/games.txt" --stories 6000 --seed 2 --games
+GOMAXPROCS=2 "$x" train --corpus "$work/games.txt" --init "$work/pretrained" \
+	--steps 700 --batch 8 --lr 1e-3 --warmup 50 --weight-decay 0.1 --clip 1 --val 0.05 \
+	--eval-every 100 --save-every 500 --seed 2 --dtype F16 --out "$work/final"
+mkdir -p model
+for f in config.json generation_config.json model.safetensors vocab.json merges.txt; do
+	cp "$work/final/$f" model/
+done
