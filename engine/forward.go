@@ -27,6 +27,9 @@ func (m *Model) Forward(ctx context.Context, ids []int, rec trace.Recorder) ([]f
 // trace.Tensor.Offset set to the position of the first new token. Logits
 // are computed for every new position only when rec wants the logits or
 // the derived next-token hooks; the logit lens only when rec wants it.
+// Model.AttentionAt and Model.LensAt recompute a layer's attention or the
+// lens of chosen rows later, from a recorded residual stream (see
+// ondemand.go for what is eager and what on demand).
 // A cancelled ctx, or an error from rec, stops the pass between layers
 // and is returned; the state is then unchanged.
 func (s *State) Append(ctx context.Context, ids []int, rec trace.Recorder) ([]float32, error) {
@@ -140,12 +143,7 @@ func (s *State) block(l, T, pos int, eps float32, h hooks) error {
 	nn.MatMulForward(p, s.qkv, s.ln, w.AttnW, w.AttnB, T, C, 3*C)
 	// Split q, k, v; k and v go straight into this layer's cache.
 	kc, vc := s.k[l][pos*C:Tk*C], s.v[l][pos*C:Tk*C]
-	for t := 0; t < T; t++ {
-		row := s.qkv[t*3*C : (t+1)*3*C]
-		copy(s.q[t*C:(t+1)*C], row[:C])
-		copy(kc[t*C:(t+1)*C], row[C:2*C])
-		copy(vc[t*C:(t+1)*C], row[2*C:])
-	}
+	splitQKV(s.q, kc, vc, s.qkv, T, C)
 	if err := h.emit(names[hQ], s.q, T, NH, HS); err != nil {
 		return err
 	}
@@ -220,7 +218,9 @@ func (h hooks) emit(name string, data []float32, shape ...int) error {
 	for _, d := range shape {
 		n *= d
 	}
-	return h.rec.Record(trace.Tensor{Name: name, Shape: shape, Data: data[:n], Offset: h.offset})
+	// The shape is copied so that the variadic argument does not escape:
+	// a pass that records nothing then allocates nothing.
+	return h.rec.Record(trace.Tensor{Name: name, Shape: append([]int(nil), shape...), Data: data[:n], Offset: h.offset})
 }
 
 // emitScale reports a LayerNorm's hook_scale, √(σ² + ε) = 1/rstd, as (T, 1).

@@ -34,9 +34,9 @@ func (h *minHeap) Pop() any {
 
 // topK writes the len(ids) largest logits of z, best first, as ids and
 // softmax probabilities (computed against the whole row via
-// lse = log Σ exp z). When z has fewer entries, the rest are id −1 with
-// probability 0. buf is scratch.
-func topK(ids, probs []float32, z []float32, buf []candidate) {
+// lse = log Σ exp z), and returns lse. When z has fewer entries, the rest
+// are id −1 with probability 0. buf is scratch.
+func topK(ids, probs []float32, z []float32, buf []candidate) float64 {
 	k := min(len(ids), len(z))
 	h := minHeap(buf[:0])
 	for i, x := range z {
@@ -56,20 +56,34 @@ func topK(ids, probs []float32, z []float32, buf []candidate) {
 	for j := k; j < len(ids); j++ {
 		ids[j], probs[j] = -1, 0
 	}
+	return lse
 }
+
+// nextRows is how many positions a task of emitNext ranks: each costs a
+// pass over V logits (50257 for GPT-2), so a few rows make a task worth
+// handing to another worker.
+const nextRows = 8
+
+func ceilDiv(a, b int) int { return (a + b - 1) / b }
 
 // emitNext reports the derived next-token hooks from the logits of every
 // new position: the top-k predictions and, where the next token is known,
 // the loss −log p(ids[t+1]).
+//
+// Rows are independent and are split across the pool's workers in groups
+// of nextRows, each group with its own heap.
 func (s *State) emitNext(h hooks, ids []int, T int) error {
 	V := s.m.Config.VocabSize
-	for t := 0; t < T; t++ {
-		z := s.logits[t*V : (t+1)*V]
-		topK(s.topIDs[t*TopK:(t+1)*TopK], s.topP[t*TopK:(t+1)*TopK], z, s.heap)
-		if t+1 < T {
-			s.loss[t] = float32(nn.LogSumExp(z) - float64(z[ids[t+1]]))
+	s.m.pool.Parallel(ceilDiv(T, nextRows), func(g int) {
+		buf := make([]candidate, 0, TopK)
+		for t := g * nextRows; t < min((g+1)*nextRows, T); t++ {
+			z := s.logits[t*V : (t+1)*V]
+			lse := topK(s.topIDs[t*TopK:(t+1)*TopK], s.topP[t*TopK:(t+1)*TopK], z, buf)
+			if t+1 < T {
+				s.loss[t] = float32(lse - float64(z[ids[t+1]]))
+			}
 		}
-	}
+	})
 	if err := h.emit(trace.NextTopIDs, s.topIDs, T, TopK); err != nil {
 		return err
 	}
@@ -100,9 +114,12 @@ func (s *State) lens(l, T int) {
 		n := min(lensChunk, T-t0)
 		z := s.lensZ[:n*V]
 		nn.UnembedForward(s.m.pool, z, s.lensLN[t0*C:(t0+n)*C], w.LMHead, n, C, V)
-		for t := t0; t < t0+n; t++ {
-			off := (l*T + t) * TopK
-			topK(s.lensIDs[off:off+TopK], s.lensP[off:off+TopK], z[(t-t0)*V:(t-t0+1)*V], s.heap)
-		}
+		s.m.pool.Parallel(ceilDiv(n, nextRows), func(g int) {
+			buf := make([]candidate, 0, TopK)
+			for t := t0 + g*nextRows; t < min(t0+(g+1)*nextRows, t0+n); t++ {
+				off := (l*T + t) * TopK
+				topK(s.lensIDs[off:off+TopK], s.lensP[off:off+TopK], z[(t-t0)*V:(t-t0+1)*V], buf)
+			}
+		})
 	}
 }

@@ -37,7 +37,6 @@ type State struct {
 	topIDs  []float32 // (T, TopK)
 	topP    []float32 // (T, TopK)
 	loss    []float32 // (T-1)
-	heap    []candidate
 }
 
 // NewState returns an empty sequence with room for capacity positions
@@ -110,9 +109,6 @@ func (s *State) grow(T, Tk int, allLogits, lens bool) {
 		s.lensP = resize(s.lensP, (L+1)*T*TopK)
 		s.lensLN = resize(s.lensLN, T*C)
 		s.lensZ = resize(s.lensZ, min(T, lensChunk)*V)
-	}
-	if cap(s.heap) < TopK {
-		s.heap = make([]candidate, 0, TopK)
 	}
 	for l := range s.k {
 		s.k[l] = growCache(s.k[l], Tk*C)

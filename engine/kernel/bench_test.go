@@ -59,11 +59,16 @@ func implByName(name string) *impl {
 	return nil
 }
 
-// reportRates reports GFLOP/s and, for M = 1, the rate at which the weights
-// were streamed in GB/s.
-func reportRates(b *testing.B, s benchShape) {
+// reportRates reports GFLOP/s, the percentage of the FMA peak measured
+// around the timed loop (when known) and, for M = 1, the rate at which the
+// weights were streamed in GB/s.
+func reportRates(b *testing.B, s benchShape, peak float64) {
 	sec := b.Elapsed().Seconds()
-	b.ReportMetric(2*float64(s.m)*float64(s.k)*float64(s.n)*float64(b.N)/sec/1e9, "GFLOP/s")
+	gflops := 2 * float64(s.m) * float64(s.k) * float64(s.n) * float64(b.N) / sec / 1e9
+	b.ReportMetric(gflops, "GFLOP/s")
+	if peak > 0 {
+		b.ReportMetric(100*gflops/peak, "%peak")
+	}
 	if s.m == 1 {
 		b.ReportMetric(4*float64(s.k)*float64(s.n)*float64(b.N)/sec/1e9, "GB/s")
 	}
@@ -90,22 +95,26 @@ func benchMatMul(b *testing.B, shapes []benchShape, transW bool) {
 				if name == "purego" && s.m*s.k*s.n > 128*768*3072 {
 					b.Skip("pure Go is too slow for this shape to time usefully")
 				}
+				peakPool := NewPool(0)
+				defer peakPool.Close()
+				before := peakNow(peakPool)
 				if name == "gonum" {
 					benchGonum(b, s, transW, in, w, out)
-					return
-				}
-				p := newPoolImpl(0, implByName(name))
-				defer p.Close()
-				f := p.MatMul
-				if transW {
-					f = p.MatMulT
-				}
-				f(out, in, w, nil, s.m, s.k, s.n)
-				b.ResetTimer()
-				for b.Loop() {
+				} else {
+					p := newPoolImpl(0, implByName(name))
+					defer p.Close()
+					f := p.MatMul
+					if transW {
+						f = p.MatMulT
+					}
 					f(out, in, w, nil, s.m, s.k, s.n)
+					b.ResetTimer()
+					for b.Loop() {
+						f(out, in, w, nil, s.m, s.k, s.n)
+					}
 				}
-				reportRates(b, s)
+				b.StopTimer()
+				reportRates(b, s, (before+peakNow(peakPool))/2)
 			})
 		}
 	}
@@ -123,7 +132,6 @@ func benchGonum(b *testing.B, s benchShape, transW bool, in, w, out []float32) {
 	for b.Loop() {
 		blas32.Gemm(blas.NoTrans, tB, 1, A, B, 0, C)
 	}
-	reportRates(b, s)
 }
 
 // BenchmarkMatMul times the Conv1D products of GPT-2 small. M = 1 is the
@@ -132,3 +140,30 @@ func BenchmarkMatMul(b *testing.B) { benchMatMul(b, gpt2Shapes(), false) }
 
 // BenchmarkMatMulT times the tied unembedding x·wteᵀ with V = 50257.
 func BenchmarkMatMulT(b *testing.B) { benchMatMul(b, unembedShapes(), true) }
+
+// BenchmarkStreamRead measures the read bandwidth the decode path is
+// bound by: all workers sum disjoint 1 MiB chunks of a buffer, once per
+// iteration. At 512 MiB (larger than any cache) it is the DRAM bandwidth
+// that the M = 1 rows of BenchmarkMatMul and the engine's
+// BenchmarkDecodeStep are compared with; at 32 MiB the buffer may stay in
+// the last-level cache.
+func BenchmarkStreamRead(b *testing.B) {
+	for _, mib := range []int{32, 128, 512} {
+		b.Run(fmt.Sprintf("MiB=%d", mib), func(b *testing.B) {
+			n := mib << 18 // floats
+			const chunk = 1 << 18
+			x := make([]float32, n)
+			for i := range x {
+				x[i] = 1
+			}
+			p := NewPool(0)
+			defer p.Close()
+			sums := make([]float32, n/chunk)
+			task := func(i int) { sums[i] = Dot(x[i*chunk:(i+1)*chunk], x[i*chunk:(i+1)*chunk]) }
+			for b.Loop() {
+				p.Parallel(n/chunk, task)
+			}
+			b.ReportMetric(4*float64(n)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
+		})
+	}
+}

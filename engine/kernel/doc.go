@@ -1,6 +1,8 @@
 // Package kernel provides the float32 compute kernels of the GPT-2 engine:
-// matrix multiplication (Gemm, MatMul, MatMulT), the vector helpers Dot and
-// Axpy, and the persistent worker Pool they run on.
+// matrix multiplication (Gemm, MatMul, MatMulT), causal multi-head
+// attention (Attention), the element-wise kernels Gelu, ExpSum, SumExp and
+// Max (GELU and softmax, vectorised with a float32 exponential), the
+// vector helpers Dot and Axpy, and the persistent worker Pool they run on.
 //
 // # Paths
 //
@@ -16,9 +18,17 @@
 // there is no packing ahead of time), A is read in place, and the work is
 // split into column blocks that the Pool's workers claim dynamically. For
 // fewer rows (decoding a token, M = 1) the kernels stream B exactly once
-// instead: rows of B axpy'd into C for MatMul, dot products of contiguous
-// rows for MatMulT. The comments on avx512Impl, avx2Impl and goImpl state
-// each path's blocking and why.
+// instead: rows of B axpy'd into C for MatMul (each worker taking a
+// contiguous run of rows of B and summing into its own partial C, added up
+// at the end), dot products of contiguous rows for MatMulT. The comments on avx512Impl, avx2Impl and goImpl state
+// each path's blocking and why; Attention's states its own (one task per
+// head and 64 query rows, two products on the calling worker).
+//
+// The element-wise kernels are AVX2+FMA assembly on both amd64 paths: they
+// are bound by the exponential's dependency chain and by memory, where
+// 512-bit vectors gain little. Their exponential (Cephes' expf polynomial,
+// under 2 ulp) is also used, in Go, by the pure-Go path and for the tails,
+// so every path computes the same approximation, up to rounding.
 //
 // # Errors
 //

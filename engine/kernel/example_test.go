@@ -63,3 +63,36 @@ func ExamplePool_Parallel() {
 	fmt.Println(squares)
 	// Output: [0 1 4 9 16]
 }
+
+// Causal attention of one head over three positions: each query sees only
+// itself and the keys before it, so the pattern is lower-triangular.
+func ExamplePool_Attention() {
+	p := kernel.NewPool(0)
+	defer p.Close()
+	const T, NH, HS = 3, 1, 2
+	q := []float32{1, 0, 1, 0, 1, 0} // (T, NH·HS)
+	k := []float32{1, 0, 0, 1, 1, 0}
+	v := []float32{1, 0, 0, 1, 2, 2}
+	out := make([]float32, T*NH*HS)
+	scores := make([]float32, NH*T*T)
+	pattern := make([]float32, NH*T*T)
+	p.Attention(out, scores, pattern, q, k, v, 1, T, T, NH, HS)
+	for i := 0; i < T; i++ {
+		fmt.Printf("%.3f\n", pattern[i*T:(i+1)*T])
+	}
+	fmt.Printf("%.3f\n", out)
+	// Output:
+	// [1.000 0.000 0.000]
+	// [0.670 0.330 0.000]
+	// [0.401 0.198 0.401]
+	// [1.000 0.000 0.670 0.330 1.203 1.000]
+}
+
+// GPT-2's GELU: close to x for large x, close to 0 for very negative x.
+func ExampleGelu() {
+	x := []float32{-3, -1, 0, 1, 3}
+	out := make([]float32, len(x))
+	kernel.Gelu(out, x)
+	fmt.Printf("%.4f\n", out)
+	// Output: [-0.0036 -0.1588 0.0000 0.8412 2.9964]
+}

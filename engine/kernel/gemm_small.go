@@ -40,6 +40,74 @@ func (g *gemmArgs) gemvAxpy(s *scratch, j0, j1 int) {
 	}
 }
 
+// axpyRowWidth is the widest C the split-K axpy path updates in one sweep
+// over its rows of B: 8192 floats (32 KiB) of partial sums stay in L1, and
+// for one row of A (decoding) every row of B up to that width is then read
+// whole, so each task's part of B is one contiguous stream.
+const axpyRowWidth = 8192
+
+// gemvAxpyK computes task t of the split-K axpy path (small M, B not
+// transposed, several workers): the partial product of op(A)'s columns
+// [k0, k1) with B's rows [k0, k1), alpha·A[:, k0:k1]·B[k0:k1, :], into its
+// own M×N slice of g.partial. finish adds the partials into C.
+func (g *gemmArgs) gemvAxpyK(s *scratch, t int) {
+	im := g.im
+	k0 := t * g.kChunk
+	k1 := min(k0+g.kChunk, g.k)
+	y := g.partial[t*g.m*g.n : (t+1)*g.m*g.n]
+	clear(y)
+	quads := (k1 - k0) / 4
+	coef := floats(&s.coef, 16*quads)
+	for q := 0; q < quads; q++ {
+		cq := coef[16*q : 16*q+16]
+		for i := 0; i < smallM; i++ {
+			for r := 0; r < 4; r++ {
+				v := float32(0)
+				if i < g.m {
+					v = g.alpha * g.aAt(i, k0+4*q+r)
+				}
+				cq[4*i+r] = v
+			}
+		}
+	}
+	width := axpyWidth
+	if g.m*g.n <= axpyRowWidth {
+		width = g.n
+	}
+	for jc := 0; jc < g.n; jc += width {
+		w := min(width, g.n-jc)
+		im.axpy4(w, y[jc:], g.n, g.m, coef, g.b[k0*g.ldb+jc:], g.ldb, quads)
+		for k := k0 + 4*quads; k < k1; k++ {
+			row := g.b[k*g.ldb+jc:][:w]
+			for i := 0; i < g.m; i++ {
+				im.axpy(g.alpha*g.aAt(i, k), row, y[i*g.n+jc:][:w])
+			}
+		}
+	}
+}
+
+// finish completes a call after all its tasks ran: for the split-K axpy
+// path it sets C = beta·C + Σ_t partial_t.
+func (g *gemmArgs) finish() {
+	if g.mode != modeAxpyK {
+		return
+	}
+	for i := 0; i < g.m; i++ {
+		ci := g.c[i*g.ldc : i*g.ldc+g.n]
+		first := g.partial[i*g.n : (i+1)*g.n]
+		if g.beta == 0 {
+			copy(ci, first)
+		} else {
+			scaleRows(1, g.n, g.beta, ci, g.ldc)
+			g.im.axpy(1, first, ci)
+		}
+		for t := 1; t < g.kTasks; t++ {
+			off := (t*g.m + i) * g.n
+			g.im.axpy(1, g.partial[off:off+g.n], ci)
+		}
+	}
+}
+
 // gemvDot computes columns [j0, j1) of C for small M with B transposed (the
 // decode path of MatMulT): C(i, j) is the dot product of row i of A with
 // row j of the stored B, both contiguous. Four rows of B are read together,

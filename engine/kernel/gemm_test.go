@@ -95,6 +95,13 @@ func TestGemmLarge(t *testing.T) {
 		{transA: true, transB: true, m: 4, n: 1000, k: 515, alpha: 1, beta: 0},
 		{m: 5, n: 2304, k: 768, alpha: 1, beta: 0},
 		{m: 16, n: 2304, k: 768, alpha: 1, beta: 1},
+		// The odd sizes 1, 7, 33 and 769 in every role.
+		{m: 769, n: 7, k: 33, alpha: 1, beta: 0},
+		{m: 7, n: 769, k: 769, alpha: 1, beta: 0},
+		{m: 33, n: 769, k: 1, alpha: 1, beta: 1},
+		{transB: true, m: 769, n: 33, k: 769, alpha: 1, beta: 0},
+		{transA: true, m: 33, n: 7, k: 769, alpha: 1, beta: 0},
+		{transB: true, m: 1, n: 769, k: 33, alpha: 1, beta: 0},
 		// attention: Q·Kᵀ and P·V on a packed qkv buffer.
 		{transB: true, m: 37, n: 37, k: 64, alpha: 0.125, beta: 0, lda: 3 * 768, ldb: 3 * 768},
 		{m: 37, n: 64, k: 37, alpha: 1, beta: 0, ldb: 3 * 768, ldc: 768},

@@ -56,6 +56,17 @@ type impl struct {
 
 	dot  func(x, y []float32) float32
 	axpy func(alpha float32, x, y []float32)
+
+	// gelu sets dst[i] = GELU(src[i]) (tanh form); expSum sets
+	// dst[i] = e^(src[i] − shift) and returns the sum, sumExp only sums; max returns the
+	// largest element of a non-empty slice. See Gelu, ExpSum and Max.
+	gelu   func(dst, src []float32)
+	expSum func(dst, src []float32, shift float32) float64
+	sumExp func(src []float32, shift float32) float64
+	max    func(x []float32) float32
+
+	// layerNorm normalises one row; see LayerNorm.
+	layerNorm func(out, x, w, b []float32, eps float32) (mean, rstd float32)
 }
 
 // checkTile panics if the slices handed to a micro-kernel do not cover the

@@ -9,8 +9,9 @@ import (
 type jobKind int
 
 const (
-	jobFunc jobKind = iota // task i is fn(i)
-	jobGemm                // task i is a block of a Gemm; see gemmArgs.task
+	jobFunc      jobKind = iota // task i is fn(i)
+	jobGemm                     // task i is a block of a Gemm; see gemmArgs.task
+	jobAttention                // task i is rows of one attention head; see attnArgs.task
 )
 
 // A job is one call's set of n tasks, drained through the atomic counter
@@ -22,6 +23,10 @@ type job struct {
 	kind jobKind
 	fn   func(int)
 	g    gemmArgs
+	// partial holds the split-K partial sums of a Gemm (see modeAxpyK); it
+	// keeps its capacity when the job is recycled.
+	partial []float32
+	a       attnArgs
 
 	n       int64
 	next    atomic.Int64 // next unclaimed task index
@@ -54,6 +59,8 @@ func (j *job) work(s *scratch) {
 			j.fn(int(i))
 		case jobGemm:
 			j.g.task(s, int(i))
+		case jobAttention:
+			j.a.task(s, int(i))
 		}
 	}
 }

@@ -7,8 +7,9 @@ package kernel
 // anything on entry; it is overwritten.
 //
 // For M ≤ 4 (decoding one token) MatMul streams w once, four rows at a
-// time into the rows of out, split by columns across the workers;
-// otherwise it runs the blocked Gemm. MatMul allocates nothing in the
+// time into the rows of out, split by rows of w across the workers (each
+// streams one contiguous part of w into partial sums, which are added at
+// the end); otherwise it runs the blocked Gemm. MatMul allocates nothing in the
 // steady state. It panics with a
 // "kernel: ..." message if a slice is shorter than its shape requires.
 func (p *Pool) MatMul(out, in, w, bias []float32, M, K, N int) {

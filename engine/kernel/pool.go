@@ -118,6 +118,9 @@ func (p *Pool) run(j *job, n int) {
 		<-j.done
 	}
 	pv := j.panicVal
+	if pv == nil && j.kind == jobGemm {
+		j.g.finish()
+	}
 	p.putJob(j)
 	if pv != nil {
 		panic(pv)
@@ -132,6 +135,7 @@ func (p *Pool) runInline(j *job, n int) {
 		j.g.task(s, i)
 	}
 	p.putScratch(s)
+	j.g.finish()
 	p.putJob(j)
 }
 
@@ -168,6 +172,7 @@ func (p *Pool) getJob() *job {
 func (p *Pool) putJob(j *job) {
 	j.fn = nil
 	j.g = gemmArgs{}
+	j.a = attnArgs{}
 	j.panicVal = nil
 	p.mu.Lock()
 	p.jobs = append(p.jobs, j)

@@ -49,3 +49,22 @@ func TestGenerateBadOptions(t *testing.T) {
 		t.Error("Generate(Stories: -1) succeeded")
 	}
 }
+
+func TestGameStory(t *testing.T) {
+	r := rand.New(rand.NewPCG(2, 2))
+	for i := 0; i < 50; i++ {
+		s := GameStory(r)
+		const listen = "Listen: "
+		at := strings.Index(s, listen)
+		if at < 0 {
+			t.Fatalf("game story %d has no game:\n%s", i, s)
+		}
+		code := s[at+len(listen) : at+len(listen)+strings.Index(s[at+len(listen):], ".\"")]
+		if n := len(strings.Fields(code)); n < 10 || n > 30 {
+			t.Errorf("game %d has %d words, want 10..30", i, n)
+		}
+		if strings.Count(s, code) != 2 {
+			t.Errorf("game %d: the sequence %q does not appear exactly twice", i, code)
+		}
+	}
+}
