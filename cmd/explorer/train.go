@@ -39,6 +39,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	saveEvery := fs.Int("save-every", 500, "save a checkpoint every `N` steps")
 	dtype := fs.String("dtype", "F32", "weights type of the saved model: F32 or F16")
 	seed := fs.Uint64("seed", 1, "random `SEED` for the weights and batches")
+	repeatFrac := fs.Float64("repeat-frac", 0, "share of sequences replaced by random tokens repeated (teaches copying: induction heads)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -53,6 +54,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	opt := train.Options{Steps: *steps, Batch: *batch, LR: *lr, Warmup: *warmup, ValFrac: *valFrac,
 		EvalEvery: *evalEvery, SaveEvery: *saveEvery, Seed: *seed, Out: *out, DType: safetensors.DType(*dtype),
+		RepeatFrac:  *repeatFrac,
 		WeightDecay: negIfZero(*wd), ClipNorm: negIfZero(*clip), Resume: *resume}
 	var tok *tokenizer.Tokenizer
 	switch {

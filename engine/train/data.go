@@ -79,3 +79,24 @@ func evalBatch(i int, ids, inputs, targets []int, B, T int) {
 		copy(targets[b*T:(b+1)*T], ids[off+1:off+T+1])
 	}
 }
+
+// repeatRows replaces each batch row, with probability frac, by bos and a
+// sequence of n random tokens repeated until the row is full, n drawn
+// from [8, T/2]: the second copy is predictable only by looking back.
+func repeatRows(r *rand.Rand, frac float64, inputs, targets []int, B, T, vocab, bos int) {
+	lo, hi := probeRange(vocab, T/4)
+	row := make([]int, T+1)
+	for b := 0; b < B; b++ {
+		if r.Float64() >= frac {
+			continue
+		}
+		n := 8 + r.IntN(max(1, T/2-7))
+		seq := ProbeTokens(r, n, lo, hi, bos)[1 : n+1]
+		row[0] = bos
+		for i := 1; i <= T; i++ {
+			row[i] = seq[(i-1)%n]
+		}
+		copy(inputs[b*T:(b+1)*T], row[:T])
+		copy(targets[b*T:(b+1)*T], row[1:])
+	}
+}

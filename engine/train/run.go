@@ -53,6 +53,12 @@ type Options struct {
 	ProbeEvery  int // steps between attention probes; default 50 (negative: none)
 	ProbeLen    int // random tokens per copy in the probe; default 24
 
+	// RepeatFrac is the share of training sequences replaced by a
+	// random token sequence followed by the same sequence again (from
+	// the probe's token range), a curriculum that teaches copying from
+	// context: the task an induction head does. Default 0.
+	RepeatFrac float64
+
 	Out       string            // checkpoint directory; "" saves nothing
 	SaveEvery int               // steps between checkpoints; default 0, only at the end
 	DType     safetensors.DType // weights type of saved checkpoints; default F32
@@ -157,6 +163,9 @@ func Run(ctx context.Context, o Options, onStep func(Progress) error) (Result, e
 	if o.Steps < 1 {
 		return Result{}, fmt.Errorf("%w: Steps = %d, want ≥ 1", ErrOptions, o.Steps)
 	}
+	if o.RepeatFrac < 0 || o.RepeatFrac > 1 {
+		return Result{}, fmt.Errorf("%w: RepeatFrac = %g, want a share in [0, 1]", ErrOptions, o.RepeatFrac)
+	}
 	if o.Resume && (o.From == nil || o.From.State == nil) {
 		return Result{}, fmt.Errorf("%w: resume needs a checkpoint with trainer state: %w", ErrOptions, ErrNoState)
 	}
@@ -196,6 +205,10 @@ func Run(ctx context.Context, o Options, onStep func(Progress) error) (Result, e
 	}
 	res.Steps = start
 
+	eot := 0
+	if o.Tokenizer != nil {
+		eot = max(o.Tokenizer.EndOfText(), 0)
+	}
 	// The probe shares the weights of g, with its own activations.
 	var probe *GPT
 	var probeIDs []int
@@ -205,10 +218,6 @@ func Run(ctx context.Context, o Options, onStep func(Progress) error) (Result, e
 			return Result{}, err
 		}
 		probe.Params = g.Params
-		eot := 0
-		if o.Tokenizer != nil {
-			eot = max(o.Tokenizer.EndOfText(), 0)
-		}
 		lo, hi := probeRange(cfg.VocabSize, o.ProbeLen)
 		probeIDs = ProbeTokens(rand.New(rand.NewPCG(o.Seed, 0x9b0be)), o.ProbeLen, lo, hi, eot)
 	}
@@ -242,7 +251,11 @@ func Run(ctx context.Context, o Options, onStep func(Progress) error) (Result, e
 		t0 := time.Now()
 		// Batches depend only on the seed and the step, so a resumed run
 		// sees the batches the uninterrupted run would have.
-		sampleBatch(rand.New(rand.NewPCG(o.Seed, uint64(step))), split.Train, inputs, targets, B, T)
+		r := rand.New(rand.NewPCG(o.Seed, uint64(step)))
+		sampleBatch(r, split.Train, inputs, targets, B, T)
+		if o.RepeatFrac > 0 {
+			repeatRows(r, o.RepeatFrac, inputs, targets, B, T, cfg.VocabSize, eot)
+		}
 		lr := LearningRate(step, o.Warmup, o.Steps, o.LR, o.MinLR)
 		g.ZeroGrad()
 		loss := g.Forward(inputs, targets)
