@@ -18,14 +18,20 @@ import (
 // Thresholds measured on the committed model (see RECIPE.md), with margin.
 const (
 	// maxStoryLoss bounds the mean next-token loss on stories the model
-	// never saw (measured 0.50 nats).
+	// never saw (measured 0.45 nats).
 	maxStoryLoss = 0.8
+	// minStandardInduction bounds the best head's standard induction
+	// score: mean attention from the second copy of a repeated random
+	// token sequence to the token after the first copy (measured 0.314,
+	// layer 3 head 2, and 0.260 for head 1; uniform attention gives
+	// about 0.014).
+	minStandardInduction = 0.2
 	// minTextInduction bounds the best head's induction score on the
-	// memory games of new stories (measured 0.33, layer 3 head 2).
-	minTextInduction = 0.15
+	// memory games of new stories (measured 0.119, layer 3 head 2).
+	minTextInduction = 0.08
 	// maxCopyRatio bounds the loss on a game's repetition relative to its
-	// first saying (measured 0.66).
-	maxCopyRatio = 0.8
+	// first saying (measured 0.78).
+	maxCopyRatio = 0.9
 )
 
 func TestLoad(t *testing.T) {
@@ -113,12 +119,10 @@ func TestStoryLoss(t *testing.T) {
 }
 
 // TestInductionHead measures the induction score of every head two
-// ways. The standard score, on a random token sequence repeated twice, is
-// only logged: this model's best is about 0.02, hardly above uniform
-// attention (≈0.014), so it has no clear induction head by that measure.
-// The in-text score is tested: on the memory games of new stories (a
-// random word sequence said and then repeated), the mean attention from
-// each token of the repetition to the token after its first occurrence.
+// ways: the standard score, on a random token sequence repeated twice,
+// and the in-text score on the memory games of new stories (a random word
+// sequence said and then repeated), the mean attention from each token of
+// the repetition to the token after its first occurrence.
 func TestInductionHead(t *testing.T) {
 	m, tok, err := Load(context.Background())
 	if err != nil {
@@ -129,8 +133,15 @@ func TestInductionHead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	bestStandard := 0.0
 	for l, hs := range scores {
 		t.Logf("layer %d standard induction scores: %.3f", l, hs)
+		for _, s := range hs {
+			bestStandard = max(bestStandard, s)
+		}
+	}
+	if bestStandard < minStandardInduction {
+		t.Errorf("best standard induction score %.3f, want at least %.2f", bestStandard, minStandardInduction)
 	}
 	L, NH := m.Config.NLayer, m.Config.NHead
 	text := make([][]float64, L)
