@@ -13,6 +13,8 @@ import (
 
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
+
+	"github.com/transformer-explorer/explorer/engine/defaultmodel"
 )
 
 // browserContext starts headless Chromium for a test. Without a browser the
@@ -219,15 +221,28 @@ func TestBrowserProjector(t *testing.T) {
 }
 
 // BenchmarkBrowserFirstPaint measures, in the browser, the time from
-// submitting a 32-token prompt to the first painted heatmap and to the
-// full model map, and the bytes streamed.
+// pressing Enter on a 32-token prompt to the first painted heatmap and to
+// the full model map, and the bytes streamed, for the tiny conformance
+// model and the embedded default model.
 func BenchmarkBrowserFirstPaint(b *testing.B) {
-	_, ts := newTestServer(b, nil)
+	b.Run("model=tiny-gpt2", func(b *testing.B) { benchFirstPaint(b, nil) })
+	b.Run("model=default", func(b *testing.B) {
+		m, tok, err := defaultmodel.Load(context.Background())
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { m.Close() })
+		benchFirstPaint(b, func(o *Options) { o.Model, o.Tokenizer = m, tok })
+	})
+}
+
+func benchFirstPaint(b *testing.B, edit func(*Options)) {
+	_, ts := newTestServer(b, edit)
 	ctx := browserContext(b, 1600, 1000)
 	if err := chromedp.Do(ctx, chromedp.Navigate(ts.URL+"/#step=L0.softmax"), until(painted)); err != nil {
 		b.Fatal(err)
 	}
-	prompt := strings.TrimSpace(strings.Repeat("one two three four ", 8)) // 32 tokens
+	prompt := strings.TrimSpace(strings.Repeat("one two three four ", 8)) // 32 tokens with GPT-2's vocabulary
 	var first, full, kb float64
 	for i := 0; i < b.N; i++ {
 		start := fmt.Sprintf(`document.querySelector('#prompt').value = %q + ' ' + %d; true`, prompt, i%10)
