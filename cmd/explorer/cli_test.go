@@ -333,3 +333,33 @@ func TestCLIHelp(t *testing.T) {
 		t.Errorf("help trace: exit %d\n%s", code, out)
 	}
 }
+
+// TestCLIPlotTrainingLog draws the loss curve of a training log and
+// refuses a malformed one.
+func TestCLIPlotTrainingLog(t *testing.T) {
+	dir := t.TempDir()
+	log := filepath.Join(dir, "train_log.jsonl")
+	lines := `{"step":1,"loss":7.5,"lr":0.0001}
+{"step":2,"loss":6.9,"lr":0.0002,"val_loss":7.0}
+{"step":3,"loss":5.1,"lr":0.0003}
+`
+	if err := os.WriteFile(log, []byte(lines), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "loss.png")
+	code, stdout, errs := runCLI(t, "plot", "--train-log", log, "-o", out)
+	if code != 0 || !strings.Contains(stdout, "3 steps") {
+		t.Fatalf("exit %d: %s %s", code, stdout, errs)
+	}
+	if b, _ := os.ReadFile(out); !strings.HasPrefix(string(b), "\x89PNG") {
+		t.Fatal("the loss curve is not a PNG")
+	}
+	os.WriteFile(log, []byte(lines+"{oops\n"), 0o644)
+	bad := filepath.Join(dir, "bad.png")
+	if code, _, errs := runCLI(t, "plot", "--train-log", log, "-o", bad); code == 0 || !strings.Contains(errs, "record 4") {
+		t.Fatalf("a malformed log: exit %d %s", code, errs)
+	}
+	if _, err := os.Stat(bad); err == nil {
+		t.Error("a failed plot left a file")
+	}
+}

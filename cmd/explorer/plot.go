@@ -1,20 +1,27 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
+	"math"
+	"os"
+	"path/filepath"
 	"strings"
 
+	"github.com/transformer-explorer/explorer/engine/train"
 	"github.com/transformer-explorer/explorer/trace"
 	"github.com/transformer-explorer/explorer/viz"
 )
 
 func runPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("plot", "([--model M] --prompt TEXT | --trace FILE.safetensors) --kind KIND [--layer L --head H --pos P] [--dpi N] -o FILE.(png|svg|pdf|eps)", stderr)
+	fs := newFlags("plot", "([--model M] --prompt TEXT | --trace FILE.safetensors | --train-log train_log.jsonl) --kind KIND [--layer L --head H --pos P] [--dpi N] -o FILE.(png|svg|pdf|eps)", stderr)
 	model := modelFlag(fs)
 	prompt := fs.String("prompt", "", "the prompt `TEXT` to run")
 	traceFile := fs.String("trace", "", "plot a saved trace `FILE` (from explorer trace) instead of running a model")
+	trainLog := fs.String("train-log", "", "plot the loss curve and learning rate of a training run from its `FILE` train_log.jsonl (written by explorer train)")
 	kind := fs.String("kind", viz.KindAttention, "what to plot: `KIND` is one of "+strings.Join(viz.Kinds(), ", "))
 	layer := fs.Int("layer", 0, "the `LAYER` (block) for attention, heads, qkv and scores")
 	head := fs.Int("head", 0, "the attention `HEAD` for attention, qkv and scores")
@@ -30,6 +37,12 @@ func runPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	format, err := viz.FormatOf(*out)
 	if err != nil {
 		return err
+	}
+	if *trainLog != "" {
+		if isSet(fs, "prompt") || *traceFile != "" || *model != "" {
+			return fmt.Errorf("--train-log plots a training run; do not combine it with a prompt, --model or --trace")
+		}
+		return plotTrainingLog(*trainLog, *out, format, *dpi, stdout)
 	}
 	req := viz.Request{Kind: *kind, Layer: *layer, Head: *head, Pos: *pos, Format: format, DPI: *dpi}
 	var tr *trace.Trace
@@ -72,4 +85,55 @@ func tracePlot(ctx context.Context, model, prompt string, req viz.Request) (*tra
 		return nil, err
 	}
 	return runPromptTrace(ctx, m, tok, prompt, "", strings.Join(hooks, ","))
+}
+
+// plotTrainingLog draws the loss curve of a train_log.jsonl.
+func plotTrainingLog(logFile, out, format string, dpi float64, stdout io.Writer) error {
+	f, err := os.Open(logFile)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	var points []viz.TrainingPoint
+	dec := json.NewDecoder(f)
+	for line := 1; dec.More(); line++ {
+		var r train.LogRecord
+		if err := dec.Decode(&r); err != nil {
+			return fmt.Errorf("%s: record %d: %w", logFile, line, err)
+		}
+		p := viz.TrainingPoint{Step: r.Step, Loss: r.Loss, ValLoss: math.NaN(), LR: r.LR}
+		if r.ValLoss != nil {
+			p.ValLoss = *r.ValLoss
+		}
+		points = append(points, p)
+	}
+	var buf bytes.Buffer
+	if err := viz.RenderTraining(&buf, points, format, dpi); err != nil {
+		return fmt.Errorf("%s: %w", logFile, err)
+	}
+	if err := writeFileAtomic(out, buf.Bytes()); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote the loss curve of %d steps to %s\n", len(points), out)
+	return nil
+}
+
+// writeFileAtomic writes data to a temporary file beside path and renames
+// it into place, so a failure leaves no partial file.
+func writeFileAtomic(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	os.Chmod(tmp.Name(), 0o644)
+	return os.Rename(tmp.Name(), path)
 }

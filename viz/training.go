@@ -1,0 +1,118 @@
+package viz
+
+import (
+	"fmt"
+	"image/color"
+	"io"
+	"math"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/transformer-explorer/explorer/viz/palette"
+)
+
+// A TrainingPoint is one optimizer step of a training run.
+type TrainingPoint struct {
+	Step    int
+	Loss    float64 // training loss of the step's batch
+	ValLoss float64 // held-out loss, NaN on steps that did not measure it
+	LR      float64 // learning rate
+}
+
+// Colours of the training curves: the two ends of the sequential palette
+// for training and held-out loss, so the figure prints well in grey too.
+var (
+	trainCol = palette.Sequential().At(0.25)
+	valCol   = palette.Sequential().At(0.8)
+	lrCol    = color.RGBA{R: 0x33, G: 0x33, B: 0x33, A: 0xFF}
+)
+
+// RenderTraining draws a training run: the loss per step (training as a
+// line, held-out as points) above the learning-rate schedule, in format
+// (png, svg, pdf or eps; dpi applies to png, 0 means DefaultDPI).
+func RenderTraining(w io.Writer, points []TrainingPoint, format string, dpi float64) error {
+	out, err := newOutput(format, dpi)
+	if err != nil {
+		return err
+	}
+	fig, err := trainingFigure(points, out)
+	if err != nil {
+		return err
+	}
+	return writeRecovered(w, fig, out, Request{Kind: "training", Format: format})
+}
+
+func trainingFigure(points []TrainingPoint, o *output) (*figure, error) {
+	if len(points) == 0 {
+		return nil, fmt.Errorf("%w: the training log has no steps", ErrEmpty)
+	}
+	var train, val, lr plotter.XYs
+	for _, p := range points {
+		if math.IsNaN(p.Loss) || math.IsInf(p.Loss, 0) {
+			return nil, fmt.Errorf("%w: step %d has loss %v", ErrShape, p.Step, p.Loss)
+		}
+		train = append(train, plotter.XY{X: float64(p.Step), Y: p.Loss})
+		lr = append(lr, plotter.XY{X: float64(p.Step), Y: p.LR})
+		if !math.IsNaN(p.ValLoss) {
+			val = append(val, plotter.XY{X: float64(p.Step), Y: p.ValLoss})
+		}
+	}
+	last := points[len(points)-1]
+	title := fmt.Sprintf("training loss · step %d: %.3f", last.Step, last.Loss)
+	if len(val) > 0 {
+		title += fmt.Sprintf(" · held-out %.3f", val[len(val)-1].Y)
+	}
+	lossPlot := newPlot(o.text(title))
+	lossPlot.Y.Label.Text = o.text("loss (nats per token)")
+	lossPlot.Y.Min = 0
+	line, err := plotter.NewLine(train)
+	if err != nil {
+		return nil, err
+	}
+	line.Color = trainCol
+	line.Width = vg.Points(1.2)
+	lossPlot.Add(line)
+	lossPlot.Legend.Add(o.text("training"), line)
+	if len(val) > 0 {
+		dots, err := plotter.NewScatter(val)
+		if err != nil {
+			return nil, err
+		}
+		dots.Color = valCol
+		dots.Shape = draw.CircleGlyph{}
+		dots.Radius = vg.Points(3)
+		lossPlot.Add(dots)
+		lossPlot.Legend.Add(o.text("held-out"), dots)
+	}
+	lossPlot.Legend.Top = true
+	lossPlot.Legend.TextStyle.Font = textStyle(labelSize, draw.XLeft, draw.YCenter).Font
+
+	lrPlot := newPlot("")
+	lrPlot.X.Label.Text = o.text("step")
+	lrPlot.Y.Label.Text = o.text("learning rate")
+	lrPlot.Y.Min = 0
+	lrLine, err := plotter.NewLine(lr)
+	if err != nil {
+		return nil, err
+	}
+	lrLine.Color = lrCol
+	lrLine.Width = vg.Points(1)
+	lrPlot.Add(lrLine)
+	lossPlot.X.Min, lossPlot.X.Max = lrPlot.X.Min, lrPlot.X.Max
+
+	const width, height = 16 * vg.Centimeter, 13 * vg.Centimeter
+	return &figure{w: width, h: height, draw: func(c draw.Canvas) {
+		tiles := draw.Tiles{Rows: 2, Cols: 1, PadY: vg.Points(6), PadTop: vg.Points(4), PadBottom: vg.Points(4), PadLeft: vg.Points(4), PadRight: vg.Points(8)}
+		canvases := plot.Align([][]*plot.Plot{{lossPlot}, {lrPlot}}, tiles, c)
+		// The loss panel gets two thirds of the height.
+		top, bottom := canvases[0][0], canvases[1][0]
+		split := c.Min.Y + (c.Max.Y-c.Min.Y)/3
+		bottom.Max.Y = split
+		top.Min.Y = split + vg.Points(6)
+		lossPlot.Draw(top)
+		lrPlot.Draw(bottom)
+	}}, nil
+}
