@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,42 +14,14 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/transformer-explorer/explorer/engine/defaultmodel"
+	"github.com/transformer-explorer/explorer/web/internal/browsertest"
 )
 
-// browserContext starts headless Chromium for a test. Without a browser the
-// test is skipped, except under CI=true where that is a failure.
+// browserContext starts headless Chromium for a test and returns a tab.
 func browserContext(t testing.TB, width, height int) context.Context {
 	t.Helper()
-	var path string
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			path = p
-			break
-		}
-	}
-	if path == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("Chromium is required for the browser tests under CI=true (apt-get install chromium)")
-		}
-		t.Skip("no Chromium: skipping the browser test")
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(width, height),
-	)
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelCtx := chromedp.NewContext(alloc)
-	t.Cleanup(func() {
-		cancelCtx()
-		cancelAlloc()
-	})
+	ctx, cancel := chromedp.NewContext(browsertest.Allocator(t, width, height))
+	t.Cleanup(cancel)
 	return ctx
 }
 
@@ -64,19 +35,6 @@ const painted = `(() => {
   }
   return false;
 })()`
-
-// until waits for a JavaScript condition.
-func until(expr string) chromedp.Action[chromedp.Void] {
-	return discard(chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(30*time.Second)))
-}
-
-// discard turns an action with a value into one without.
-func discard[T any](a chromedp.Action[T]) chromedp.Action[chromedp.Void] {
-	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
-		_, err := a(ctx, t)
-		return chromedp.Void{}, err
-	}
-}
 
 func visible(sel string) chromedp.Action[chromedp.Void] {
 	return chromedp.WaitVisible(chromedp.CSS(sel))
@@ -95,7 +53,7 @@ func text(t testing.TB, ctx context.Context, sel string) string {
 // pressEnter presses Enter in the prompt box. (CDP's synthetic key events
 // insert the newline even when the page cancels the keydown, which a real
 // keyboard does not, so the keydown is dispatched in the page.)
-var pressEnter = discard(chromedp.Evaluate[bool](`document.querySelector('#prompt').dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter', bubbles: true, cancelable: true}))`))
+var pressEnter = browsertest.Discard(chromedp.Evaluate[bool](`document.querySelector('#prompt').dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter', bubbles: true, cancelable: true}))`))
 
 // shot saves a screenshot when EXPLORER_SHOTS names a directory.
 func shot(name string) chromedp.Action[chromedp.Void] {
@@ -133,11 +91,11 @@ func TestBrowserStepThrough(t *testing.T) {
 			return err
 		}),
 		visible("#prompt"),
-		discard(chromedp.Evaluate[string](`document.querySelector('#prompt').value = ''`)),
+		browsertest.Discard(chromedp.Evaluate[string](`document.querySelector('#prompt').value = ''`)),
 		chromedp.SendKeys(chromedp.CSS("#prompt"), "The cat sat on the mat. The cat"),
 		pressEnter,
-		until(painted),
-		until(`document.querySelector('#status').textContent.startsWith('9 tokens')`),
+		browsertest.Until(painted),
+		browsertest.Until(`document.querySelector('#status').textContent.startsWith('9 tokens')`),
 		visible(`#lesson .lesson-panel[data-step="L0.softmax"]`),
 		shot("desktop-softmax"),
 	)
@@ -200,7 +158,7 @@ func TestBrowserProjector(t *testing.T) {
 	ctx := browserContext(t, 1280, 720)
 	err := chromedp.Do(ctx,
 		chromedp.Navigate(ts.URL+"/#prompt=Once+upon+a+time+there+was+a+cat&step=L1.scores&head=2&lang=zh"),
-		until(painted),
+		browsertest.Until(painted),
 		visible(`#lesson .lesson-panel[data-step="L1.scores"][lang="zh"]`),
 		shot("projector-scores-zh"),
 		click(`#generate summary`),
@@ -239,7 +197,7 @@ func BenchmarkBrowserFirstPaint(b *testing.B) {
 func benchFirstPaint(b *testing.B, edit func(*Options)) {
 	_, ts := newTestServer(b, edit)
 	ctx := browserContext(b, 1600, 1000)
-	if err := chromedp.Do(ctx, chromedp.Navigate(ts.URL+"/#step=L0.softmax"), until(painted)); err != nil {
+	if err := chromedp.Do(ctx, chromedp.Navigate(ts.URL+"/#step=L0.softmax"), browsertest.Until(painted)); err != nil {
 		b.Fatal(err)
 	}
 	prompt := strings.TrimSpace(strings.Repeat("one two three four ", 8)) // 32 tokens with GPT-2's vocabulary
@@ -247,9 +205,9 @@ func benchFirstPaint(b *testing.B, edit func(*Options)) {
 	for i := 0; i < b.N; i++ {
 		start := fmt.Sprintf(`document.querySelector('#prompt').value = %q + ' ' + %d; true`, prompt, i%10)
 		if err := chromedp.Do(ctx,
-			discard(chromedp.Evaluate[bool](start)),
+			browsertest.Discard(chromedp.Evaluate[bool](start)),
 			pressEnter,
-			until(`window.__explorer.done && window.__explorer.timings.modelMap !== undefined && window.__explorer.timings.firstPaint !== undefined`),
+			browsertest.Until(`window.__explorer.done && window.__explorer.timings.modelMap !== undefined && window.__explorer.timings.firstPaint !== undefined`),
 		); err != nil {
 			b.Fatal(err)
 		}

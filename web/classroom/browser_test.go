@@ -4,11 +4,9 @@ import (
 	"context"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -16,6 +14,7 @@ import (
 	"github.com/transformer-explorer/explorer/lessons"
 	"github.com/transformer-explorer/explorer/web"
 	"github.com/transformer-explorer/explorer/web/classroom"
+	"github.com/transformer-explorer/explorer/web/internal/browsertest"
 )
 
 const tinyModel = "../../testdata/conformance/tiny-gpt2"
@@ -56,58 +55,18 @@ func newClassroom(t *testing.T) (*classroom.Room, *httptest.Server) {
 // Chromium the test is skipped, except under CI=true.
 func browser(t *testing.T) (teacher, student context.Context) {
 	t.Helper()
-	var path string
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			path = p
-			break
-		}
-	}
-	if path == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("Chromium is required for the browser tests under CI=true (apt-get install chromium)")
-		}
-		t.Skip("no Chromium: skipping the browser test")
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-background-timer-throttling", true),
-		chromedp.Flag("disable-renderer-backgrounding", true),
-		chromedp.Flag("disable-backgrounding-occluded-windows", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1400, 900),
-	)
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	alloc := browsertest.Allocator(t, 1400, 900)
 	teacher, cancelTeacher := chromedp.NewContext(alloc)
 	if err := chromedp.Do(teacher); err != nil { // starts the browser
 		cancelTeacher()
-		cancelAlloc()
 		t.Fatal(err)
 	}
 	student, cancelStudent := chromedp.NewContext(teacher, chromedp.WithNewBrowserContext())
 	t.Cleanup(func() {
 		cancelStudent()
 		cancelTeacher()
-		cancelAlloc()
 	})
 	return teacher, student
-}
-
-// until waits for a JavaScript condition.
-func until(expr string) chromedp.Action[chromedp.Void] {
-	return discard(chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(30*time.Second)))
-}
-
-func discard[T any](a chromedp.Action[T]) chromedp.Action[chromedp.Void] {
-	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
-		_, err := a(ctx, t)
-		return chromedp.Void{}, err
-	}
 }
 
 func click(sel string) chromedp.Action[chromedp.Void] { return chromedp.Click(chromedp.CSS(sel)) }
@@ -149,7 +108,7 @@ const (
 // follows is true once the student shows the teacher's step, head and
 // prompt.
 func follows(step string, head int, prompt string) chromedp.Action[chromedp.Void] {
-	return until(stepID + ` === ` + jsString(step) + ` && ` + headNow + ` === ` + itoa(head) + ` && ` + ranText + ` === ` + jsString(prompt))
+	return browsertest.Until(stepID + ` === ` + jsString(step) + ` && ` + headNow + ` === ` + itoa(head) + ` && ` + ranText + ` === ` + jsString(prompt))
 }
 
 // TestBrowserTeacherMovesStudent: the teacher steps forward, picks a head
@@ -166,9 +125,9 @@ func TestBrowserTeacherMovesStudent(t *testing.T) {
 
 	err := chromedp.Do(teacher,
 		chromedp.Navigate(ts.URL+"/room/"+room.Code()+"/teacher?key="+room.Key()+"#prompt=The+cat+sat+on+the+mat&step=L0.scores&head=0"),
-		until(roomUp),
-		until(painted),
-		until(`location.search === ''`), // the key left the address bar
+		browsertest.Until(roomUp),
+		browsertest.Until(painted),
+		browsertest.Until(`location.search === ''`), // the key left the address bar
 		shot("teacher-start"),
 	)
 	if err != nil {
@@ -187,9 +146,9 @@ func TestBrowserTeacherMovesStudent(t *testing.T) {
 		t.Fatalf("join: %v, response %+v", err, res)
 	}
 	err = chromedp.Do(student,
-		until(roomUp),
+		browsertest.Until(roomUp),
 		follows("L0.scores", 0, prompt),
-		until(painted),
+		browsertest.Until(painted),
 		shot("student-joined"),
 	)
 	if err != nil {
@@ -214,7 +173,7 @@ func TestBrowserTeacherMovesStudent(t *testing.T) {
 	if got := eval[string](t, teacher, stepID); got != "L0.weighted_sum" {
 		t.Fatalf("the teacher is at %s after three steps from L0.scores", got)
 	}
-	if err := chromedp.Do(student, follows("L0.weighted_sum", 2, prompt), until(painted), shot("student-following")); err != nil {
+	if err := chromedp.Do(student, follows("L0.weighted_sum", 2, prompt), browsertest.Until(painted), shot("student-following")); err != nil {
 		t.Fatalf("the student did not follow the teacher's steps: %v", err)
 	}
 	if a, b := eval[string](t, teacher, titleNow), eval[string](t, student, titleNow); a != b {
@@ -224,9 +183,9 @@ func TestBrowserTeacherMovesStudent(t *testing.T) {
 	// A new prompt on the teacher's page runs on the student's.
 	const prompt2 = "Once upon a time there was a dog"
 	err = chromedp.Do(teacher,
-		discard(chromedp.Evaluate[string](`document.querySelector('#prompt').value = `+jsString(prompt2))),
-		discard(chromedp.Evaluate[bool](`document.querySelector('#prompt').dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter', bubbles: true, cancelable: true}))`)),
-		until(ranText+` === `+jsString(prompt2)),
+		browsertest.Discard(chromedp.Evaluate[string](`document.querySelector('#prompt').value = `+jsString(prompt2))),
+		browsertest.Discard(chromedp.Evaluate[bool](`document.querySelector('#prompt').dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter', bubbles: true, cancelable: true}))`)),
+		browsertest.Until(ranText+` === `+jsString(prompt2)),
 		shot("teacher-driving"),
 	)
 	if err != nil {
@@ -238,33 +197,33 @@ func TestBrowserTeacherMovesStudent(t *testing.T) {
 
 	// The student wanders back a step; the teacher moves on; the student
 	// stays, then follows again.
-	if err := chromedp.Do(student, click("#back"), until(`!window.__room.following`), chromedp.WaitVisible(chromedp.CSS("#room-follow"))); err != nil {
+	if err := chromedp.Do(student, click("#back"), browsertest.Until(`!window.__room.following`), chromedp.WaitVisible(chromedp.CSS("#room-follow"))); err != nil {
 		t.Fatal(err)
 	}
-	if err := chromedp.Do(teacher, click("#next"), until(stepID+` === 'L0.attn_out'`)); err != nil {
+	if err := chromedp.Do(teacher, click("#next"), browsertest.Until(stepID+` === 'L0.attn_out'`)); err != nil {
 		t.Fatal(err)
 	}
-	if err := chromedp.Do(student, until(`window.__room.latest.step === 'L0.attn_out'`), shot("student-wandering")); err != nil {
+	if err := chromedp.Do(student, browsertest.Until(`window.__room.latest.step === 'L0.attn_out'`), shot("student-wandering")); err != nil {
 		t.Fatal(err)
 	}
 	if got := eval[string](t, student, stepID); got != "L0.mask" && got != "L0.softmax" {
 		t.Errorf("the wandering student was moved to %s", got)
 	}
-	if err := chromedp.Do(student, click("#room-follow"), follows("L0.attn_out", 2, prompt2), until(`window.__room.following`)); err != nil {
+	if err := chromedp.Do(student, click("#room-follow"), follows("L0.attn_out", 2, prompt2), browsertest.Until(`window.__room.following`)); err != nil {
 		t.Fatalf("follow teacher: %v", err)
 	}
-	if err := chromedp.Do(teacher, until(`document.querySelector('#room-count').textContent === '1 student'`), shot("teacher-bar")); err != nil {
+	if err := chromedp.Do(teacher, browsertest.Until(`document.querySelector('#room-count').textContent === '1 student'`), shot("teacher-bar")); err != nil {
 		t.Errorf("the teacher's bar does not count the student: %v", err)
 	}
 
 	// The teacher switches the lessons to Chinese; the student's page and
 	// its room bar follow.
-	err = chromedp.Do(teacher, click(`button.lang[data-lang="zh"]`), until(`document.querySelector('#room-count').textContent === '1 名学生'`))
+	err = chromedp.Do(teacher, click(`button.lang[data-lang="zh"]`), browsertest.Until(`document.querySelector('#room-count').textContent === '1 名学生'`))
 	if err != nil {
 		t.Fatalf("teacher in Chinese: %v", err)
 	}
 	err = chromedp.Do(student,
-		until(`window.__explorer.lang === 'zh' && document.querySelector('#room-mode').textContent === '正在跟随老师'`),
+		browsertest.Until(`window.__explorer.lang === 'zh' && document.querySelector('#room-mode').textContent === '正在跟随老师'`),
 		chromedp.WaitVisible(chromedp.CSS(`#lesson .lesson-panel[lang="zh"]`)),
 		shot("student-zh"),
 	)
