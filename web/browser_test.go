@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
 
+	"github.com/transformer-explorer/explorer/engine"
 	"github.com/transformer-explorer/explorer/engine/defaultmodel"
 	"github.com/transformer-explorer/explorer/web/internal/browsertest"
 )
@@ -192,6 +194,32 @@ func BenchmarkBrowserFirstPaint(b *testing.B) {
 		b.Cleanup(func() { m.Close() })
 		benchFirstPaint(b, func(o *Options) { o.Model, o.Tokenizer = m, tok })
 	})
+	b.Run("model=gpt2-small-shape", func(b *testing.B) {
+		m := gpt2SmallShaped(b)
+		_, tok, _ := loadTiny(b) // GPT-2's own vocabulary
+		benchFirstPaint(b, func(o *Options) { o.Model, o.Tokenizer = m, tok })
+	})
+}
+
+// gpt2SmallShaped returns a model of GPT-2 small's shape (12 layers, 12
+// heads, width 768, 50,257 tokens) with random weights: the speed of the
+// real checkpoint without downloading it.
+func gpt2SmallShaped(b *testing.B) *engine.Model {
+	cfg := engine.Config{ModelType: "gpt2", VocabSize: 50257, NPositions: 1024, NEmbd: 768, NLayer: 12, NHead: 12,
+		ActivationFunction: "gelu_new", LayerNormEpsilon: 1e-5}
+	p := engine.NewParams(cfg)
+	r := rand.New(rand.NewPCG(1, 2))
+	flat := p.Flat()
+	for i := range flat {
+		flat[i] = float32(r.NormFloat64() * 0.02)
+	}
+	m, err := engine.New(cfg, *p)
+	if err != nil {
+		b.Fatal(err)
+	}
+	m.Name = "gpt2-small-shape"
+	b.Cleanup(func() { m.Close() })
+	return m
 }
 
 func benchFirstPaint(b *testing.B, edit func(*Options)) {
