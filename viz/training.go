@@ -45,6 +45,24 @@ func RenderTraining(w io.Writer, points []TrainingPoint, format string, dpi floa
 	return writeRecovered(w, fig, out, Request{Kind: "training", Format: format})
 }
 
+// RenderTrainingFile renders a training run to path like RenderFile: the
+// format from the extension, written atomically.
+func RenderTrainingFile(path string, points []TrainingPoint, dpi float64) error {
+	format, err := FormatOf(path)
+	if err != nil {
+		return err
+	}
+	out, err := newOutput(format, dpi)
+	if err != nil {
+		return err
+	}
+	fig, err := trainingFigure(points, out)
+	if err != nil {
+		return err
+	}
+	return writeFile(path, fig, out, Request{Kind: "training", Format: format})
+}
+
 func trainingFigure(points []TrainingPoint, o *output) (*figure, error) {
 	if len(points) == 0 {
 		return nil, fmt.Errorf("%w: the training log has no steps", ErrEmpty)

@@ -175,6 +175,13 @@ func RenderFile(path string, tr *trace.Trace, req Request) (err error) {
 	if err != nil {
 		return err
 	}
+	return writeFile(path, fig, out, req)
+}
+
+// writeFile writes fig to a temporary file beside path and renames it into
+// place only once complete, so a failure leaves no partial file (and an
+// existing file untouched).
+func writeFile(path string, fig *figure, out *output, req Request) (err error) {
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
 		return fmt.Errorf("viz: write %s: %w", path, err)

@@ -1,14 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/transformer-explorer/explorer/engine/train"
@@ -42,7 +40,7 @@ func runPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if isSet(fs, "prompt") || *traceFile != "" || *model != "" {
 			return fmt.Errorf("--train-log plots a training run; do not combine it with a prompt, --model or --trace")
 		}
-		return plotTrainingLog(*trainLog, *out, format, *dpi, stdout)
+		return plotTrainingLog(*trainLog, *out, *dpi, stdout)
 	}
 	req := viz.Request{Kind: *kind, Layer: *layer, Head: *head, Pos: *pos, Format: format, DPI: *dpi}
 	var tr *trace.Trace
@@ -88,7 +86,7 @@ func tracePlot(ctx context.Context, model, prompt string, req viz.Request) (*tra
 }
 
 // plotTrainingLog draws the loss curve of a train_log.jsonl.
-func plotTrainingLog(logFile, out, format string, dpi float64, stdout io.Writer) error {
+func plotTrainingLog(logFile, out string, dpi float64, stdout io.Writer) error {
 	f, err := os.Open(logFile)
 	if err != nil {
 		return err
@@ -107,33 +105,9 @@ func plotTrainingLog(logFile, out, format string, dpi float64, stdout io.Writer)
 		}
 		points = append(points, p)
 	}
-	var buf bytes.Buffer
-	if err := viz.RenderTraining(&buf, points, format, dpi); err != nil {
+	if err := viz.RenderTrainingFile(out, points, dpi); err != nil {
 		return fmt.Errorf("%s: %w", logFile, err)
-	}
-	if err := writeFileAtomic(out, buf.Bytes()); err != nil {
-		return err
 	}
 	fmt.Fprintf(stdout, "wrote the loss curve of %d steps to %s\n", len(points), out)
 	return nil
-}
-
-// writeFileAtomic writes data to a temporary file beside path and renames
-// it into place, so a failure leaves no partial file.
-func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	os.Chmod(tmp.Name(), 0o644)
-	return os.Rename(tmp.Name(), path)
 }
