@@ -60,6 +60,9 @@ type Server struct {
 	upgrader websocket.Upgrader
 	work     chan struct{} // semaphore of forward passes
 	training chan struct{} // one training run at a time
+	// demoTokens is the training view's encoded corpus, guarded by
+	// holding a slot of training.
+	demoTokens []int
 	steps    []stepInfo
 
 	mu       sync.Mutex

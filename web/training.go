@@ -137,12 +137,7 @@ func (s *Server) trainRun(ctx context.Context, steps int, send func(any) bool) {
 		return
 	}
 	send(map[string]any{"type": "status", "message": "writing the story corpus and encoding it…"})
-	var text bytes.Buffer
-	if err := corpus.Generate(ctx, &text, corpus.Options{Stories: trainStories, Seed: 7}); err != nil {
-		send(map[string]any{"type": "error", "message": err.Error()})
-		return
-	}
-	tokens, err := train.EncodeCorpus(ctx, s.opt.Tokenizer, text.String())
+	tokens, err := s.demoCorpus(ctx)
 	if err != nil {
 		send(map[string]any{"type": "error", "message": err.Error()})
 		return
@@ -184,4 +179,23 @@ func (s *Server) trainRun(ctx context.Context, steps int, send func(any) bool) {
 		done["val_loss"] = res.ValLoss
 	}
 	send(done)
+}
+
+// demoCorpus returns the encoded story corpus of the training view, made
+// on the first run and kept for the next ones (runs take turns, so only
+// one goroutine gets here at a time).
+func (s *Server) demoCorpus(ctx context.Context) ([]int, error) {
+	if s.demoTokens != nil {
+		return s.demoTokens, nil
+	}
+	var text bytes.Buffer
+	if err := corpus.Generate(ctx, &text, corpus.Options{Stories: trainStories, Seed: 7}); err != nil {
+		return nil, err
+	}
+	tokens, err := train.EncodeCorpus(ctx, s.opt.Tokenizer, text.String())
+	if err != nil {
+		return nil, err
+	}
+	s.demoTokens = tokens
+	return tokens, nil
 }
