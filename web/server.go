@@ -63,7 +63,7 @@ type Server struct {
 	// demoTokens is the training view's encoded corpus, guarded by
 	// holding a slot of training.
 	demoTokens []int
-	steps    []stepInfo
+	steps      []stepInfo
 
 	mu       sync.Mutex
 	sessions map[string]*session
