@@ -19,6 +19,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -265,7 +266,7 @@ func (p *exprParser) primary() (Node, error) {
 		name := p.lit
 		p.next()
 		if !(p.tok == tokOp && p.lit == "(") {
-			if !p.anyVar && !contains(p.vars, name) {
+			if !p.anyVar && !slices.Contains(p.vars, name) {
 				return nil, fmt.Errorf("expression %q: unknown variable %q (known: %s)", p.src, name, strings.Join(p.vars, " "))
 			}
 			return varNode(name), nil
@@ -716,13 +717,4 @@ func parseAny(src string) (Node, error) {
 		return nil, fmt.Errorf("expression %q: unexpected %q at offset %d", src, p.lit, p.start)
 	}
 	return n, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
