@@ -8,7 +8,6 @@ import (
 	"math"
 	"net/http"
 	"slices"
-	"sort"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -449,13 +448,8 @@ func (ss *session) startGenerate(ctx context.Context, msg clientMessage) {
 
 // topTokens lists the k most probable tokens of a distribution.
 func topTokens(p []float64, k int, label func(int) string) []map[string]any {
-	idx := make([]int, len(p))
-	for i := range idx {
-		idx[i] = i
-	}
-	sort.SliceStable(idx, func(a, b int) bool { return p[idx[a]] > p[idx[b]] })
 	var out []map[string]any
-	for _, id := range idx[:min(k, len(idx))] {
+	for _, id := range engine.Top(p, k) {
 		if p[id] == 0 {
 			break
 		}

@@ -19,7 +19,6 @@ import (
 	"math"
 	"net/http"
 	"runtime"
-	"sort"
 	"time"
 	"unicode/utf8"
 
@@ -378,7 +377,7 @@ func (l *logprobState) add(a *api, id int, logits []float32, top int) {
 	lp := float64(logits[id]) - lse
 	l.TokenLogprobs = append(l.TokenLogprobs, &lp)
 	tops := map[string]float64{}
-	for _, i := range topIndices(logits, top) {
+	for _, i := range engine.Top(logits, top) {
 		tops[a.tokenText(i)] = float64(logits[i]) - lse
 	}
 	l.TopLogprobs = append(l.TopLogprobs, tops)
@@ -394,15 +393,6 @@ func logSumExp(x []float32) float64 {
 		s += math.Exp(float64(v) - m)
 	}
 	return m + math.Log(s)
-}
-
-func topIndices(x []float32, k int) []int {
-	idx := make([]int, len(x))
-	for i := range idx {
-		idx[i] = i
-	}
-	sort.SliceStable(idx, func(a, b int) bool { return x[idx[a]] > x[idx[b]] })
-	return idx[:min(k, len(idx))]
 }
 
 // tokenText is a token as the API shows it: its text, or "bytes:\xNN…"
