@@ -90,9 +90,9 @@ func (s *State) Append(ctx context.Context, ids []int, rec trace.Recorder) ([]fl
 		return nil, err
 	}
 	if allLogits {
-		nn.UnembedForward(p, s.logits, s.ln, w.LMHead, T, C, V)
+		nn.MatMulPackedForward(p, s.logits, s.ln, m.packed.lmHead, nil, T)
 	} else {
-		nn.UnembedForward(p, s.logits, s.ln[(T-1)*C:], w.LMHead, 1, C, V)
+		nn.MatMulPackedForward(p, s.logits, s.ln[(T-1)*C:], m.packed.lmHead, nil, 1)
 	}
 	if err := h.emit(trace.Logits, s.logits, T, V); err != nil {
 		return nil, err
@@ -127,7 +127,7 @@ func (s *State) block(l, T, pos int, eps float32, h hooks) error {
 	cfg := m.Config
 	C, F, NH, HS := cfg.NEmbd, cfg.Inner(), cfg.NHead, cfg.HeadSize()
 	Tk := pos + T
-	p, w, names := m.pool, &m.Params.Blocks[l], m.hooks[l]
+	p, w, pw, names := m.pool, &m.Params.Blocks[l], &m.packed.blocks[l], m.hooks[l]
 
 	if err := h.emit(names[hResidPre], s.x, T, C); err != nil {
 		return err
@@ -140,7 +140,7 @@ func (s *State) block(l, T, pos int, eps float32, h hooks) error {
 	if err := h.emit(names[hLN1Normalized], s.ln, T, C); err != nil {
 		return err
 	}
-	nn.MatMulForward(p, s.qkv, s.ln, w.AttnW, w.AttnB, T, C, 3*C)
+	nn.MatMulPackedForward(p, s.qkv, s.ln, pw.attn, w.AttnB, T)
 	// Split q, k, v; k and v go straight into this layer's cache.
 	kc, vc := s.k[l][pos*C:Tk*C], s.v[l][pos*C:Tk*C]
 	splitQKV(s.q, kc, vc, s.qkv, T, C)
@@ -163,7 +163,7 @@ func (s *State) block(l, T, pos int, eps float32, h hooks) error {
 	if err := h.emit(names[hZ], s.z, T, NH, HS); err != nil {
 		return err
 	}
-	nn.MatMulForward(p, s.proj, s.z, w.AttnProjW, w.AttnProjB, T, C, C)
+	nn.MatMulPackedForward(p, s.proj, s.z, pw.attnProj, w.AttnProjB, T)
 	if err := h.emit(names[hAttnOut], s.proj, T, C); err != nil {
 		return err
 	}
@@ -180,7 +180,7 @@ func (s *State) block(l, T, pos int, eps float32, h hooks) error {
 	if err := h.emit(names[hLN2Normalized], s.ln, T, C); err != nil {
 		return err
 	}
-	nn.MatMulForward(p, s.fc, s.ln, w.FcW, w.FcB, T, C, F)
+	nn.MatMulPackedForward(p, s.fc, s.ln, pw.fc, w.FcB, T)
 	if err := h.emit(names[hMLPPre], s.fc, T, F); err != nil {
 		return err
 	}
@@ -192,7 +192,7 @@ func (s *State) block(l, T, pos int, eps float32, h hooks) error {
 	if err := h.emit(names[hMLPPost], s.fcGelu, T, F); err != nil {
 		return err
 	}
-	nn.MatMulForward(p, s.proj, s.fcGelu, w.FcProjW, w.FcProjB, T, F, C)
+	nn.MatMulPackedForward(p, s.proj, s.fcGelu, pw.fcProj, w.FcProjB, T)
 	if err := h.emit(names[hMLPOut], s.proj, T, C); err != nil {
 		return err
 	}

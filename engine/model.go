@@ -29,8 +29,9 @@ type Model struct {
 	// Name identifies the model in traces and the UI, e.g. "gpt2".
 	Name string
 
-	pool  *kernel.Pool
-	files map[string]*safetensors.File
+	pool   *kernel.Pool
+	packed packedWeights
+	files  map[string]*safetensors.File
 	// hooks[l][i] is trace.Block(l, trace.BlockPoints()[i]), built once so
 	// a forward pass formats no names.
 	hooks [][]string
@@ -78,6 +79,7 @@ func New(cfg Config, params Params) (*Model, error) {
 
 func newModel(cfg Config, params Params) *Model {
 	m := &Model{Config: cfg, Params: params, pool: kernel.NewPool(0)}
+	m.packed = packWeights(m.pool, cfg, &m.Params)
 	points := trace.BlockPoints()
 	if len(points) != numBlockHooks {
 		panic("engine: hook table out of date with trace.BlockPoints")
@@ -90,6 +92,38 @@ func newModel(cfg Config, params Params) *Model {
 		}
 	}
 	return m
+}
+
+// packedWeights are the model's matrices copied once, when the model is
+// made, into the panel layout of the pool's matrix kernel (kernel.Pack),
+// so that no forward pass spends time packing them and every product reads
+// its weight as one contiguous stream. They take as much memory again as
+// the matrices in Params (≈ 500 MB for GPT-2 small, the unembedding
+// included), which stay the weights' canonical form.
+type packedWeights struct {
+	blocks []packedBlock
+	lmHead *kernel.Packed // (C, V): logits = x · lm_headᵀ
+}
+
+// packedBlock holds one block's four Conv1D weights, each (in, out).
+type packedBlock struct {
+	attn, attnProj, fc, fcProj *kernel.Packed
+}
+
+func packWeights(p *kernel.Pool, cfg Config, w *Params) packedWeights {
+	C, F, V := cfg.NEmbd, cfg.Inner(), cfg.VocabSize
+	pw := packedWeights{blocks: make([]packedBlock, cfg.NLayer)}
+	for l := range pw.blocks {
+		b := &w.Blocks[l]
+		pw.blocks[l] = packedBlock{
+			attn:     p.Pack(false, C, 3*C, b.AttnW, 3*C),
+			attnProj: p.Pack(false, C, C, b.AttnProjW, C),
+			fc:       p.Pack(false, C, F, b.FcW, F),
+			fcProj:   p.Pack(false, F, C, b.FcProjW, C),
+		}
+	}
+	pw.lmHead = p.Pack(true, C, V, w.LMHead, C)
+	return pw
 }
 
 // Close releases the model's worker pool and any memory-mapped weight

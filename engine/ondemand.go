@@ -52,7 +52,7 @@ func (m *Model) AttentionAt(ctx context.Context, l int, resid []float32, T int) 
 	z := make([]float32, T*C)
 	scores, pattern = make([]float32, NH*T*T), make([]float32, NH*T*T)
 	nn.LayerNormForward(ln, nil, nil, resid, w.Ln1W, w.Ln1B, T, C, float32(cfg.LayerNormEpsilon))
-	nn.MatMulForward(p, qkv, ln, w.AttnW, w.AttnB, T, C, 3*C)
+	nn.MatMulPackedForward(p, qkv, ln, m.packed.blocks[l].attn, w.AttnB, T)
 	splitQKV(q, k, v, qkv, T, C)
 	nn.AttentionForward(p, z, scores, pattern, q, k, v, 1, T, T, NH, HS)
 	return scores, pattern, nil
@@ -86,7 +86,7 @@ func (m *Model) LensAt(ctx context.Context, ids, probs, resid []float32, n int) 
 			return err
 		}
 		rows := min(lensChunk, n-t0)
-		nn.UnembedForward(m.pool, z[:rows*V], ln[t0*C:(t0+rows)*C], w.LMHead, rows, C, V)
+		nn.MatMulPackedForward(m.pool, z[:rows*V], ln[t0*C:(t0+rows)*C], m.packed.lmHead, nil, rows)
 		for t := t0; t < t0+rows; t++ {
 			zt := z[(t-t0)*V : (t-t0+1)*V]
 			topK(ids[t*TopK:(t+1)*TopK], probs[t*TopK:(t+1)*TopK], zt, heap)

@@ -113,7 +113,7 @@ func (s *State) lens(l, T int) {
 	for t0 := 0; t0 < T; t0 += lensChunk {
 		n := min(lensChunk, T-t0)
 		z := s.lensZ[:n*V]
-		nn.UnembedForward(s.m.pool, z, s.lensLN[t0*C:(t0+n)*C], w.LMHead, n, C, V)
+		nn.MatMulPackedForward(s.m.pool, z, s.lensLN[t0*C:(t0+n)*C], s.m.packed.lmHead, nil, n)
 		s.m.pool.Parallel(ceilDiv(n, nextRows), func(g int) {
 			buf := make([]candidate, 0, TopK)
 			for t := t0 + g*nextRows; t < min(t0+(g+1)*nextRows, t0+n); t++ {

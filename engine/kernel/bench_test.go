@@ -3,6 +3,7 @@ package kernel
 import (
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"gonum.org/v1/gonum/blas"
@@ -39,12 +40,14 @@ func randSlice(n int, rng *rand.Rand) []float32 {
 	return s
 }
 
-// benchImpls are the kernel sets to time on this CPU plus gonum's blas32.
+// benchImpls are the kernel sets to time on this CPU, each also with the
+// weights packed ahead of time ("-packed", as the engine runs them), plus
+// gonum's blas32.
 func benchImpls(b *testing.B) []string {
 	var names []string
 	for _, im := range allImpls() {
 		if implUsable(im) {
-			names = append(names, im.name)
+			names = append(names, im.name, im.name+"-packed")
 		}
 	}
 	return append(names, "gonum")
@@ -92,7 +95,8 @@ func benchMatMul(b *testing.B, shapes []benchShape, transW bool) {
 					w = randSlice(s.k*s.n, rng)
 					out = make([]float32, s.m*s.n)
 				}
-				if name == "purego" && s.m*s.k*s.n > 128*768*3072 {
+				kernels, packed := strings.CutSuffix(name, "-packed")
+				if kernels == "purego" && s.m*s.k*s.n > 128*768*3072 {
 					b.Skip("pure Go is too slow for this shape to time usefully")
 				}
 				peakPool := NewPool(0)
@@ -101,11 +105,19 @@ func benchMatMul(b *testing.B, shapes []benchShape, transW bool) {
 				if name == "gonum" {
 					benchGonum(b, s, transW, in, w, out)
 				} else {
-					p := newPoolImpl(0, implByName(name))
+					p := newPoolImpl(0, implByName(kernels))
 					defer p.Close()
 					f := p.MatMul
 					if transW {
 						f = p.MatMulT
+					}
+					if packed {
+						ldw := s.n
+						if transW {
+							ldw = s.k
+						}
+						pw := p.Pack(transW, s.k, s.n, w, ldw)
+						f = func(out, in, _, bias []float32, M, _, _ int) { p.MatMulPacked(out, in, pw, bias, M) }
 					}
 					f(out, in, w, nil, s.m, s.k, s.n)
 					b.ResetTimer()

@@ -14,15 +14,21 @@
 //
 // A product with M > 16 (M > 4 when B is not transposed) runs a BLIS-style
 // cache-blocked loop around the register-tile micro-kernel: B is packed on
-// the fly into panels (weights come straight from a memory-mapped file, so
-// there is no packing ahead of time), A is read in place, and the work is
-// split into column blocks that the Pool's workers claim dynamically. For
-// fewer rows (decoding a token, M = 1) the kernels stream B exactly once
-// instead: rows of B axpy'd into C for MatMul (each worker taking a
-// contiguous run of rows of B and summing into its own partial C, added up
-// at the end), dot products of contiguous rows for MatMulT. The comments on avx512Impl, avx2Impl and goImpl state
-// each path's blocking and why; Attention's states its own (one task per
-// head and 64 query rows, two products on the calling worker).
+// the fly into panels, A is read in place, and the work is split into
+// column blocks that the Pool's workers claim dynamically. For fewer rows
+// (decoding a token, M = 1) Gemm streams B exactly once instead: rows of B
+// axpy'd into C for MatMul (each worker taking a contiguous run of rows of
+// B and summing into its own partial C, added up at the end), dot products
+// of contiguous rows for MatMulT. The comments on avx512Impl, avx2Impl and
+// goImpl state each path's blocking and why; Attention's states its own
+// (one task per head and 64 query rows, two products on the calling
+// worker).
+//
+// Fixed weights can be packed once instead (Pack, then GemmPacked or
+// MatMulPacked), as the inference engine does when it loads a model: every
+// product then reads its weight as contiguous panels and packs nothing, and
+// for tiles of at most mr/2 rows (decoding) a panel-row kernel replaces the
+// micro-kernel so that no arithmetic is spent on padding rows.
 //
 // The element-wise kernels are AVX2+FMA assembly on both amd64 paths: they
 // are bound by the exponential's dependency chain and by memory, where

@@ -82,6 +82,10 @@ type gemmArgs struct {
 	// (M×N, row stride N); finish adds the kTasks partials into C.
 	kChunk, kTasks int
 	partial        []float32
+
+	// packed, when set, is B packed ahead of time (GemmPacked); b, ldb,
+	// transB and packB are then unused.
+	packed *Packed
 }
 
 // Gemm computes C = alpha·op(A)·op(B) + beta·C with BLAS sgemm semantics on
@@ -133,7 +137,7 @@ func (p *Pool) Gemm(transA, transB bool, M, N, K int, alpha float32, a []float32
 // plan picks the algorithm and splits C into tasks, returning their number.
 func (g *gemmArgs) plan(workers int) int {
 	target := 1
-	if g.m <= smallM || (g.transB && g.m <= smallMDot) {
+	if g.packed == nil && (g.m <= smallM || (g.transB && g.m <= smallMDot)) {
 		if g.transB {
 			g.mode = modeDot
 		} else {
@@ -177,7 +181,10 @@ func (g *gemmArgs) plan(workers int) int {
 	im := g.im
 	g.mode = modeBlocked
 	g.packB = g.transB || g.m >= im.packM
-	if workers > 1 && 2*float64(g.m)*float64(g.n)*float64(g.k) >= minParallelFlops {
+	if workers > 1 && (2*float64(g.m)*float64(g.n)*float64(g.k) >= minParallelFlops ||
+		g.packed != nil && g.k*g.n >= minParallelB) {
+		// A packed B with few rows of A is a stream from memory that
+		// every core should share, as on the small-M paths.
 		target = tasksPerWorker * workers
 	}
 	panels := ceilDiv(g.n, im.nr)
@@ -209,6 +216,10 @@ func (g *gemmArgs) task(s *scratch, t int) {
 	j1 := min(j0+g.colChunk, g.n)
 	switch g.mode {
 	case modeBlocked:
+		if g.packed != nil {
+			g.packedTask(s, i0, i1, j0, j1)
+			return
+		}
 		g.blockTask(s, i0, i1, j0, j1)
 	case modeAxpy:
 		g.gemvAxpy(s, j0, j1)
@@ -219,6 +230,22 @@ func (g *gemmArgs) task(s *scratch, t int) {
 
 // checkGemm panics unless the slices and strides fit the shapes.
 func checkGemm(transA, transB bool, M, N, K int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+	checkAC(transA, M, N, K, a, lda, c, ldc)
+	br, bc := K, N
+	if transB {
+		br, bc = N, K
+	}
+	if ldb < max(1, bc) {
+		panic(errLdb)
+	}
+	if M > 0 && N > 0 && br > 0 && bc > 0 && len(b) < (br-1)*ldb+bc {
+		panic(errShortB)
+	}
+}
+
+// checkAC panics unless op(A) (M×K) and C (M×N) fit their slices and
+// strides.
+func checkAC(transA bool, M, N, K int, a []float32, lda int, c []float32, ldc int) {
 	if M < 0 || N < 0 || K < 0 {
 		panic(errNegDim)
 	}
@@ -226,15 +253,8 @@ func checkGemm(transA, transB bool, M, N, K int, a []float32, lda int, b []float
 	if transA {
 		ar, ac = K, M
 	}
-	br, bc := K, N
-	if transB {
-		br, bc = N, K
-	}
 	if lda < max(1, ac) {
 		panic(errLda)
-	}
-	if ldb < max(1, bc) {
-		panic(errLdb)
 	}
 	if ldc < max(1, N) {
 		panic(errLdc)
@@ -244,9 +264,6 @@ func checkGemm(transA, transB bool, M, N, K int, a []float32, lda int, b []float
 	}
 	if ar > 0 && ac > 0 && len(a) < (ar-1)*lda+ac {
 		panic(errShortA)
-	}
-	if br > 0 && bc > 0 && len(b) < (br-1)*ldb+bc {
-		panic(errShortB)
 	}
 	if len(c) < (M-1)*ldc+N {
 		panic(errShortC)

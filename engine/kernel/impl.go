@@ -35,6 +35,12 @@ type impl struct {
 
 	micro func(kc int, a []float32, ai, ak int, b []float32, bk int, c []float32, ldc int, alpha, beta float32, far int)
 
+	// panelRow sets out[j] = Σ_{k<kb} a[k·ak]·b[k·nr + j] for j < nr: one
+	// row of A against one packed kb×nr panel. GemmPacked uses it instead
+	// of the micro-kernel for tiles of at most mr/2 rows (decoding a token),
+	// where padding A to mr rows would multiply the arithmetic.
+	panelRow func(kb int, a []float32, ak int, b []float32, out []float32)
+
 	// packN copies rows×(np·nr) of a non-transposed B at b (row stride ldb)
 	// into np panels at dst, panel q starting at dst[q·stride]
 	// (dst[q·stride + k·nr + j] = b[k·ldb + q·nr + j]).
@@ -67,6 +73,14 @@ type impl struct {
 
 	// layerNorm normalises one row; see LayerNorm.
 	layerNorm func(out, x, w, b []float32, eps float32) (mean, rstd float32)
+}
+
+// checkPanelRow panics if the slices handed to a panel-row kernel do not
+// cover kb steps of a panel nr wide; like checkTile it guards assembly.
+func checkPanelRow(nr, kb int, a []float32, ak int, b []float32, out []float32) {
+	if kb <= 0 || (kb-1)*ak >= len(a) || kb*nr > len(b) || nr > len(out) {
+		panic("kernel: internal error: panel row out of range")
+	}
 }
 
 // checkTile panics if the slices handed to a micro-kernel do not cover the

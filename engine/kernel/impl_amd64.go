@@ -33,6 +33,7 @@ var avx512Impl = &impl{
 	packM:     64,
 	far:       32,
 	micro:     microAVX512,
+	panelRow:  panelRowAVX512Go,
 	packN:     packNAVX512Go,
 	packBT:    packTAVX512Go,
 	axpy4:     axpy4AVX512Go,
@@ -63,6 +64,7 @@ var avx2Impl = &impl{
 	packM:     64,
 	far:       32,
 	micro:     microAVX2,
+	panelRow:  panelRowAVX2Go,
 	packN:     packNAVX2Go,
 	packBT:    packTAVX2Go,
 	axpy4:     axpy4AVX2Go,
@@ -117,6 +119,12 @@ func gemmAVX512(kc int, a *float32, ai, ak int, b *float32, bk int, c *float32, 
 func gemmAVX2(kc int, a *float32, ai, ak int, b *float32, bk int, c *float32, ldc int, alpha, beta float32, far int)
 
 //go:noescape
+func panelRowAVX512(kb int, a *float32, ak int, b *float32, out *float32)
+
+//go:noescape
+func panelRowAVX2(kb int, a *float32, ak int, b *float32, out *float32)
+
+//go:noescape
 func packNAVX512(rows, np int, b *float32, ldb int, dst *float32, stride int)
 
 //go:noescape
@@ -160,6 +168,16 @@ func microAVX512(kc int, a []float32, ai, ak int, b []float32, bk int, c []float
 func microAVX2(kc int, a []float32, ai, ak int, b []float32, bk int, c []float32, ldc int, alpha, beta float32, far int) {
 	checkTile(4, 24, kc, a, ai, ak, b, bk, c, ldc)
 	gemmAVX2(kc, &a[0], ai, ak, &b[0], bk, &c[0], ldc, alpha, beta, far)
+}
+
+func panelRowAVX512Go(kb int, a []float32, ak int, b []float32, out []float32) {
+	checkPanelRow(48, kb, a, ak, b, out)
+	panelRowAVX512(kb, &a[0], ak, &b[0], &out[0])
+}
+
+func panelRowAVX2Go(kb int, a []float32, ak int, b []float32, out []float32) {
+	checkPanelRow(24, kb, a, ak, b, out)
+	panelRowAVX2(kb, &a[0], ak, &b[0], &out[0])
 }
 
 func packNAVX512Go(dst []float32, b []float32, ldb, rows, np, stride int) {

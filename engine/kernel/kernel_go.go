@@ -19,6 +19,7 @@ var goImpl = &impl{
 	nc:        512,
 	packM:     16,
 	micro:     microGo,
+	panelRow:  panelRowGo,
 	packN:     packNGo,
 	packBT:    packBTGo,
 	axpy4:     axpy4Go,
@@ -168,4 +169,20 @@ func axpyGo(alpha float32, x, y []float32) {
 	for i, v := range x {
 		y[i] += alpha * v
 	}
+}
+
+// panelRowGo is the pure-Go panel-row kernel; see impl.panelRow.
+func panelRowGo(kb int, a []float32, ak int, b []float32, out []float32) {
+	const nr = 4
+	var s0, s1, s2, s3 float32
+	b = b[:kb*nr]
+	for k := 0; k < kb; k++ {
+		x := a[k*ak]
+		r := b[k*nr : k*nr+nr]
+		s0 += x * r[0]
+		s1 += x * r[1]
+		s2 += x * r[2]
+		s3 += x * r[3]
+	}
+	out[0], out[1], out[2], out[3] = s0, s1, s2, s3
 }

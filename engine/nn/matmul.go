@@ -22,3 +22,15 @@ func MatMulForward(p *kernel.Pool, out, inp, weight, bias []float32, N, C, OC in
 func UnembedForward(p *kernel.Pool, logits, inp, wte []float32, N, C, V int) {
 	p.MatMulT(logits, inp, wte, nil, N, C, V)
 }
+
+// MatMulPackedForward is MatMulForward with the weight packed once ahead
+// of time by kernel.Pool.Pack, as inference does with fixed weights:
+//
+//	out (N, OC) = inp (N, C) · weight (C, OC) + bias (OC)
+//
+// C and OC are the packed weight's K and N; bias may be nil. Packing the
+// tied embedding as its transpose (Pack(true, C, V, wte, C)) makes this
+// the unembedding logits = inp · wteᵀ too.
+func MatMulPackedForward(p *kernel.Pool, out, inp []float32, weight *kernel.Packed, bias []float32, N int) {
+	p.MatMulPacked(out, inp, weight, bias, N)
+}
