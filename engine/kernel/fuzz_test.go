@@ -8,7 +8,8 @@ import (
 
 // FuzzGemm derives a Gemm call (shape, transposes, scalars, stride padding
 // and worker count) from the fuzzer's input and checks the best kernel set
-// and the pure-Go one against the float64 reference.
+// and the pure-Go one against the float64 reference, both with B packed on
+// the fly (Gemm) and packed ahead (Pack, GemmPacked).
 func FuzzGemm(f *testing.F) {
 	f.Add(uint8(1), uint8(1), uint8(1), uint8(0), uint8(0), uint64(1))
 	f.Add(uint8(17), uint8(49), uint8(33), uint8(3), uint8(5), uint64(2))
@@ -30,6 +31,7 @@ func FuzzGemm(f *testing.F) {
 		for _, im := range []*impl{bestImpl(), goImpl} {
 			p := newPoolImpl(workers, im)
 			runCase(t, im.name, p, tc, rng)
+			runPackedCase(t, im.name, p, tc, rng)
 			p.Close()
 		}
 	})
