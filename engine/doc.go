@@ -3,8 +3,10 @@
 //
 // The model is read from a Hugging Face style directory (config.json,
 // model.safetensors or a sharded index, vocab.json and merges.txt); F32
-// weights are memory-mapped and used in place, F16 and BF16 are widened to
-// float32 once at load. The forward pass follows GPT-2 exactly: token and
+// weights are memory-mapped, F16 and BF16 are widened to float32 once at
+// load, and the matrices (the unembedding included) are then packed once
+// into the matrix kernel's panel layout (see kernel.Pool.Pack), which the
+// passes read instead of Params. The forward pass follows GPT-2 exactly: token and
 // position embeddings, pre-LayerNorm blocks of causal multi-head attention
 // and a GELU MLP each added to the residual stream, a final LayerNorm and the
 // tied unembedding. The layers themselves live in engine/nn; this package
