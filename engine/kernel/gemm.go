@@ -105,27 +105,33 @@ type gemmArgs struct {
 // micro-kernel (see blockTask).
 func (p *Pool) Gemm(transA, transB bool, M, N, K int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	checkGemm(transA, transB, M, N, K, a, lda, b, ldb, c, ldc)
-	if M == 0 || N == 0 {
-		return
-	}
-	if alpha == 0 || K == 0 {
-		scaleRows(M, N, beta, c, ldc)
-		return
-	}
-	j := p.getJob()
-	j.kind = jobGemm
-	j.g = gemmArgs{
-		im:     p.im,
+	p.runGemm(gemmArgs{
 		transA: transA, transB: transB,
 		m: M, n: N, k: K,
 		alpha: alpha, beta: beta,
 		a: a, lda: lda,
 		b: b, ldb: ldb,
 		c: c, ldc: ldc,
+	})
+}
+
+// runGemm runs a checked Gemm or GemmPacked call: it handles the empty and
+// scaling-only cases, then plans the tasks and runs them on the workers.
+func (p *Pool) runGemm(g gemmArgs) {
+	if g.m == 0 || g.n == 0 {
+		return
 	}
+	if g.alpha == 0 || g.k == 0 {
+		scaleRows(g.m, g.n, g.beta, g.c, g.ldc)
+		return
+	}
+	g.im = p.im
+	j := p.getJob()
+	j.kind = jobGemm
+	j.g = g
 	tasks := j.g.plan(p.workers)
 	if j.g.mode == modeAxpyK {
-		j.g.partial = floats(&j.partial, tasks*M*N)
+		j.g.partial = floats(&j.partial, tasks*g.m*g.n)
 	}
 	if tasks == 1 || p.workers == 1 {
 		p.runInline(j, tasks)

@@ -90,32 +90,15 @@ func (p *Pool) GemmPacked(transA bool, M int, alpha float32, a []float32, lda in
 	if b.im != p.im {
 		panic("kernel: matrix packed for the " + b.im.name + " kernels used with a " + p.im.name + " Pool")
 	}
-	N, K := b.n, b.k
-	checkAC(transA, M, N, K, a, lda, c, ldc)
-	if M == 0 || N == 0 {
-		return
-	}
-	if alpha == 0 || K == 0 {
-		scaleRows(M, N, beta, c, ldc)
-		return
-	}
-	j := p.getJob()
-	j.kind = jobGemm
-	j.g = gemmArgs{
-		im:     p.im,
+	checkAC(transA, M, b.n, b.k, a, lda, c, ldc)
+	p.runGemm(gemmArgs{
 		transA: transA,
-		m:      M, n: N, k: K,
+		m:      M, n: b.n, k: b.k,
 		alpha: alpha, beta: beta,
 		a: a, lda: lda,
 		c: c, ldc: ldc,
 		packed: b,
-	}
-	tasks := j.g.plan(p.workers)
-	if tasks == 1 || p.workers == 1 {
-		p.runInline(j, tasks)
-		return
-	}
-	p.run(j, tasks)
+	})
 }
 
 // MatMulPacked computes out = in·w + bias like MatMul, with w packed by
@@ -185,14 +168,10 @@ func (g *gemmArgs) packedRows(s *scratch, kb, p0, ir, mrem, jb, je int, panels [
 				a = g.a[i*g.lda+p0:]
 			}
 			im.panelRow(kb, a, ak, panel, out)
-			ci := g.c[i*g.ldc+jr:][:nrem]
-			for j := range ci {
-				if beta == 0 {
-					ci[j] = g.alpha * out[j]
-				} else {
-					ci[j] = g.alpha*out[j] + beta*ci[j]
-				}
+			for j := range out[:nrem] {
+				out[j] *= g.alpha
 			}
+			mergeTile(g.c[i*g.ldc+jr:], g.ldc, out, nr, 1, nrem, beta)
 		}
 	}
 }
