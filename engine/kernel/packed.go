@@ -81,10 +81,10 @@ func (p *Pool) Pack(transB bool, K, N int, b []float32, ldb int) *Packed {
 // GemmPacked computes C = alpha·op(A)·B + beta·C where B was packed by
 // Pack; op(A) is M×K (A stored M×K with row stride lda, or K×M when
 // transA), C is M×N with row stride ldc. Semantics are Gemm's, including
-// beta == 0 overwriting C unread. Every M runs the micro-kernel on the
-// packed panels: for M below the register tile's height the rows of A are
-// padded, which wastes arithmetic but none of the memory traffic that
-// bounds such products. It panics if b was packed by a Pool with another
+// beta == 0 overwriting C unread. Tiles of more than mr/2 rows run the
+// micro-kernel on the packed panels (a ragged tile padded to mr rows);
+// smaller ones, such as the single row of a decode step, run the panel-row
+// kernel one row at a time, so no arithmetic goes to padding. It panics if b was packed by a Pool with another
 // kernel set, or on the programmer errors Gemm panics on.
 func (p *Pool) GemmPacked(transA bool, M int, alpha float32, a []float32, lda int, b *Packed, beta float32, c []float32, ldc int) {
 	if b.im != p.im {
