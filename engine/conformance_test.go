@@ -129,7 +129,43 @@ func checkTensor(t *testing.T, label string, got, want []float32, tol float64, r
 	return worst
 }
 
+// recorderModes are the ways TestConformance hands a trace to the engine:
+// lending the memory of every hook, of none (the trace copies each), and of
+// every other hook, so that lent and own buffers alternate along the
+// residual stream.
+var recorderModes = []struct {
+	name string
+	wrap func(tr *trace.Trace) trace.Recorder
+}{
+	{"lent", func(tr *trace.Trace) trace.Recorder { return tr }},
+	{"copied", func(tr *trace.Trace) trace.Recorder { return trace.RecorderFunc(tr.Record) }},
+	{"mixed", func(tr *trace.Trace) trace.Recorder { return &alternateLender{tr: tr} }},
+}
+
+// alternateLender records into a trace and lends the memory of every other
+// hook the engine asks for.
+type alternateLender struct {
+	tr    *trace.Trace
+	asked int
+}
+
+func (a *alternateLender) Record(t trace.Tensor) error { return a.tr.Record(t) }
+
+func (a *alternateLender) Lend(name string, n int) []float32 {
+	a.asked++
+	if a.asked%2 == 0 {
+		return nil
+	}
+	return a.tr.Lend(name, n)
+}
+
 func TestConformance(t *testing.T) {
+	for _, mode := range recorderModes {
+		t.Run(mode.name, func(t *testing.T) { testConformance(t, mode.wrap) })
+	}
+}
+
+func testConformance(t *testing.T, wrap func(*trace.Trace) trace.Recorder) {
 	for _, model := range conformanceModels {
 		t.Run(model, func(t *testing.T) {
 			m, tok, err := LoadDir(context.Background(), filepath.Join(conformanceDir, model))
@@ -146,7 +182,7 @@ func TestConformance(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if _, err := m.Forward(context.Background(), ids, tr); err != nil {
+				if _, err := m.Forward(context.Background(), ids, wrap(tr)); err != nil {
 					t.Fatalf("prompt %d: %v", j, err)
 				}
 				for _, name := range exp.f.SortedNames() {

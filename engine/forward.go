@@ -55,50 +55,56 @@ func (s *State) Append(ctx context.Context, ids []int, rec trace.Recorder) ([]fl
 
 	// Embeddings: x = wte[ids] + wpe[pos : pos+T]. The position rows are
 	// contiguous in wpe, so they are reported without a copy.
-	nn.EmbedForward(s.emb, ids, w.WTE, T, C)
+	emb := h.buffer(trace.Embed, s.emb, T*C)
+	nn.EmbedForward(emb, ids, w.WTE, T, C)
 	posEmb := w.WPE[pos*C : Tk*C]
-	if err := h.emit(trace.Embed, s.emb, T, C); err != nil {
+	if err := h.emit(trace.Embed, emb, T, C); err != nil {
 		return nil, err
 	}
 	if err := h.emit(trace.PosEmbed, posEmb, T, C); err != nil {
 		return nil, err
 	}
-	nn.ResidualForward(s.x, s.emb, posEmb, T*C)
+	x := h.buffer(m.hooks[0][hResidPre], s.x, T*C)
+	nn.ResidualForward(x, emb, posEmb, T*C)
 
 	for l := 0; l < L; l++ {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
 		if wantLens {
-			s.lens(l, T)
+			s.lens(x, l, T)
 		}
-		if err := s.block(l, T, pos, eps, h); err != nil {
+		var err error
+		if x, err = s.block(x, l, T, pos, eps, h); err != nil {
 			return nil, err
 		}
 	}
 	if wantLens {
-		s.lens(L, T)
+		s.lens(x, L, T)
 	}
 
 	// Final LayerNorm and the unembedding: logits = ln_f(x) · wteᵀ, for
 	// every position or only the last.
-	nn.LayerNormForward(s.ln, s.mean, s.rstd, s.x, w.LnFW, w.LnFB, T, C, eps)
+	ln := h.buffer(trace.LNFinalNormalized, s.ln, T*C)
+	nn.LayerNormForward(ln, s.mean, s.rstd, x, w.LnFW, w.LnFB, T, C, eps)
 	if err := h.emitScale(trace.LNFinalScale, s.scale, s.rstd, T); err != nil {
 		return nil, err
 	}
-	if err := h.emit(trace.LNFinalNormalized, s.ln, T, C); err != nil {
+	if err := h.emit(trace.LNFinalNormalized, ln, T, C); err != nil {
 		return nil, err
 	}
+	logits := s.logits
 	if allLogits {
-		nn.MatMulPackedForward(p, s.logits, s.ln, m.packed.lmHead, nil, T)
+		logits = h.buffer(trace.Logits, s.logits, T*V)
+		nn.MatMulPackedForward(p, logits, ln, m.packed.lmHead, nil, T)
 	} else {
-		nn.MatMulPackedForward(p, s.logits, s.ln[(T-1)*C:], m.packed.lmHead, nil, 1)
+		nn.MatMulPackedForward(p, logits, ln[(T-1)*C:], m.packed.lmHead, nil, 1)
 	}
-	if err := h.emit(trace.Logits, s.logits, T, V); err != nil {
+	if err := h.emit(trace.Logits, logits, T, V); err != nil {
 		return nil, err
 	}
 	if wantNext {
-		if err := s.emitNext(h, ids, T); err != nil {
+		if err := s.emitNext(h, logits, ids, T); err != nil {
 			return nil, err
 		}
 	}
@@ -111,93 +117,114 @@ func (s *State) Append(ctx context.Context, ids []int, rec trace.Recorder) ([]fl
 		}
 	}
 	s.ids = append(s.ids, ids...)
-	last := s.logits
 	if allLogits {
-		last = s.logits[(T-1)*V : T*V]
+		return logits[(T-1)*V : T*V], nil
 	}
-	return last, nil
+	return logits, nil
 }
 
-// block runs transformer block l on the T new positions in s.x:
+// block runs transformer block l on the T new positions of the residual
+// stream x (T, C) and returns the stream leaving it:
 //
 //	x = x + attn(ln_1(x))
 //	x = x + mlp(ln_2(x))
-func (s *State) block(l, T, pos int, eps float32, h hooks) error {
+//
+// Each hook the recorder wants is computed into memory it lends, when it
+// does, and into the state's buffers otherwise; the stream is then updated
+// out of place, since x may be a hook the recorder now owns.
+func (s *State) block(x []float32, l, T, pos int, eps float32, h hooks) ([]float32, error) {
 	m := s.m
 	cfg := m.Config
 	C, F, NH, HS := cfg.NEmbd, cfg.Inner(), cfg.NHead, cfg.HeadSize()
 	Tk := pos + T
 	p, w, pw, names := m.pool, &m.Params.Blocks[l], &m.packed.blocks[l], m.hooks[l]
 
-	if err := h.emit(names[hResidPre], s.x, T, C); err != nil {
-		return err
+	if err := h.emit(names[hResidPre], x, T, C); err != nil {
+		return nil, err
 	}
 	// Attention half.
-	nn.LayerNormForward(s.ln, s.mean, s.rstd, s.x, w.Ln1W, w.Ln1B, T, C, eps)
+	ln := h.buffer(names[hLN1Normalized], s.ln, T*C)
+	nn.LayerNormForward(ln, s.mean, s.rstd, x, w.Ln1W, w.Ln1B, T, C, eps)
 	if err := h.emitScale(names[hLN1Scale], s.scale, s.rstd, T); err != nil {
-		return err
+		return nil, err
 	}
-	if err := h.emit(names[hLN1Normalized], s.ln, T, C); err != nil {
-		return err
+	if err := h.emit(names[hLN1Normalized], ln, T, C); err != nil {
+		return nil, err
 	}
-	nn.MatMulPackedForward(p, s.qkv, s.ln, pw.attn, w.AttnB, T)
-	// Split q, k, v; k and v go straight into this layer's cache.
+	nn.MatMulPackedForward(p, s.qkv, ln, pw.attn, w.AttnB, T)
+	// Split q, k, v; k and v go straight into this layer's cache, so the
+	// recorder gets copies of those.
+	q := h.buffer(names[hQ], s.q, T*C)
 	kc, vc := s.k[l][pos*C:Tk*C], s.v[l][pos*C:Tk*C]
-	splitQKV(s.q, kc, vc, s.qkv, T, C)
-	if err := h.emit(names[hQ], s.q, T, NH, HS); err != nil {
-		return err
+	splitQKV(q, kc, vc, s.qkv, T, C)
+	if err := h.emit(names[hQ], q, T, NH, HS); err != nil {
+		return nil, err
 	}
 	if err := h.emit(names[hK], kc, T, NH, HS); err != nil {
-		return err
+		return nil, err
 	}
 	if err := h.emit(names[hV], vc, T, NH, HS); err != nil {
-		return err
+		return nil, err
 	}
-	nn.AttentionForward(p, s.z, s.preatt, s.att, s.q, s.k[l][:Tk*C], s.v[l][:Tk*C], 1, T, Tk, NH, HS)
-	if err := h.emit(names[hScores], s.preatt, NH, T, Tk); err != nil {
-		return err
+	preatt := h.buffer(names[hScores], s.preatt, NH*T*Tk)
+	att := h.buffer(names[hPattern], s.att, NH*T*Tk)
+	z := h.buffer(names[hZ], s.z, T*C)
+	nn.AttentionForward(p, z, preatt, att, q, s.k[l][:Tk*C], s.v[l][:Tk*C], 1, T, Tk, NH, HS)
+	if err := h.emit(names[hScores], preatt, NH, T, Tk); err != nil {
+		return nil, err
 	}
-	if err := h.emit(names[hPattern], s.att, NH, T, Tk); err != nil {
-		return err
+	if err := h.emit(names[hPattern], att, NH, T, Tk); err != nil {
+		return nil, err
 	}
-	if err := h.emit(names[hZ], s.z, T, NH, HS); err != nil {
-		return err
+	if err := h.emit(names[hZ], z, T, NH, HS); err != nil {
+		return nil, err
 	}
-	nn.MatMulPackedForward(p, s.proj, s.z, pw.attnProj, w.AttnProjB, T)
-	if err := h.emit(names[hAttnOut], s.proj, T, C); err != nil {
-		return err
+	attnOut := h.buffer(names[hAttnOut], s.proj, T*C)
+	nn.MatMulPackedForward(p, attnOut, z, pw.attnProj, w.AttnProjB, T)
+	if err := h.emit(names[hAttnOut], attnOut, T, C); err != nil {
+		return nil, err
 	}
-	nn.ResidualForward(s.x, s.x, s.proj, T*C)
-	if err := h.emit(names[hResidMid], s.x, T, C); err != nil {
-		return err
+	mid := h.buffer(names[hResidMid], s.x, T*C)
+	nn.ResidualForward(mid, x, attnOut, T*C)
+	x = mid
+	if err := h.emit(names[hResidMid], x, T, C); err != nil {
+		return nil, err
 	}
 
 	// MLP half.
-	nn.LayerNormForward(s.ln, s.mean, s.rstd, s.x, w.Ln2W, w.Ln2B, T, C, eps)
+	ln = h.buffer(names[hLN2Normalized], s.ln, T*C)
+	nn.LayerNormForward(ln, s.mean, s.rstd, x, w.Ln2W, w.Ln2B, T, C, eps)
 	if err := h.emitScale(names[hLN2Scale], s.scale, s.rstd, T); err != nil {
-		return err
+		return nil, err
 	}
-	if err := h.emit(names[hLN2Normalized], s.ln, T, C); err != nil {
-		return err
+	if err := h.emit(names[hLN2Normalized], ln, T, C); err != nil {
+		return nil, err
 	}
-	nn.MatMulPackedForward(p, s.fc, s.ln, pw.fc, w.FcB, T)
-	if err := h.emit(names[hMLPPre], s.fc, T, F); err != nil {
-		return err
+	fc := h.buffer(names[hMLPPre], s.fc, T*F)
+	nn.MatMulPackedForward(p, fc, ln, pw.fc, w.FcB, T)
+	if err := h.emit(names[hMLPPre], fc, T, F); err != nil {
+		return nil, err
 	}
+	fcGelu := h.buffer(names[hMLPPost], s.fcGelu, T*F)
 	if cfg.exactGELU() {
-		nn.GeluExactForward(s.fcGelu, s.fc, T*F)
+		nn.GeluExactForward(fcGelu, fc, T*F)
 	} else {
-		nn.GeluForward(s.fcGelu, s.fc, T*F)
+		nn.GeluForward(fcGelu, fc, T*F)
 	}
-	if err := h.emit(names[hMLPPost], s.fcGelu, T, F); err != nil {
-		return err
+	if err := h.emit(names[hMLPPost], fcGelu, T, F); err != nil {
+		return nil, err
 	}
-	nn.MatMulPackedForward(p, s.proj, s.fcGelu, pw.fcProj, w.FcProjB, T)
-	if err := h.emit(names[hMLPOut], s.proj, T, C); err != nil {
-		return err
+	mlpOut := h.buffer(names[hMLPOut], s.proj, T*C)
+	nn.MatMulPackedForward(p, mlpOut, fcGelu, pw.fcProj, w.FcProjB, T)
+	if err := h.emit(names[hMLPOut], mlpOut, T, C); err != nil {
+		return nil, err
 	}
-	nn.ResidualForward(s.x, s.x, s.proj, T*C)
-	return h.emit(names[hResidPost], s.x, T, C)
+	post := h.buffer(names[hResidPost], s.x, T*C)
+	nn.ResidualForward(post, x, mlpOut, T*C)
+	if err := h.emit(names[hResidPost], post, T, C); err != nil {
+		return nil, err
+	}
+	return post, nil
 }
 
 // hooks sends tensors to a recorder, skipping the ones it does not want.
@@ -207,6 +234,18 @@ type hooks struct {
 }
 
 func (h hooks) wants(name string) bool { return h.rec != nil && trace.Wants(h.rec, name) }
+
+// buffer returns memory for n values of the named hook: memory the
+// recorder lends when it wants the hook and lends, else own[:n]. What is
+// computed into lent memory must not be written again after it is emitted.
+func (h hooks) buffer(name string, own []float32, n int) []float32 {
+	if h.rec != nil {
+		if buf := trace.Lend(h.rec, name, n); len(buf) == n {
+			return buf
+		}
+	}
+	return own[:n]
+}
 
 // emit reports data with the given shape if the recorder wants it; the
 // data must hold exactly the shape's elements (leading ones are sliced).

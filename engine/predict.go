@@ -66,18 +66,18 @@ const nextRows = 8
 
 func ceilDiv(a, b int) int { return (a + b - 1) / b }
 
-// emitNext reports the derived next-token hooks from the logits of every
-// new position: the top-k predictions and, where the next token is known,
+// emitNext reports the derived next-token hooks from the logits (T, V) of
+// every new position: the top-k predictions and, where the next token is known,
 // the loss −log p(ids[t+1]).
 //
 // Rows are independent and are split across the pool's workers in groups
 // of nextRows, each group with its own heap.
-func (s *State) emitNext(h hooks, ids []int, T int) error {
+func (s *State) emitNext(h hooks, logits []float32, ids []int, T int) error {
 	V := s.m.Config.VocabSize
 	s.m.pool.Parallel(ceilDiv(T, nextRows), func(g int) {
 		buf := make([]candidate, 0, TopK)
 		for t := g * nextRows; t < min((g+1)*nextRows, T); t++ {
-			z := s.logits[t*V : (t+1)*V]
+			z := logits[t*V : (t+1)*V]
 			lse := topK(s.topIDs[t*TopK:(t+1)*TopK], s.topP[t*TopK:(t+1)*TopK], z, buf)
 			if t+1 < T {
 				s.loss[t] = float32(lse - float64(z[ids[t+1]]))
@@ -101,15 +101,15 @@ func (s *State) emitNext(h hooks, ids []int, T int) error {
 // scratch logits stay small (64·V floats, 13 MB for GPT-2).
 const lensChunk = 64
 
-// lens computes row l of the logit lens from the residual stream in s.x:
+// lens computes row l of the logit lens from the residual stream x (T, C):
 // the final LayerNorm and the unembedding applied to the stream entering
 // block l (or leaving the last block when l = L), keeping the top-k tokens
 // of every position.
-func (s *State) lens(l, T int) {
+func (s *State) lens(x []float32, l, T int) {
 	cfg := s.m.Config
 	C, V := cfg.NEmbd, cfg.VocabSize
 	w := &s.m.Params
-	nn.LayerNormForward(s.lensLN, s.mean, s.rstd, s.x, w.LnFW, w.LnFB, T, C, float32(cfg.LayerNormEpsilon))
+	nn.LayerNormForward(s.lensLN, s.mean, s.rstd, x, w.LnFW, w.LnFB, T, C, float32(cfg.LayerNormEpsilon))
 	for t0 := 0; t0 < T; t0 += lensChunk {
 		n := min(lensChunk, T-t0)
 		z := s.lensZ[:n*V]

@@ -54,6 +54,30 @@ type RecorderFunc func(t Tensor) error
 // Record calls f(t).
 func (f RecorderFunc) Record(t Tensor) error { return f(t) }
 
+// A Lender is a Recorder that supplies the memory of the hooks it keeps, so
+// that the engine can compute a hook straight into it instead of into its
+// own buffers and the recorder need not copy it. Lend returns a slice of n
+// values (its contents are unspecified) or nil to decline. The engine then
+// fills the slice, passes it as the Data of the Tensor it records under
+// the same name, and never writes to it again: the memory is the
+// recorder's from that call on. A slice that is lent but never recorded
+// (the pass stopped early) is simply dropped.
+type Lender interface {
+	Lend(name string, n int) []float32
+}
+
+// Lend asks rec for the memory of n values of the named hook: nil when rec
+// is nil, does not want the hook, or is not a Lender.
+func Lend(rec Recorder, name string, n int) []float32 {
+	if !Wants(rec, name) {
+		return nil
+	}
+	if l, ok := rec.(Lender); ok {
+		return l.Lend(name, n)
+	}
+	return nil
+}
+
 // A Filter is a Recorder that captures only some hooks. The engine asks
 // before computing or copying a hook and skips the work for hooks nobody
 // wants; a Recorder without Wants is sent every hook.
@@ -86,6 +110,13 @@ type filtered struct {
 
 func (f filtered) Wants(name string) bool { return f.sel.Match(name) && Wants(f.rec, name) }
 
+func (f filtered) Lend(name string, n int) []float32 {
+	if !f.sel.Match(name) {
+		return nil
+	}
+	return Lend(f.rec, name, n)
+}
+
 func (f filtered) Record(t Tensor) error {
 	if !f.Wants(t.Name) {
 		return nil
@@ -95,7 +126,9 @@ func (f filtered) Record(t Tensor) error {
 
 // Tee returns a Recorder that records to each of recs in turn, stopping at
 // the first error. It wants a hook when any of them does, and passes each
-// recorder only the hooks it wants.
+// recorder only the hooks it wants. It lends the memory of the first
+// recorder that wants a hook and lends it; the recorders after that one
+// then see memory that no one writes to any more.
 func Tee(recs ...Recorder) Recorder {
 	return tee(recs)
 }
@@ -109,6 +142,15 @@ func (t tee) Wants(name string) bool {
 		}
 	}
 	return false
+}
+
+func (t tee) Lend(name string, n int) []float32 {
+	for _, r := range t {
+		if buf := Lend(r, name, n); buf != nil {
+			return buf
+		}
+	}
+	return nil
 }
 
 func (t tee) Record(x Tensor) error {

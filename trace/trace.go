@@ -4,7 +4,8 @@
 //
 // Hook names follow TransformerLens without the batch dimension
 // ("blocks.3.attn.hook_pattern" is [H, T, T]). The engine calls a Recorder at
-// each hook; a Trace is the in-memory Recorder that keeps copies; the file
+// each hook; a Trace is the in-memory Recorder that keeps them (lending the
+// engine the memory to compute them in, so that it need not copy); the file
 // format is safetensors keyed by hook name with a JSON description in its
 // metadata. This package imports no other package of the explorer, so Python
 // users and tests can rely on it alone.
@@ -46,9 +47,10 @@ func (m ModelInfo) Dims(T, k int) Dims {
 }
 
 // A Trace holds copies of the tensors of a forward pass, and of the tokens
-// generated after it, keyed by hook name. It is a Recorder. Record may run
-// concurrently with the readers; a tensor returned by Tensor is the caller's
-// to keep but must not be modified while the trace is still recording.
+// generated after it, keyed by hook name. It is a Recorder and a Lender.
+// Record may run concurrently with the readers. A tensor returned by Tensor
+// or Passes may share memory with the trace and with other hooks: read it,
+// do not modify it.
 type Trace struct {
 	Model ModelInfo
 	// Text is the prompt as typed, when known.
@@ -66,6 +68,9 @@ type Trace struct {
 	mu     sync.RWMutex
 	chunks map[string][]Tensor // each hook's recorded passes, in order
 	order  []string
+	// owned holds the length of every slice the trace lent or keeps, by
+	// its first element, so that Record keeps those without a copy.
+	owned map[*float32]int
 }
 
 // New returns an empty trace of a prompt.
@@ -78,22 +83,57 @@ func New(model ModelInfo, text string, ids []int, tokens, tokenStrings []string)
 	}
 }
 
-// Record implements Recorder by keeping a copy of t.
+// Record implements Recorder by keeping t: its data as it is when the
+// trace lent that memory (see Lend) or already keeps it under another name
+// (the residual stream leaving one block is the one entering the next),
+// and a copy otherwise.
 func (tr *Trace) Record(t Tensor) error {
 	if t.Len() != len(t.Data) {
 		return fmt.Errorf("trace: record %q: shape %v holds %d values, got %d", t.Name, t.Shape, t.Len(), len(t.Data))
 	}
-	c := t.Clone()
 	tr.mu.Lock()
 	defer tr.mu.Unlock()
+	if tr.owns(t.Data) {
+		t.Shape = slices.Clone(t.Shape)
+	} else {
+		t = t.Clone()
+		tr.own(t.Data)
+	}
 	if tr.chunks == nil {
 		tr.chunks = map[string][]Tensor{}
 	}
 	if _, seen := tr.chunks[t.Name]; !seen {
 		tr.order = append(tr.order, t.Name)
 	}
-	tr.chunks[t.Name] = append(tr.chunks[t.Name], c)
+	tr.chunks[t.Name] = append(tr.chunks[t.Name], t)
 	return nil
+}
+
+// Lend implements Lender: it returns new memory for n values that the
+// trace keeps without a copy when it is recorded.
+func (tr *Trace) Lend(name string, n int) []float32 {
+	buf := make([]float32, n)
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	tr.own(buf)
+	return buf
+}
+
+// owns reports whether data is exactly a slice the trace lent or keeps;
+// tr.mu must be held.
+func (tr *Trace) owns(data []float32) bool {
+	return len(data) > 0 && tr.owned[&data[0]] == len(data)
+}
+
+// own notes that the trace lent or keeps data; tr.mu must be held.
+func (tr *Trace) own(data []float32) {
+	if len(data) == 0 {
+		return
+	}
+	if tr.owned == nil {
+		tr.owned = map[*float32]int{}
+	}
+	tr.owned[&data[0]] = len(data)
 }
 
 // AppendToken adds a generated token to IDs, Tokens and TokenStrings.

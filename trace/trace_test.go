@@ -137,6 +137,74 @@ func TestOnlyAndTee(t *testing.T) {
 	}
 }
 
+func TestTraceKeepsLentMemoryAndCopiesTheRest(t *testing.T) {
+	tr := New(ModelInfo{NLayer: 1, NHead: 1, NEmbd: 2}, "ab", []int{1, 2}, nil, nil)
+	post, pre := Block(0, ResidPost), Block(0, ResidPre)
+	sameMemory := func(name string, data []float32) bool {
+		got, ok := tr.Tensor(name)
+		return ok && len(got.Data) == len(data) && &got.Data[0] == &data[0]
+	}
+
+	lent := tr.Lend(post, 4)
+	if len(lent) != 4 {
+		t.Fatalf("Lend(4) returned %d values", len(lent))
+	}
+	copy(lent, []float32{1, 2, 3, 4})
+	if err := tr.Record(Tensor{Name: post, Shape: []int{2, 2}, Data: lent}); err != nil {
+		t.Fatal(err)
+	}
+	if !sameMemory(post, lent) {
+		t.Error("a lent slice was copied")
+	}
+	// The same memory under a second name is kept once.
+	if err := tr.Record(Tensor{Name: Logits, Shape: []int{2, 2}, Data: lent}); err != nil {
+		t.Fatal(err)
+	}
+	if !sameMemory(Logits, lent) {
+		t.Error("memory the trace keeps was copied when recorded again")
+	}
+	// Part of lent memory, and memory the trace did not lend, are copied.
+	if err := tr.Record(Tensor{Name: Embed, Shape: []int{1, 2}, Data: lent[:2]}); err != nil {
+		t.Fatal(err)
+	}
+	borrowed := []float32{5, 6, 7, 8}
+	if err := tr.Record(Tensor{Name: pre, Shape: []int{2, 2}, Data: borrowed}); err != nil {
+		t.Fatal(err)
+	}
+	if sameMemory(Embed, lent) || sameMemory(pre, borrowed) {
+		t.Error("borrowed memory was kept instead of copied")
+	}
+	borrowed[0] = 99
+	if got, _ := tr.Tensor(pre); got.Data[0] != 5 {
+		t.Errorf("the copy changed with its source: %v", got.Data)
+	}
+}
+
+func TestLendThroughOnlyAndTee(t *testing.T) {
+	sel, _ := Select(1, "logits")
+	noLend := RecorderFunc(func(Tensor) error { return nil })
+	tests := []struct {
+		name  string
+		rec   Recorder
+		hook  string
+		lends bool
+	}{
+		{"trace", New(ModelInfo{}, "", nil, nil, nil), Embed, true},
+		{"recorder func", noLend, Logits, false},
+		{"nil", nil, Logits, false},
+		{"only, selected", Only(sel, New(ModelInfo{}, "", nil, nil, nil)), Logits, true},
+		{"only, not selected", Only(sel, New(ModelInfo{}, "", nil, nil, nil)), Embed, false},
+		{"tee, lender second", Tee(noLend, New(ModelInfo{}, "", nil, nil, nil)), Embed, true},
+		{"tee, lender filtered out", Tee(noLend, Only(sel, New(ModelInfo{}, "", nil, nil, nil))), Embed, false},
+		{"tee, no lender", Tee(noLend, noLend), Embed, false},
+	}
+	for _, tt := range tests {
+		if got := Lend(tt.rec, tt.hook, 3); (len(got) == 3) != tt.lends || (got != nil && len(got) != 3) {
+			t.Errorf("%s: Lend(%q, 3) = %v, want lent %v", tt.name, tt.hook, got, tt.lends)
+		}
+	}
+}
+
 func TestTraceCopiesAndJoinsGeneratedRows(t *testing.T) {
 	tr := New(ModelInfo{NLayer: 1, NHead: 1, NEmbd: 2}, "ab", []int{1, 2}, []string{"a", "b"}, []string{"a", "b"})
 	name := Block(0, AttnPattern)

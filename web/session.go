@@ -329,17 +329,16 @@ func (ss *session) run(ctx context.Context, seq int, text string, ids []int) {
 		return
 	}
 	sent := 0
-	stream := trace.RecorderFunc(func(t trace.Tensor) error {
-		if err := tr.Record(t); err != nil {
-			return err
-		}
+	// The trace records first (and lends the engine the memory of every
+	// hook); the stream then sends what the trace now holds.
+	stream := trace.Tee(tr, trace.RecorderFunc(func(t trace.Tensor) error {
 		if t.Name == trace.Logits || len(t.Data) > ss.srv.opt.EagerLimit {
 			return ss.sendJSON(ctx, map[string]any{"type": "held", "seq": seq, "name": t.Name, "shape": t.Shape})
 		}
 		frame := encodeTensor(seq, t.Name, t.Shape, t.Data)
 		sent += len(frame)
 		return ss.send(ctx, outFrame{websocket.BinaryMessage, frame})
-	})
+	}))
 	logits, err := m.Forward(ctx, ids, stream)
 	if err != nil {
 		if ctx.Err() == nil {
