@@ -5,9 +5,12 @@
 // model.safetensors or a sharded index, vocab.json and merges.txt); F32
 // weights are memory-mapped, F16 and BF16 are widened to float32 once at
 // load, and the matrices (the unembedding included) are then packed once
-// into the matrix kernel's panel layout (see kernel.Pool.Pack), which the
-// passes read instead of Params. The forward pass follows GPT-2 exactly: token and
-// position embeddings, pre-LayerNorm blocks of causal multi-head attention
+// into the matrix kernel's panel layout, in memory mapped outside the Go
+// heap (see kernel.Pool.PackMapped), which the passes read instead of
+// Params. A traced pass computes each hook straight into memory the
+// recorder lends (trace.Lender), so a trace.Trace keeps them without a
+// copy. The forward pass follows GPT-2 exactly: token and position
+// embeddings, pre-LayerNorm blocks of causal multi-head attention
 // and a GELU MLP each added to the residual stream, a final LayerNorm and the
 // tied unembedding. The layers themselves live in engine/nn; this package
 // wires them together, names their outputs with trace hook names and adds a

@@ -146,7 +146,11 @@ func load(ctx context.Context, src checkpoint) (*Model, *tokenizer.Tokenizer, er
 		closeAll(files)
 		return nil, nil, err
 	}
-	m := newModel(cfg, params)
+	m, err := newModel(cfg, params)
+	if err != nil {
+		closeAll(files)
+		return nil, nil, err
+	}
 	m.files = files
 	return m, tok, nil
 }

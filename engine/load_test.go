@@ -377,27 +377,9 @@ func TestLoadMissingIsNotExist(t *testing.T) {
 // BenchmarkLoadGPT2Small times opening a GPT-2-small-sized F32 checkpoint
 // (498 MB): memory-mapped, so the time should not grow with the file.
 func BenchmarkLoadGPT2Small(b *testing.B) {
-	cfg := Config{VocabSize: 50257, NPositions: 1024, NEmbd: 768, NLayer: 12, NHead: 12, LayerNormEpsilon: 1e-5, ActivationFunction: "gelu_new", ModelType: "gpt2"}
 	dir := b.TempDir()
-	p := NewParams(cfg)
-	var ts []safetensors.Tensor
-	for _, spec := range p.Tensors(cfg) {
-		ts = append(ts, safetensors.Tensor{Name: spec.Key, DType: safetensors.F32, Shape: spec.Shape, Data: safetensors.EncodeFloat32(*spec.Data)})
-	}
-	f, err := os.Create(filepath.Join(dir, "model.safetensors"))
-	if err != nil {
+	if err := writeParamsCheckpoint(dir, gpt2SmallConfig(), NewParams(gpt2SmallConfig())); err != nil {
 		b.Fatal(err)
-	}
-	if err := safetensors.Write(f, ts, nil); err != nil {
-		b.Fatal(err)
-	}
-	f.Close()
-	ts = nil
-	cfgJSON, _ := json.Marshal(map[string]any{"model_type": "gpt2", "vocab_size": 50257, "n_positions": 1024, "n_embd": 768, "n_layer": 12, "n_head": 12, "layer_norm_epsilon": 1e-5, "activation_function": "gelu_new"})
-	os.WriteFile(filepath.Join(dir, "config.json"), cfgJSON, 0o644)
-	for _, name := range []string{"vocab.json", "merges.txt"} {
-		raw, _ := os.ReadFile(filepath.Join(tinyDir, name))
-		os.WriteFile(filepath.Join(dir, name), raw, 0o644)
 	}
 	b.ResetTimer()
 	start := time.Now()

@@ -74,12 +74,16 @@ func New(cfg Config, params Params) (*Model, error) {
 	if cfg.Tied() {
 		params.LMHead = params.WTE
 	}
-	return newModel(cfg, params), nil
+	return newModel(cfg, params)
 }
 
-func newModel(cfg Config, params Params) *Model {
+func newModel(cfg Config, params Params) (*Model, error) {
 	m := &Model{Config: cfg, Params: params, pool: kernel.NewPool(0)}
-	m.packed = packWeights(m.pool, cfg, &m.Params)
+	var err error
+	if m.packed, err = packWeights(m.pool, cfg, &m.Params); err != nil {
+		m.pool.Close()
+		return nil, err
+	}
 	points := trace.BlockPoints()
 	if len(points) != numBlockHooks {
 		panic("engine: hook table out of date with trace.BlockPoints")
@@ -91,7 +95,7 @@ func newModel(cfg Config, params Params) *Model {
 			m.hooks[l][i] = trace.Block(l, p)
 		}
 	}
-	return m
+	return m, nil
 }
 
 // packedWeights are the model's matrices copied once, when the model is
@@ -99,7 +103,8 @@ func newModel(cfg Config, params Params) *Model {
 // so that no forward pass spends time packing them and every product reads
 // its weight as one contiguous stream. They take as much memory again as
 // the matrices in Params (≈ 500 MB for GPT-2 small, the unembedding
-// included), which stay the weights' canonical form.
+// included), which stay the weights' canonical form. That memory is mapped
+// outside the Go heap (kernel.PackMapped) and released by Close.
 type packedWeights struct {
 	blocks []packedBlock
 	lmHead *kernel.Packed // (C, V): logits = x · lm_headᵀ
@@ -110,26 +115,54 @@ type packedBlock struct {
 	attn, attnProj, fc, fcProj *kernel.Packed
 }
 
-func packWeights(p *kernel.Pool, cfg Config, w *Params) packedWeights {
+func packWeights(p *kernel.Pool, cfg Config, w *Params) (packedWeights, error) {
 	C, F, V := cfg.NEmbd, cfg.Inner(), cfg.VocabSize
 	pw := packedWeights{blocks: make([]packedBlock, cfg.NLayer)}
+	var err error
+	pack := func(transB bool, K, N int, b []float32, ldb int) *kernel.Packed {
+		if err != nil {
+			return nil
+		}
+		var pk *kernel.Packed
+		pk, err = p.PackMapped(transB, K, N, b, ldb)
+		return pk
+	}
 	for l := range pw.blocks {
 		b := &w.Blocks[l]
 		pw.blocks[l] = packedBlock{
-			attn:     p.Pack(false, C, 3*C, b.AttnW, 3*C),
-			attnProj: p.Pack(false, C, C, b.AttnProjW, C),
-			fc:       p.Pack(false, C, F, b.FcW, F),
-			fcProj:   p.Pack(false, F, C, b.FcProjW, C),
+			attn:     pack(false, C, 3*C, b.AttnW, 3*C),
+			attnProj: pack(false, C, C, b.AttnProjW, C),
+			fc:       pack(false, C, F, b.FcW, F),
+			fcProj:   pack(false, F, C, b.FcProjW, C),
 		}
 	}
-	pw.lmHead = p.Pack(true, C, V, w.LMHead, C)
-	return pw
+	pw.lmHead = pack(true, C, V, w.LMHead, C)
+	if err != nil {
+		pw.free()
+		return packedWeights{}, fmt.Errorf("engine: pack the weights: %w", err)
+	}
+	return pw, nil
 }
 
-// Close releases the model's worker pool and any memory-mapped weight
-// files. The model must not be used afterwards.
+// free releases the packed matrices' memory.
+func (pw packedWeights) free() {
+	for _, b := range pw.blocks {
+		for _, pk := range []*kernel.Packed{b.attn, b.attnProj, b.fc, b.fcProj} {
+			if pk != nil {
+				pk.Free()
+			}
+		}
+	}
+	if pw.lmHead != nil {
+		pw.lmHead.Free()
+	}
+}
+
+// Close releases the model's worker pool, its packed weights and any
+// memory-mapped weight files. The model must not be used afterwards.
 func (m *Model) Close() error {
 	m.pool.Close()
+	m.packed.free()
 	var errs []error
 	for _, f := range m.files {
 		errs = append(errs, f.Close())

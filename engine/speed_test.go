@@ -2,12 +2,16 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 
 	"github.com/transformer-explorer/explorer/trace"
+	"github.com/transformer-explorer/explorer/trace/safetensors"
 )
 
 // gpt2SmallConfig is GPT-2 small's shape: 12 layers, 12 heads, 768
@@ -17,10 +21,10 @@ func gpt2SmallConfig() Config {
 		LayerNormEpsilon: 1e-5, ActivationFunction: "gelu_new"}
 }
 
-// randomModel returns a model of shape cfg with seeded random weights:
-// matrices, biases and embeddings N(0, 0.02²), LayerNorm gains 1 + N(0,
-// 0.02²), so activations stay in the range of a trained model.
-func randomModel(cfg Config, seed uint64) (*Model, error) {
+// randomParams returns weights of shape cfg, seeded and random: matrices,
+// biases and embeddings N(0, 0.02²), LayerNorm gains 1 + N(0, 0.02²), so
+// activations stay in the range of a trained model.
+func randomParams(cfg Config, seed uint64) *Params {
 	p := NewParams(cfg)
 	rng := rand.New(rand.NewPCG(seed, 0))
 	for _, t := range p.Tensors(cfg) {
@@ -34,15 +38,72 @@ func randomModel(cfg Config, seed uint64) (*Model, error) {
 			}
 		}
 	}
-	return New(cfg, *p)
+	return p
+}
+
+// randomModel returns a model of shape cfg with randomParams' weights.
+func randomModel(cfg Config, seed uint64) (*Model, error) {
+	return New(cfg, *randomParams(cfg, seed))
 }
 
 // gpt2Small is one random GPT-2-small-shaped model shared by the
-// benchmarks of a test binary (building it takes a second); it is never
+// benchmarks of a test binary, loaded the way users load a checkpoint:
+// written as an F32 safetensors file and memory-mapped, so its weights lie
+// outside the Go heap, as a real checkpoint's do. Building it takes a few
+// seconds; the checkpoint is removed once mapped, and the model is never
 // closed, the process ends first.
 var gpt2Small = sync.OnceValues(func() (*Model, error) {
-	return randomModel(gpt2SmallConfig(), 1)
+	dir, err := os.MkdirTemp("", "explorer-bench-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	if err := writeParamsCheckpoint(dir, gpt2SmallConfig(), randomParams(gpt2SmallConfig(), 1)); err != nil {
+		return nil, err
+	}
+	m, _, err := LoadDir(context.Background(), dir)
+	return m, err
 })
+
+// writeParamsCheckpoint writes p as a Hugging Face checkpoint in dir: config.json,
+// an F32 model.safetensors, and the tokenizer files of the conformance
+// model.
+func writeParamsCheckpoint(dir string, cfg Config, p *Params) error {
+	var ts []safetensors.Tensor
+	for _, spec := range p.Tensors(cfg) {
+		ts = append(ts, safetensors.Tensor{Name: spec.Key, DType: safetensors.F32, Shape: spec.Shape, Data: safetensors.EncodeFloat32(*spec.Data)})
+	}
+	f, err := os.Create(filepath.Join(dir, "model.safetensors"))
+	if err != nil {
+		return err
+	}
+	if err := safetensors.Write(f, ts, nil); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	cfgJSON, err := json.Marshal(map[string]any{"model_type": cfg.ModelType, "vocab_size": cfg.VocabSize,
+		"n_positions": cfg.NPositions, "n_embd": cfg.NEmbd, "n_layer": cfg.NLayer, "n_head": cfg.NHead,
+		"layer_norm_epsilon": cfg.LayerNormEpsilon, "activation_function": cfg.ActivationFunction})
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "config.json"), cfgJSON, 0o644); err != nil {
+		return err
+	}
+	for _, name := range []string{"vocab.json", "merges.txt"} {
+		raw, err := os.ReadFile(filepath.Join(tinyDir, name))
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), raw, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 // benchModel returns gpt2Small's model or fails b.
 func benchModel(b *testing.B) *Model {

@@ -155,12 +155,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mux.ServeHTTP(w, r)
 }
 
-// Close cancels every session's work.
+// Close cancels every session's work and waits for it to stop (a forward
+// pass stops at its next layer), so that the model can be closed after it.
 func (s *Server) Close() {
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	sessions := make([]*session, 0, len(s.sessions))
 	for _, ss := range s.sessions {
-		ss.close()
+		sessions = append(sessions, ss)
+	}
+	s.mu.Unlock()
+	for _, ss := range sessions {
+		ss.stopWork()
 	}
 }
 

@@ -91,8 +91,7 @@ func (ss *session) serve(ctx context.Context) {
 	writerDone := make(chan struct{})
 	go ss.writeLoop(writerDone)
 	defer func() {
-		ss.close()
-		ss.wg.Wait()
+		ss.stopWork()
 		close(ss.done)
 		<-writerDone
 		ss.conn.Close()
@@ -225,16 +224,6 @@ func (ss *session) stopWork() {
 		cancel()
 	}
 	ss.wg.Wait()
-}
-
-// close cancels the session's work without waiting.
-func (ss *session) close() {
-	ss.mu.Lock()
-	defer ss.mu.Unlock()
-	if ss.cancel != nil {
-		ss.cancel()
-		ss.cancel = nil
-	}
 }
 
 // begin cancels earlier work and starts fn in its own goroutine.

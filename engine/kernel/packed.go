@@ -1,5 +1,10 @@
 package kernel
 
+import (
+	"runtime"
+	"sync"
+)
+
 // A Packed is a weight matrix copied once, ahead of time, into the panel
 // layout the Pool's micro-kernel reads, so that products with it skip the
 // packing a plain Gemm does on every call (about 15 % of a GPT-2 forward
@@ -25,6 +30,9 @@ type Packed struct {
 	im   *impl
 	k, n int
 	data []float32
+	// unmap releases data when it lives outside the Go heap (PackMapped);
+	// nil for heap memory.
+	unmap func()
 }
 
 // K returns the number of rows of the packed op(B) (the inner dimension).
@@ -50,6 +58,57 @@ func (p *Pool) Pack(transB bool, K, N int, b []float32, ldb int) *Packed {
 	if K < 0 || N < 0 {
 		panic(errNegDim)
 	}
+	return p.packInto(make([]float32, p.packedLen(K, N)), transB, K, N, b, ldb)
+}
+
+// PackMapped is Pack with the copy kept in memory mapped for it outside
+// the Go heap. The garbage collector neither scans nor counts that memory,
+// so a model's packed weights (500 MB for GPT-2 small) do not raise the
+// heap size at which the collector next runs: the garbage of traced passes
+// is then recycled at a heap the size of a trace, not of the model, and
+// the process touches that much less fresh memory. The mapping is released
+// by Free, or when the Packed becomes unreachable. On systems without mmap
+// it is Pack. The error reports a failed mapping.
+func (p *Pool) PackMapped(transB bool, K, N int, b []float32, ldb int) (*Packed, error) {
+	if K < 0 || N < 0 {
+		panic(errNegDim)
+	}
+	n := p.packedLen(K, N)
+	if n == 0 {
+		return p.Pack(transB, K, N, b, ldb), nil
+	}
+	buf, unmap, err := mapFloats(n)
+	if err != nil {
+		return nil, err
+	}
+	pk := p.packInto(buf, transB, K, N, b, ldb)
+	pk.unmap = sync.OnceFunc(unmap)
+	runtime.AddCleanup(pk, func(f func()) { f() }, pk.unmap)
+	return pk, nil
+}
+
+// Free releases the memory of a Packed made by PackMapped at once, rather
+// than when it becomes unreachable; it does nothing for one made by Pack.
+// The Packed must not be used afterwards (products with it panic), nor
+// while Free runs.
+func (b *Packed) Free() {
+	if b.unmap == nil {
+		return
+	}
+	b.data = nil
+	b.unmap()
+}
+
+// packedLen returns how many floats the packed copy of a K×N op(B) takes
+// with this Pool's kernels: K·roundUp(N, nr).
+func (p *Pool) packedLen(K, N int) int { return K * roundUp(N, p.im.nr) }
+
+// packInto packs op(B) into buf, which must hold exactly packedLen(K, N)
+// floats; it writes every float of buf (the padding with zeros).
+func (p *Pool) packInto(buf []float32, transB bool, K, N int, b []float32, ldb int) *Packed {
+	if K < 0 || N < 0 {
+		panic(errNegDim)
+	}
 	br, bc := K, N
 	if transB {
 		br, bc = N, K
@@ -60,8 +119,11 @@ func (p *Pool) Pack(transB bool, K, N int, b []float32, ldb int) *Packed {
 	if br > 0 && bc > 0 && len(b) < (br-1)*ldb+bc {
 		panic(errShortB)
 	}
+	if len(buf) != p.packedLen(K, N) {
+		panic("kernel: packInto buffer of the wrong length")
+	}
 	im := p.im
-	pk := &Packed{im: im, k: K, n: N, data: make([]float32, K*roundUp(N, im.nr))}
+	pk := &Packed{im: im, k: K, n: N, data: buf}
 	if K == 0 || N == 0 {
 		return pk
 	}
@@ -84,11 +146,15 @@ func (p *Pool) Pack(transB bool, K, N int, b []float32, ldb int) *Packed {
 // beta == 0 overwriting C unread. Tiles of more than mr/2 rows run the
 // micro-kernel on the packed panels (a ragged tile padded to mr rows);
 // smaller ones, such as the single row of a decode step, run the panel-row
-// kernel one row at a time, so no arithmetic goes to padding. It panics if b was packed by a Pool with another
-// kernel set, or on the programmer errors Gemm panics on.
+// kernel one row at a time, so no arithmetic goes to padding. It panics if
+// b was packed by a Pool with another kernel set, or on the programmer
+// errors Gemm panics on.
 func (p *Pool) GemmPacked(transA bool, M int, alpha float32, a []float32, lda int, b *Packed, beta float32, c []float32, ldc int) {
 	if b.im != p.im {
 		panic("kernel: matrix packed for the " + b.im.name + " kernels used with a " + p.im.name + " Pool")
+	}
+	if b.data == nil && b.k > 0 && b.n > 0 {
+		panic("kernel: packed matrix used after Free")
 	}
 	checkAC(transA, M, b.n, b.k, a, lda, c, ldc)
 	p.runGemm(gemmArgs{
@@ -99,6 +165,9 @@ func (p *Pool) GemmPacked(transA bool, M int, alpha float32, a []float32, lda in
 		c: c, ldc: ldc,
 		packed: b,
 	})
+	// The workers read b.data, which does not keep b reachable: b's
+	// cleanup must not unmap it before they are done.
+	runtime.KeepAlive(b)
 }
 
 // MatMulPacked computes out = in·w + bias like MatMul, with w packed by

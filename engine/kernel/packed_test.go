@@ -2,17 +2,29 @@ package kernel
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
 	"testing"
+	"time"
+	"unsafe"
 )
 
-// runPackedCase packs tc's B with Pack, runs GemmPacked, and checks C
+// runPackedCase packs tc's B with PackInto into a buffer of NaNs (so a
+// float it fails to write shows in C), runs GemmPacked, and checks C
 // against the float64 reference as runCase does.
 func runPackedCase(t testing.TB, label string, p *Pool, tc gemmCase, rng *rand.Rand) {
 	t.Helper()
 	tc = tc.withStrides()
 	o := newOperands(tc, rng)
-	pk := p.Pack(tc.transB, tc.k, tc.n, o.b, tc.ldb)
+	buf := make([]float32, p.packedLen(tc.k, tc.n))
+	for i := range buf {
+		buf[i] = float32(math.NaN())
+	}
+	pk := p.packInto(buf, tc.transB, tc.k, tc.n, o.b, tc.ldb)
 	if pk.K() != tc.k || pk.N() != tc.n {
 		t.Fatalf("%s %v: packed shape %d×%d", label, tc, pk.K(), pk.N())
 	}
@@ -72,6 +84,70 @@ func TestGemmPacked(t *testing.T) {
 	}
 }
 
+// TestPackMapped checks that a matrix packed into mapped memory computes
+// what one packed on the heap does, that Free releases it (later products
+// panic), and that an unreachable one is released without Free.
+func TestPackMapped(t *testing.T) {
+	p := NewPool(2)
+	defer p.Close()
+	rng := rand.New(rand.NewPCG(3, 4))
+	tc := gemmCase{m: 5, n: 1000, k: 300, alpha: 1, beta: 0}.withStrides()
+	o := newOperands(tc, rng)
+	pk, err := p.PackMapped(tc.transB, tc.k, tc.n, o.b, tc.ldb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.GemmPacked(false, tc.m, 1, o.a, tc.lda, pk, 0, o.c, tc.ldc)
+	checkGemmResult(t, "mapped", tc, o)
+	pk.Free()
+	pk.Free() // a second Free does nothing
+	mustPanic(t, "use after Free", func() { p.GemmPacked(false, tc.m, 1, o.a, tc.lda, pk, 0, o.c, tc.ldc) })
+
+	if _, err := p.PackMapped(false, 0, 5, nil, 5); err != nil {
+		t.Fatal(err)
+	}
+	if runtime.GOOS != "linux" {
+		return // the check below reads /proc/self/maps
+	}
+	addr := func() uintptr {
+		pk, err := p.PackMapped(tc.transB, tc.k, tc.n, o.b, tc.ldb)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return uintptr(unsafe.Pointer(&pk.data[0]))
+	}()
+	if !isMapped(t, addr) {
+		t.Fatal("/proc/self/maps does not show the mapped matrix")
+	}
+	for i := 0; i < 50 && isMapped(t, addr); i++ {
+		runtime.GC()
+		time.Sleep(10 * time.Millisecond)
+	}
+	if isMapped(t, addr) {
+		t.Error("an unreachable mapped matrix was not released")
+	}
+}
+
+// isMapped reports whether /proc/self/maps lists a mapping holding addr.
+func isMapped(t *testing.T, addr uintptr) bool {
+	raw, err := os.ReadFile("/proc/self/maps")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		lo, hi, ok := strings.Cut(strings.Fields(line + " x")[0], "-")
+		if !ok {
+			continue
+		}
+		l, err1 := strconv.ParseUint(lo, 16, 64)
+		h, err2 := strconv.ParseUint(hi, 16, 64)
+		if err1 == nil && err2 == nil && uint64(addr) >= l && uint64(addr) < h {
+			return true
+		}
+	}
+	return false
+}
+
 // TestGemmPackedPanics checks the panics of Pack and GemmPacked: short or
 // badly strided operands, and a matrix packed for other kernels.
 func TestGemmPackedPanics(t *testing.T) {
@@ -82,6 +158,7 @@ func TestGemmPackedPanics(t *testing.T) {
 	mustPanic(t, "Pack short b transB", func() { p.Pack(true, 10, 11, buf, 10) })
 	mustPanic(t, "Pack small ldb", func() { p.Pack(false, 2, 5, buf, 4) })
 	mustPanic(t, "Pack negative", func() { p.Pack(false, -1, 5, buf, 5) })
+	mustPanic(t, "packInto wrong length", func() { p.packInto(make([]float32, p.packedLen(5, 4)+1), false, 5, 4, buf, 4) })
 	pk := p.Pack(false, 5, 4, buf, 4)
 	mustPanic(t, "short a", func() { p.GemmPacked(false, 3, 1, buf[:14], 5, pk, 0, buf, 4) })
 	mustPanic(t, "short c", func() { p.GemmPacked(false, 3, 1, buf, 5, pk, 0, buf[:11], 4) })
