@@ -21,7 +21,8 @@ func (m *Model) Forward(ctx context.Context, ids []int, rec trace.Recorder) ([]f
 
 // Append reads ids into the sequence after the positions already cached and
 // returns the logits of the last new position (V). The slice belongs to the
-// state and is valid until its next call.
+// state, or to rec when it lent the logits' memory (trace.Lender): read it
+// before the next call, and do not modify it.
 //
 // Every hook that rec wants is reported as soon as it is computed, with
 // trace.Tensor.Offset set to the position of the first new token. Logits

@@ -46,7 +46,7 @@ func (m ModelInfo) Dims(T, k int) Dims {
 	return Dims{T: T, Keys: T, C: m.NEmbd, H: m.NHead, D: m.HeadSize(), F: m.NInner, V: m.VocabSize, L: m.NLayer, K: k}
 }
 
-// A Trace holds copies of the tensors of a forward pass, and of the tokens
+// A Trace holds the tensors of a forward pass, and of the tokens
 // generated after it, keyed by hook name. It is a Recorder and a Lender.
 // Record may run concurrently with the readers. A tensor returned by Tensor
 // or Passes may share memory with the trace and with other hooks: read it,
@@ -91,12 +91,17 @@ func (tr *Trace) Record(t Tensor) error {
 	if t.Len() != len(t.Data) {
 		return fmt.Errorf("trace: record %q: shape %v holds %d values, got %d", t.Name, t.Shape, t.Len(), len(t.Data))
 	}
-	tr.mu.Lock()
-	defer tr.mu.Unlock()
-	if tr.owns(t.Data) {
+	tr.mu.RLock()
+	kept := tr.owns(t.Data)
+	tr.mu.RUnlock()
+	if kept {
 		t.Shape = slices.Clone(t.Shape)
 	} else {
-		t = t.Clone()
+		t = t.Clone() // without the lock, so readers are not held up
+	}
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	if !kept {
 		tr.own(t.Data)
 	}
 	if tr.chunks == nil {
@@ -120,7 +125,7 @@ func (tr *Trace) Lend(name string, n int) []float32 {
 }
 
 // owns reports whether data is exactly a slice the trace lent or keeps;
-// tr.mu must be held.
+// tr.mu must be held for reading.
 func (tr *Trace) owns(data []float32) bool {
 	return len(data) > 0 && tr.owned[&data[0]] == len(data)
 }

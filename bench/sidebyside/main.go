@@ -229,7 +229,7 @@ func fmtTime(sec float64, gen bool) string {
 func runEngine(bin string, c benchCase) (float64, string, error) {
 	cmd := exec.Command(bin, "-test.run", "^$", "-test.bench", c.bench,
 		"-test.benchtime", strconv.Itoa(c.iters)+"x", "-test.count", "1")
-	cmd.Dir = filepath.Dir(bin)
+	cmd.Dir = "engine" // the package directory, as go test runs it: the benchmarks read testdata
 	var stdout bytes.Buffer
 	cmd.Stdout = &stdout
 	cmd.Stderr = os.Stderr
