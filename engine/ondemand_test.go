@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/transformer-explorer/explorer/trace"
@@ -78,5 +79,57 @@ func TestOnDemandMatchesForward(t *testing.T) {
 	}
 	if err := m.LensAt(ctx, nil, nil, make([]float32, cfg.NEmbd), 1); err == nil {
 		t.Error("LensAt with short outputs: no error")
+	}
+}
+
+// TestRecordLensMatchesForward records a pass without the lens, adds it
+// with RecordLens, and compares it with a pass that recorded the lens
+// (same ids, probabilities within 1e-6); a trace without the residual
+// stream is refused.
+func TestRecordLensMatchesForward(t *testing.T) {
+	cfg := Config{ModelType: "gpt2", VocabSize: 500, NPositions: 128, NEmbd: 48, NLayer: 3, NHead: 4,
+		LayerNormEpsilon: 1e-5, ActivationFunction: "gelu_new"}
+	m, err := randomModel(cfg, 13)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	ctx := context.Background()
+	ids := randomIDs(70, cfg.VocabSize, 14)
+	want := trace.New(m.Info(), "", ids, nil, nil)
+	if _, err := m.Forward(ctx, ids, want); err != nil {
+		t.Fatal(err)
+	}
+	noLens, err := trace.Select(cfg.NLayer, "hook_*", "blocks.**", "ln_final.**", "logits", "next.**")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := trace.New(m.Info(), "", ids, nil, nil)
+	if _, err := m.Forward(ctx, ids, trace.Only(noLens, got)); err != nil {
+		t.Fatal(err)
+	}
+	if got.Has(trace.LensTopIDs) {
+		t.Fatal("the pass recorded the lens it was not asked for")
+	}
+	if err := RecordLens(ctx, m, got); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{trace.LensTopIDs, trace.LensTopProbs} {
+		g, _ := got.Tensor(name)
+		w, _ := want.Tensor(name)
+		if !slices.Equal(g.Shape, w.Shape) {
+			t.Fatalf("%s shape %v, want %v", name, g.Shape, w.Shape)
+		}
+		for i := range w.Data {
+			if d := math.Abs(float64(g.Data[i] - w.Data[i])); d > 1e-6 {
+				t.Fatalf("%s[%d] = %v, want %v", name, i, g.Data[i], w.Data[i])
+			}
+		}
+	}
+	if err := RecordLens(ctx, m, got); err != nil || len(got.Passes(trace.LensTopIDs)) != 1 {
+		t.Errorf("a second RecordLens: %v, %d passes", err, len(got.Passes(trace.LensTopIDs)))
+	}
+	if err := RecordLens(ctx, m, trace.New(m.Info(), "", ids, nil, nil)); err == nil {
+		t.Error("RecordLens on an empty trace: no error")
 	}
 }

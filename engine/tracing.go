@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"context"
+	"fmt"
 	"strconv"
 
 	"github.com/transformer-explorer/explorer/engine/tokenizer"
@@ -52,4 +54,52 @@ func LabelTrace(tr *trace.Trace, tok *tokenizer.Tokenizer) {
 			}
 		}
 	}
+}
+
+// RecordLens adds the logit lens (lens.top_ids and lens.top_probs, each
+// (L+1, T, TopK)) to a trace recorded without it, computing it from the
+// residual stream hooks the trace holds: every block's hook_resid_pre and
+// the last block's hook_resid_post. The values are those a pass that
+// recorded the lens would have given, to float32 rounding (see LensAt).
+// The lens costs L+1 unembeddings of every position, more than the rest of
+// the pass, so a caller that shows other hooks first can run the pass
+// without it and call RecordLens afterwards. A trace that has the lens
+// already is left as it is.
+func RecordLens(ctx context.Context, m *Model, tr *trace.Trace) error {
+	if tr.Has(trace.LensTopIDs) && tr.Has(trace.LensTopProbs) {
+		return nil
+	}
+	L := m.Config.NLayer
+	var ids, probs []float32
+	T := 0
+	for l := 0; l <= L; l++ {
+		name := trace.Block(l, trace.ResidPre)
+		if l == L {
+			name = trace.Block(L-1, trace.ResidPost)
+		}
+		resid, ok := tr.Tensor(name)
+		if !ok {
+			return fmt.Errorf("engine: lens: the trace has no %s", name)
+		}
+		if l == 0 {
+			T = resid.Shape[0]
+			ids, probs = make([]float32, (L+1)*T*TopK), make([]float32, (L+1)*T*TopK)
+		}
+		if len(resid.Shape) != 2 || resid.Shape[0] != T {
+			return fmt.Errorf("engine: lens: %s has shape %v, want [%d %d]", name, resid.Shape, T, m.Config.NEmbd)
+		}
+		at := l * T * TopK
+		if err := m.LensAt(ctx, ids[at:at+T*TopK], probs[at:at+T*TopK], resid.Data, T); err != nil {
+			return err
+		}
+	}
+	for _, t := range []trace.Tensor{
+		{Name: trace.LensTopIDs, Shape: []int{L + 1, T, TopK}, Data: ids},
+		{Name: trace.LensTopProbs, Shape: []int{L + 1, T, TopK}, Data: probs},
+	} {
+		if err := tr.Record(t); err != nil {
+			return err
+		}
+	}
+	return nil
 }

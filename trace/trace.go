@@ -13,6 +13,7 @@ package trace
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"sync"
@@ -139,6 +140,30 @@ func (tr *Trace) own(data []float32) {
 		tr.owned = map[*float32]int{}
 	}
 	tr.owned[&data[0]] = len(data)
+}
+
+// Clone returns a copy of the trace that shares its tensors, which no one
+// writes to, and copies the rest (token lists, labels, the hook index), so
+// that hooks and labels can be added to the copy while the original is
+// being read.
+func (tr *Trace) Clone() *Trace {
+	tr.mu.RLock()
+	defer tr.mu.RUnlock()
+	c := &Trace{
+		Model: tr.Model, Text: tr.Text,
+		IDs: slices.Clone(tr.IDs), Tokens: slices.Clone(tr.Tokens), TokenStrings: slices.Clone(tr.TokenStrings),
+		Labels: maps.Clone(tr.Labels),
+		chunks: make(map[string][]Tensor, len(tr.chunks)),
+		order:  slices.Clone(tr.order),
+		owned:  maps.Clone(tr.owned),
+	}
+	if c.Labels == nil {
+		c.Labels = map[int]string{}
+	}
+	for name, passes := range tr.chunks {
+		c.chunks[name] = slices.Clone(passes)
+	}
+	return c
 }
 
 // AppendToken adds a generated token to IDs, Tokens and TokenStrings.

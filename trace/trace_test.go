@@ -302,3 +302,34 @@ func TestSteps(t *testing.T) {
 		t.Errorf("StepKinds() has %d kinds, want 18", len(StepKinds()))
 	}
 }
+
+// TestCloneSharesTensorsAndCopiesTheRest checks that a clone reads the
+// same tensors as the original, and that hooks, tokens and labels added to
+// the clone leave the original as it was.
+func TestCloneSharesTensorsAndCopiesTheRest(t *testing.T) {
+	tr := New(ModelInfo{NLayer: 1, NHead: 1, NEmbd: 2}, "ab", []int{1, 2}, []string{"a", "b"}, []string{"a", "b"})
+	tr.Labels[1] = "a"
+	data := tr.Lend(Embed, 4)
+	copy(data, []float32{1, 2, 3, 4})
+	if err := tr.Record(Tensor{Name: Embed, Shape: []int{2, 2}, Data: data}); err != nil {
+		t.Fatal(err)
+	}
+	c := tr.Clone()
+	if got, ok := c.Tensor(Embed); !ok || &got.Data[0] != &data[0] {
+		t.Fatal("the clone does not share the original's tensor")
+	}
+	c.Labels[7] = "x"
+	c.AppendToken(7, "x", "x")
+	if err := c.Record(Tensor{Name: Logits, Shape: []int{2, 1}, Data: []float32{5, 6}}); err != nil {
+		t.Fatal(err)
+	}
+	if tr.Has(Logits) || len(tr.IDs) != 2 || len(tr.Labels) != 1 || !slices.Equal(tr.Names(), []string{Embed}) {
+		t.Errorf("the original changed with its clone: %v, ids %v, labels %v", tr.Names(), tr.IDs, tr.Labels)
+	}
+	if !slices.Equal(c.Names(), []string{Embed, Logits}) || len(c.IDs) != 3 {
+		t.Errorf("clone: %v, ids %v", c.Names(), c.IDs)
+	}
+	if (&Trace{}).Clone().Labels == nil {
+		t.Error("a clone's Labels is nil")
+	}
+}

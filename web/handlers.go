@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/transformer-explorer/explorer/lessons"
 	"github.com/transformer-explorer/explorer/trace"
@@ -57,14 +58,30 @@ func (s *Server) currentTrace(r *http.Request) (*trace.Trace, string, error) {
 	id := r.FormValue("session")
 	ss, ok := s.session(id)
 	if !ok {
-		return nil, id, errors.New("no such session: reload the page")
+		return nil, id, errNoSession
 	}
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
 	if ss.tr == nil {
-		return nil, id, errors.New("run a prompt first")
+		return nil, id, errNoRun
 	}
 	return ss.tr, id, nil
+}
+
+// Why a request finds no trace.
+var (
+	errNoSession = errors.New("no such session: reload the page")
+	errNoRun     = errors.New("run a prompt first")
+)
+
+// lensTrace is currentTrace with the logit lens added (session.withLens),
+// for the requests that read it.
+func (s *Server) lensTrace(r *http.Request) (*trace.Trace, error) {
+	ss, ok := s.session(r.FormValue("session"))
+	if !ok {
+		return nil, errNoSession
+	}
+	return ss.withLens(r.Context())
 }
 
 // intParam reads an integer query parameter, def when absent.
@@ -84,6 +101,9 @@ func intParam(r *http.Request, name string, def int) (int, error) {
 // download: /download/plot?session=…&kind=attention&layer=0&head=0&pos=-1&format=png.
 func (s *Server) servePlot(w http.ResponseWriter, r *http.Request) {
 	tr, _, err := s.currentTrace(r)
+	if err == nil && r.FormValue("kind") == viz.KindLens {
+		tr, err = s.lensTrace(r)
+	}
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusNotFound)
 		return
@@ -118,7 +138,7 @@ func (s *Server) servePlot(w http.ResponseWriter, r *http.Request) {
 
 // serveTrace sends the session's whole trace as a safetensors file.
 func (s *Server) serveTrace(w http.ResponseWriter, r *http.Request) {
-	tr, _, err := s.currentTrace(r)
+	tr, err := s.lensTrace(r) // the file holds every hook
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusNotFound)
 		return
@@ -136,7 +156,19 @@ func (s *Server) serveTrace(w http.ResponseWriter, r *http.Request) {
 // lessonContext builds the lessons' view of a request: the session's
 // trace, the step's layer and the head, query and key the page shows.
 func (s *Server) lessonContext(r *http.Request, tr *trace.Trace, session string, layer int) (lessons.Context, error) {
-	ctx := lessons.NewContext(lessons.FromTrace(tr))
+	data := lessons.FromTrace(tr)
+	// The lens hooks are computed when a lesson first reads one.
+	hooks := data.Tensor
+	data.Tensor = func(name string) ([]int, []float32, bool) {
+		if strings.HasPrefix(name, "lens.") && !tr.Has(name) {
+			if full, err := s.lensTrace(r); err == nil {
+				data.Labels = full.Labels
+				hooks = lessons.FromTrace(full).Tensor
+			}
+		}
+		return hooks(name)
+	}
+	ctx := lessons.NewContext(data)
 	if layer >= 0 {
 		ctx.Layer = layer
 	}

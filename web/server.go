@@ -64,6 +64,9 @@ type Server struct {
 	// holding a slot of training.
 	demoTokens []int
 	steps      []stepInfo
+	// passHooks selects what a run records during its forward pass: every
+	// hook but the logit lens, which is added afterwards (see run).
+	passHooks trace.Selection
 
 	mu       sync.Mutex
 	sessions map[string]*session
@@ -124,6 +127,9 @@ func NewServer(opt Options) (*Server, error) {
 			return nil, err
 		}
 		s.steps = steps
+		if s.passHooks, err = trace.Select(opt.Model.Config.NLayer, "hook_*", "blocks.**", "ln_final.**", "logits", "next.**"); err != nil {
+			return nil, err
+		}
 	}
 	static, err := fs.Sub(staticFiles, "static")
 	if err != nil {

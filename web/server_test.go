@@ -191,6 +191,7 @@ func TestDownloads(t *testing.T) {
 		{"kind=heads&layer=0&format=svg", 200, "<?xml"},
 		{"kind=scores&layer=0&head=0&format=pdf", 200, "%PDF"},
 		{"kind=logits&format=png", 200, "\x89PNG"},
+		{"kind=lens&format=svg", 200, "<?xml"}, // the lens is computed on demand
 		{"kind=attention&layer=7&format=png", 400, ""},
 		{"kind=nonsense&format=png", 400, ""},
 		{"kind=attention&layer=x", 400, ""},
@@ -212,6 +213,9 @@ func TestDownloads(t *testing.T) {
 	if len(tr.IDs) != 6 || tr.Model.Name != "tiny-gpt2" {
 		t.Errorf("downloaded trace holds %d tokens of %q", len(tr.IDs), tr.Model.Name)
 	}
+	if !tr.Has(trace.LensTopIDs) || !tr.Has(trace.LensTopProbs) || !tr.Has(trace.Block(1, trace.AttnPattern)) {
+		t.Errorf("downloaded trace lacks hooks: %v", tr.Names())
+	}
 	if code, _, _ := get(t, ts.URL+"/download/trace?session=nobody"); code != 404 {
 		t.Errorf("another session's trace: %d", code)
 	}
@@ -225,6 +229,11 @@ func TestLessonEndpoints(t *testing.T) {
 		if code != 200 || !strings.Contains(body, `class="lesson-exercise"`) || !strings.Contains(body, "<math") {
 			t.Errorf("lesson %s: %d\n%.300s", lang, code, body)
 		}
+	}
+	// The logit lens lesson reads the lens, which the run left out.
+	code, _, body := get(t, ts.URL+"/lesson?"+url.Values{"session": {session}, "step": {"ln_final"}, "lang": {"en"}}.Encode())
+	if code != 200 || strings.Contains(body, "lesson-error") || !strings.Contains(body, "entering block 1") || !strings.Contains(body, "after the last block") {
+		t.Errorf("lens lesson: %d\n%s", code, body)
 	}
 	if code, _, _ := get(t, ts.URL+"/lesson?step=L9.scores"); code != 404 {
 		t.Errorf("unknown step: %d", code)

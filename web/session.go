@@ -30,6 +30,8 @@ type session struct {
 	out  chan outFrame
 	done chan struct{} // closed when the session ends
 
+	lensMu sync.Mutex // held while withLens adds the lens to tr
+
 	mu     sync.Mutex
 	tr     *trace.Trace // the last completed run, for downloads and lessons
 	logits []float32    // its last position's logits, for sampling
@@ -57,6 +59,10 @@ type clientMessage struct {
 	TopK        int      `json:"top_k"`
 	TopP        *float64 `json:"top_p"`
 	Seed        *uint64  `json:"seed"`
+	// Eager lists the hooks (trace.Select patterns) a run streams as they
+	// are computed; the others are held. Absent, every hook up to the
+	// eager limit is streamed.
+	Eager []string `json:"eager"`
 }
 
 // Error codes sent in {"type":"error"} messages.
@@ -243,11 +249,31 @@ func (ss *session) begin(ctx context.Context, fn func(ctx context.Context)) {
 
 // startRun tokenizes (or takes) a prompt and streams its trace.
 func (ss *session) startRun(ctx context.Context, msg clientMessage) {
+	eager, ok := ss.eagerHooks(msg)
+	if !ok {
+		return
+	}
 	ids, text, ok := ss.promptIDs(msg)
 	if !ok {
 		return
 	}
-	ss.begin(ctx, func(ctx context.Context) { ss.run(ctx, msg.Seq, text, ids) })
+	ss.begin(ctx, func(ctx context.Context) { ss.run(ctx, msg.Seq, text, ids, eager) })
+}
+
+// eagerHooks returns whether a run's hook should be streamed as soon as it
+// is computed, from the message's eager patterns, or reports a bad
+// pattern and returns false.
+func (ss *session) eagerHooks(msg clientMessage) (func(name string, values int) bool, bool) {
+	limit := ss.srv.opt.EagerLimit
+	if msg.Eager == nil {
+		return func(name string, values int) bool { return name != trace.Logits && values <= limit }, true
+	}
+	sel, err := trace.Select(ss.srv.opt.Model.Config.NLayer, msg.Eager...)
+	if err != nil {
+		ss.sendError(msg.Seq, codeBadMessage, "eager: "+err.Error())
+		return nil, false
+	}
+	return func(name string, values int) bool { return name != trace.Logits && values <= limit && sel.Match(name) }, true
 }
 
 // promptIDs checks a run message's prompt and returns its token ids.
@@ -299,9 +325,10 @@ func (ss *session) promptIDs(msg clientMessage) ([]int, string, bool) {
 	return ids, text, true
 }
 
-// run records a forward pass, streaming each tensor as the engine produces
-// it: small tensors as binary frames, large ones announced as held.
-func (ss *session) run(ctx context.Context, seq int, text string, ids []int) {
+// run records a forward pass, streaming each tensor that eager picks as
+// the engine produces it, as a binary frame, and announcing the others as
+// held.
+func (ss *session) run(ctx context.Context, seq int, text string, ids []int, eager func(name string, values int) bool) {
 	m, tok := ss.srv.opt.Model, ss.srv.opt.Tokenizer
 	started := time.Now()
 	if err := ss.srv.acquire(ctx); err != nil {
@@ -321,14 +348,17 @@ func (ss *session) run(ctx context.Context, seq int, text string, ids []int) {
 	// The trace records first (and lends the engine the memory of every
 	// hook); the stream then sends what the trace now holds.
 	stream := trace.Tee(tr, trace.RecorderFunc(func(t trace.Tensor) error {
-		if t.Name == trace.Logits || len(t.Data) > ss.srv.opt.EagerLimit {
+		if !eager(t.Name, len(t.Data)) {
 			return ss.sendJSON(ctx, map[string]any{"type": "held", "seq": seq, "name": t.Name, "shape": t.Shape})
 		}
 		frame := encodeTensor(seq, t.Name, t.Shape, t.Data)
 		sent += len(frame)
 		return ss.send(ctx, outFrame{websocket.BinaryMessage, frame})
 	}))
-	logits, err := m.Forward(ctx, ids, stream)
+	// The logit lens (L+1 unembeddings of every position, more work than
+	// the rest of the pass) is left out; withLens adds it when a lesson,
+	// plot or download needs it.
+	logits, err := m.Forward(ctx, ids, trace.Only(ss.srv.passHooks, stream))
 	if err != nil {
 		if ctx.Err() == nil {
 			ss.sendError(seq, codeInternal, err.Error())
@@ -343,6 +373,40 @@ func (ss *session) run(ctx context.Context, seq int, text string, ids []int) {
 		"type": "done", "seq": seq, "labels": tr.Labels,
 		"ms": time.Since(started).Milliseconds(), "bytes": sent,
 	})
+}
+
+// withLens returns the session's trace with the logit lens, which runs
+// leave out. The first call after a run computes the lens from the
+// trace's residual stream (engine.RecordLens) into a copy of the trace
+// that shares its tensors, and makes the copy the session's trace, so
+// that whoever is reading the old one is not disturbed.
+func (ss *session) withLens(ctx context.Context) (*trace.Trace, error) {
+	ss.lensMu.Lock()
+	defer ss.lensMu.Unlock()
+	ss.mu.Lock()
+	tr := ss.tr
+	ss.mu.Unlock()
+	if tr == nil {
+		return nil, errNoRun
+	}
+	if tr.Has(trace.LensTopIDs) {
+		return tr, nil
+	}
+	if err := ss.srv.acquire(ctx); err != nil {
+		return nil, err
+	}
+	defer ss.srv.release()
+	full := tr.Clone()
+	if err := engine.RecordLens(ctx, ss.srv.opt.Model, full); err != nil {
+		return nil, err
+	}
+	engine.LabelTrace(full, ss.srv.opt.Tokenizer)
+	ss.mu.Lock()
+	if ss.tr == tr {
+		ss.tr = full
+	}
+	ss.mu.Unlock()
+	return full, nil
 }
 
 // tokensMessage describes a prompt's tokens for the token strip.
@@ -399,6 +463,10 @@ func (ss *session) startGenerate(ctx context.Context, msg clientMessage) {
 		ss.sendError(msg.Seq, codeBadMessage, err.Error())
 		return
 	}
+	eager, ok := ss.eagerHooks(msg)
+	if !ok {
+		return
+	}
 	ss.mu.Lock()
 	tr, logits := ss.tr, ss.logits
 	ss.rng++
@@ -431,7 +499,7 @@ func (ss *session) startGenerate(ctx context.Context, msg clientMessage) {
 	if b, err := tok.Decode([]int{picked}); err == nil {
 		text += string(b)
 	}
-	ss.begin(ctx, func(ctx context.Context) { ss.run(ctx, msg.Seq, text, ids) })
+	ss.begin(ctx, func(ctx context.Context) { ss.run(ctx, msg.Seq, text, ids, eager) })
 }
 
 // topTokens lists the k most probable tokens of a distribution.

@@ -19,7 +19,7 @@ import (
 // forward pass with the engine's own numbers, tensors before "done", and
 // holds back the logits until asked.
 func TestRunStreamsTheTrace(t *testing.T) {
-	_, ts := newTestServer(t, nil)
+	srv, ts := newTestServer(t, nil)
 	m, tok, _ := loadTiny(t)
 	prompt := "The cat sat on the mat. The cat"
 	ids, _ := tok.Encode(prompt)
@@ -32,7 +32,7 @@ func TestRunStreamsTheTrace(t *testing.T) {
 	}
 
 	c := dial(t, ts, nil)
-	c.readJSON(t) // hello
+	hello := c.readJSON(t)
 	c.writeJSON(t, map[string]any{"type": "run", "seq": 7, "prompt": prompt})
 	got := map[string][]float32{}
 	var held []string
@@ -64,8 +64,39 @@ func TestRunStreamsTheTrace(t *testing.T) {
 	if !slices.Equal(held, []string{trace.Logits}) {
 		t.Errorf("held back %v, want only the logits", held)
 	}
+	// The logit lens is left out of the run and added to a copy of the
+	// session's trace when something asks for it.
+	ss, _ := srv.session(hello["session"].(string))
+	ss.mu.Lock()
+	ran := ss.tr
+	ss.mu.Unlock()
+	tr, err := ss.withLens(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ran.Has(trace.LensTopIDs) || tr == ran {
+		t.Error("the lens was added to the trace of the run, not to a copy")
+	}
+	if again, _ := ss.withLens(context.Background()); again != tr {
+		t.Error("a second withLens computed the lens again")
+	}
+	for _, name := range []string{trace.LensTopIDs, trace.LensTopProbs} {
+		if _, ok := got[name]; ok {
+			t.Errorf("%s was streamed", name)
+		}
+		g, ok := tr.Tensor(name)
+		w, _ := want.Tensor(name)
+		if !ok || len(g.Data) != len(w.Data) {
+			t.Fatalf("the session's trace has %s: %v", name, ok)
+		}
+		for i := range w.Data {
+			if math.Abs(float64(g.Data[i]-w.Data[i])) > 1e-6 {
+				t.Fatalf("%s[%d] = %v, want %v", name, i, g.Data[i], w.Data[i])
+			}
+		}
+	}
 	for _, name := range want.Names() {
-		if name == trace.Logits {
+		if name == trace.Logits || name == trace.LensTopIDs || name == trace.LensTopProbs {
 			continue
 		}
 		w, _ := want.Tensor(name)
@@ -140,6 +171,62 @@ func TestLargeTensorsAreHeld(t *testing.T) {
 	}
 }
 
+// TestEagerListPicksTheStreamedHooks runs a prompt, then generates a
+// token, with an eager list: only the hooks it names are streamed, every
+// other one is announced as held and comes when asked for.
+func TestEagerListPicksTheStreamedHooks(t *testing.T) {
+	_, ts := newTestServer(t, nil)
+	c := dial(t, ts, nil)
+	c.readJSON(t)
+	eager := []string{"blocks.*.attn.hook_pattern", "next.**", "blocks.0.ln1.hook_normalized"}
+	sel, err := trace.Select(2, eager...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for seq, msg := range []map[string]any{
+		{"type": "run", "seq": 1, "prompt": "one two three four five", "eager": eager},
+		{"type": "generate", "seq": 2, "temperature": 0, "eager": eager},
+	} {
+		c.writeJSON(t, msg)
+		var streamed, held []string
+		for done := false; !done; {
+			kind, data := c.read(t)
+			if kind == websocket.BinaryMessage {
+				h, _, _ := decodeTensor(data)
+				streamed = append(streamed, h.Name)
+				continue
+			}
+			var m map[string]any
+			json.Unmarshal(data, &m)
+			switch m["type"] {
+			case "held":
+				held = append(held, m["name"].(string))
+			case "done":
+				done = true
+			case "error":
+				t.Fatalf("seq %d: %v", seq+1, m)
+			}
+		}
+		for _, name := range streamed {
+			if !sel.Match(name) {
+				t.Errorf("seq %d: %s was streamed but not asked for", seq+1, name)
+			}
+		}
+		if len(streamed) != 2+3+1 { // two patterns, three next.* hooks, one LayerNorm
+			t.Errorf("seq %d: streamed %v", seq+1, streamed)
+		}
+		if !slices.Contains(held, "blocks.1.hook_resid_post") || !slices.Contains(held, trace.Logits) || slices.Contains(held, "blocks.0.attn.hook_pattern") {
+			t.Errorf("seq %d: held %v", seq+1, held)
+		}
+		c.writeJSON(t, map[string]any{"type": "tensor", "seq": seq + 1, "name": "blocks.1.hook_resid_post"})
+		if kind, data := c.read(t); kind != websocket.BinaryMessage {
+			t.Fatalf("seq %d: asked for a held tensor, got %s", seq+1, data)
+		} else if h, _, ok := decodeTensor(data); !ok || h.Name != "blocks.1.hook_resid_post" {
+			t.Fatalf("seq %d: asked for a held tensor, got %+v", seq+1, h)
+		}
+	}
+}
+
 // TestBadMessages sends what a broken or hostile page might; each gets an
 // error message and the session keeps working.
 func TestBadMessages(t *testing.T) {
@@ -166,6 +253,12 @@ func TestBadMessages(t *testing.T) {
 		{"generate before run", func() { c.writeJSON(t, map[string]any{"type": "generate", "seq": 2}) }, codeNoTrace, "run a prompt"},
 		{"bad temperature", func() { c.writeJSON(t, map[string]any{"type": "generate", "seq": 2, "temperature": -1}) }, codeBadMessage, "temperature"},
 		{"bad top_p", func() { c.writeJSON(t, map[string]any{"type": "generate", "seq": 2, "top_p": 2}) }, codeBadMessage, "top_p"},
+		{"bad eager pattern", func() {
+			c.writeJSON(t, map[string]any{"type": "run", "seq": 1, "prompt": "hi", "eager": []string{"blocks.*.attn.hook_patern"}})
+		}, codeBadMessage, "eager"},
+		{"eager layer out of range", func() {
+			c.writeJSON(t, map[string]any{"type": "run", "seq": 1, "prompt": "hi", "eager": []string{"blocks.9.hook_resid_pre"}})
+		}, codeBadMessage, "eager"},
 		{"unknown tensor", func() { c.writeJSON(t, map[string]any{"type": "tensor", "seq": 0, "name": "nope"}) }, codeNoTrace, ""},
 	}
 	for _, tt := range tests {

@@ -114,7 +114,7 @@ function run(prompt) {
     setStatus("Type a prompt first.", "error");
     return;
   }
-  send({ type: "run", seq: newSeq(), prompt });
+  send({ type: "run", seq: newSeq(), prompt, eager: eagerHooks() });
   setStatus("running…");
   saveURL();
 }
@@ -130,8 +130,33 @@ function generateOne() {
     top_k: num("top-k"),
     top_p: num("top-p"),
     seed: num("seed") * 1000003 + state.genCount,
+    eager: eagerHooks(),
   });
   setStatus("picking the next token…");
+}
+
+// eagerHooks lists the hooks a run streams as the engine computes them:
+// the attention patterns (the model map), the small next-token hooks, and
+// the hooks of the step on screen and of the next one. The server holds
+// the rest until a step asks for them (fetchHeld).
+function eagerHooks() {
+  const hooks = ["blocks.*.attn.hook_pattern", "next.**"];
+  for (const i of [state.step, state.step + 1]) {
+    if (state.steps[i]) hooks.push(...state.steps[i].hooks);
+  }
+  return hooks;
+}
+
+// fetchHeld asks once for the held hooks of step i.
+function fetchHeld(i) {
+  const step = state.steps[i];
+  if (!step) return;
+  for (const name of step.hooks) {
+    if (state.held.has(name) && !state.requested.has(name)) {
+      state.requested.add(name);
+      send({ type: "tensor", seq: state.seq, name });
+    }
+  }
 }
 
 // ---- drawing ----
@@ -262,6 +287,8 @@ function renderStep() {
     b.classList.toggle("current", Number(b.dataset.head) === state.head);
   }
   markCurrentThumb();
+  fetchHeld(state.step);
+  fetchHeld(state.step + 1); // so that stepping on shows at once
 
   const box = $("heatmaps");
   box.replaceChildren();
@@ -286,11 +313,7 @@ function renderStep() {
       const why = document.createElement("p");
       why.className = "hint";
       if (state.held.has(name)) {
-        why.textContent = `${name} is large (${state.held.get(name).join(" × ")}); fetching it…`;
-        if (!state.requested.has(name)) {
-          state.requested.add(name);
-          send({ type: "tensor", seq: state.seq, name });
-        }
+        why.textContent = `fetching ${name} (${state.held.get(name).join(" × ")})…`;
       } else {
         why.textContent = state.seq ? "waiting for the engine…" : "Run a prompt to fill this step.";
       }
