@@ -17,7 +17,9 @@ import (
 //     logits or the next-token hooks; otherwise only for the last position;
 //   - the logit lens (L+1 unembeddings of every position) only when the
 //     recorder wants lens.top_ids or lens.top_probs;
-//   - a hook's tensor is copied out only when the recorder wants it.
+//   - a hook is reported only when the recorder wants it, and computed
+//     straight into memory the recorder lends when it is a trace.Lender
+//     (a trace.Trace is), so that it need not be copied.
 //
 // For long prompts the big per-layer tensors need not be kept at all:
 // attention scores and patterns are NH·T² floats per layer (600 MB of
@@ -25,8 +27,11 @@ import (
 // residual stream (blocks.{l}.hook_resid_pre, T·C floats per layer) can
 // recompute them on demand, one layer at a time, with Model.AttentionAt,
 // and the logit lens for just the layers and positions on screen with
-// Model.LensAt. Both run the same kernels on the same inputs as the
-// forward pass, so they reproduce its values (AttentionAt bit for bit).
+// Model.LensAt, or the whole lens of a recorded trace with RecordLens (the
+// explorer's web page records passes without the lens and adds it when a
+// lesson or plot reads it). Both run the same kernels on the same inputs
+// as the forward pass, so they reproduce its values (AttentionAt bit for
+// bit).
 
 // AttentionAt recomputes block l's attention from the residual stream
 // entering it, resid (T, C) — the blocks.{l}.hook_resid_pre of a prompt
