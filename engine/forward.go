@@ -185,10 +185,8 @@ func (s *State) block(x []float32, l, T, pos int, eps float32, h hooks) ([]float
 	if err := h.emit(names[hAttnOut], attnOut, T, C); err != nil {
 		return nil, err
 	}
-	mid := h.buffer(names[hResidMid], s.x, T*C)
-	nn.ResidualForward(mid, x, attnOut, T*C)
-	x = mid
-	if err := h.emit(names[hResidMid], x, T, C); err != nil {
+	x, err := s.residual(h, names[hResidMid], x, attnOut, T, C)
+	if err != nil {
 		return nil, err
 	}
 
@@ -220,12 +218,17 @@ func (s *State) block(x []float32, l, T, pos int, eps float32, h hooks) ([]float
 	if err := h.emit(names[hMLPOut], mlpOut, T, C); err != nil {
 		return nil, err
 	}
-	post := h.buffer(names[hResidPost], s.x, T*C)
-	nn.ResidualForward(post, x, mlpOut, T*C)
-	if err := h.emit(names[hResidPost], post, T, C); err != nil {
-		return nil, err
-	}
-	return post, nil
+	return s.residual(h, names[hResidPost], x, mlpOut, T, C)
+}
+
+// residual adds a block's attention or MLP output y to the residual
+// stream x, both (T, C), and reports the sum as the named hook. The sum
+// goes to memory the recorder lends, or else to the state's s.x (which x
+// may be: the add is element-wise), never into memory the recorder owns.
+func (s *State) residual(h hooks, name string, x, y []float32, T, C int) ([]float32, error) {
+	out := h.buffer(name, s.x, T*C)
+	nn.ResidualForward(out, x, y, T*C)
+	return out, h.emit(name, out, T, C)
 }
 
 // hooks sends tensors to a recorder, skipping the ones it does not want.

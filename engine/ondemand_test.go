@@ -9,19 +9,28 @@ import (
 	"github.com/transformer-explorer/explorer/trace"
 )
 
+// smallModel returns a random 3-layer model with a 500-token vocabulary,
+// closed when t ends.
+func smallModel(t *testing.T, seed uint64) *Model {
+	t.Helper()
+	cfg := Config{ModelType: "gpt2", VocabSize: 500, NPositions: 128, NEmbd: 48, NLayer: 3, NHead: 4,
+		LayerNormEpsilon: 1e-5, ActivationFunction: "gelu_new"}
+	m, err := randomModel(cfg, seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	return m
+}
+
 // TestOnDemandMatchesForward records a whole prompt pass of a small random
 // model, then recomputes every layer's attention from its recorded
 // hook_resid_pre with AttentionAt (which must agree bit for bit) and the
 // logit lens of a few rows with LensAt (probabilities within 1e-6, the
 // same ids).
 func TestOnDemandMatchesForward(t *testing.T) {
-	cfg := Config{ModelType: "gpt2", VocabSize: 500, NPositions: 128, NEmbd: 48, NLayer: 3, NHead: 4,
-		LayerNormEpsilon: 1e-5, ActivationFunction: "gelu_new"}
-	m, err := randomModel(cfg, 11)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
+	m := smallModel(t, 11)
+	cfg := m.Config
 	ctx := context.Background()
 	const T = 70
 	ids := randomIDs(T, cfg.VocabSize, 12)
@@ -87,13 +96,8 @@ func TestOnDemandMatchesForward(t *testing.T) {
 // (same ids, probabilities within 1e-6); a trace without the residual
 // stream is refused.
 func TestRecordLensMatchesForward(t *testing.T) {
-	cfg := Config{ModelType: "gpt2", VocabSize: 500, NPositions: 128, NEmbd: 48, NLayer: 3, NHead: 4,
-		LayerNormEpsilon: 1e-5, ActivationFunction: "gelu_new"}
-	m, err := randomModel(cfg, 13)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
+	m := smallModel(t, 13)
+	cfg := m.Config
 	ctx := context.Background()
 	ids := randomIDs(70, cfg.VocabSize, 14)
 	want := trace.New(m.Info(), "", ids, nil, nil)
