@@ -264,16 +264,17 @@ func (ss *session) startRun(ctx context.Context, msg clientMessage) {
 // is computed, from the message's eager patterns, or reports a bad
 // pattern and returns false.
 func (ss *session) eagerHooks(msg clientMessage) (func(name string, values int) bool, bool) {
+	asked := func(string) bool { return true }
+	if msg.Eager != nil {
+		sel, err := trace.Select(ss.srv.opt.Model.Config.NLayer, msg.Eager...)
+		if err != nil {
+			ss.sendError(msg.Seq, codeBadMessage, "eager: "+err.Error())
+			return nil, false
+		}
+		asked = sel.Match
+	}
 	limit := ss.srv.opt.EagerLimit
-	if msg.Eager == nil {
-		return func(name string, values int) bool { return name != trace.Logits && values <= limit }, true
-	}
-	sel, err := trace.Select(ss.srv.opt.Model.Config.NLayer, msg.Eager...)
-	if err != nil {
-		ss.sendError(msg.Seq, codeBadMessage, "eager: "+err.Error())
-		return nil, false
-	}
-	return func(name string, values int) bool { return name != trace.Logits && values <= limit && sel.Match(name) }, true
+	return func(name string, values int) bool { return name != trace.Logits && values <= limit && asked(name) }, true
 }
 
 // promptIDs checks a run message's prompt and returns its token ids.
