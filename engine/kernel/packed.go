@@ -55,9 +55,7 @@ func (b *Packed) blockOffset(jb, p0 int) (off, nbp int) {
 // GPT-2's tied unembedding). The copy is split across the workers. Pack
 // panics with a "kernel: ..." message if b is shorter than its shape.
 func (p *Pool) Pack(transB bool, K, N int, b []float32, ldb int) *Packed {
-	if K < 0 || N < 0 {
-		panic(errNegDim)
-	}
+	checkPack(transB, K, N, b, ldb)
 	return p.packInto(make([]float32, p.packedLen(K, N)), transB, K, N, b, ldb)
 }
 
@@ -70,9 +68,7 @@ func (p *Pool) Pack(transB bool, K, N int, b []float32, ldb int) *Packed {
 // by Free, or when the Packed becomes unreachable. On systems without mmap
 // it is Pack. The error reports a failed mapping.
 func (p *Pool) PackMapped(transB bool, K, N int, b []float32, ldb int) (*Packed, error) {
-	if K < 0 || N < 0 {
-		panic(errNegDim)
-	}
+	checkPack(transB, K, N, b, ldb) // before mapping, so a panic leaks nothing
 	n := p.packedLen(K, N)
 	if n == 0 {
 		return p.Pack(transB, K, N, b, ldb), nil
@@ -99,13 +95,9 @@ func (b *Packed) Free() {
 	b.unmap()
 }
 
-// packedLen returns how many floats the packed copy of a K×N op(B) takes
-// with this Pool's kernels: K·roundUp(N, nr).
-func (p *Pool) packedLen(K, N int) int { return K * roundUp(N, p.im.nr) }
-
-// packInto packs op(B) into buf, which must hold exactly packedLen(K, N)
-// floats; it writes every float of buf (the padding with zeros).
-func (p *Pool) packInto(buf []float32, transB bool, K, N int, b []float32, ldb int) *Packed {
+// checkPack panics on the programmer errors Pack reports: a negative
+// shape, a stride shorter than a row of B, or b shorter than its shape.
+func checkPack(transB bool, K, N int, b []float32, ldb int) {
 	if K < 0 || N < 0 {
 		panic(errNegDim)
 	}
@@ -119,6 +111,16 @@ func (p *Pool) packInto(buf []float32, transB bool, K, N int, b []float32, ldb i
 	if br > 0 && bc > 0 && len(b) < (br-1)*ldb+bc {
 		panic(errShortB)
 	}
+}
+
+// packedLen returns how many floats the packed copy of a K×N op(B) takes
+// with this Pool's kernels: K·roundUp(N, nr).
+func (p *Pool) packedLen(K, N int) int { return K * roundUp(N, p.im.nr) }
+
+// packInto packs op(B) into buf, which must hold exactly packedLen(K, N)
+// floats; it writes every float of buf (the padding with zeros).
+func (p *Pool) packInto(buf []float32, transB bool, K, N int, b []float32, ldb int) *Packed {
+	checkPack(transB, K, N, b, ldb)
 	if len(buf) != p.packedLen(K, N) {
 		panic("kernel: packInto buffer of the wrong length")
 	}

@@ -158,6 +158,7 @@ func TestGemmPackedPanics(t *testing.T) {
 	mustPanic(t, "Pack short b transB", func() { p.Pack(true, 10, 11, buf, 10) })
 	mustPanic(t, "Pack small ldb", func() { p.Pack(false, 2, 5, buf, 4) })
 	mustPanic(t, "Pack negative", func() { p.Pack(false, -1, 5, buf, 5) })
+	mustPanic(t, "PackMapped short b", func() { p.PackMapped(false, 10, 11, buf, 11) })
 	mustPanic(t, "packInto wrong length", func() { p.packInto(make([]float32, p.packedLen(5, 4)+1), false, 5, 4, buf, 4) })
 	pk := p.Pack(false, 5, 4, buf, 4)
 	mustPanic(t, "short a", func() { p.GemmPacked(false, 3, 1, buf[:14], 5, pk, 0, buf, 4) })
