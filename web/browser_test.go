@@ -150,6 +150,35 @@ func TestBrowserStepThrough(t *testing.T) {
 	}
 }
 
+// TestBrowserHeldPatterns runs a prompt whose attention patterns are all
+// held (a tiny eager limit, as a long prompt's are): the step on screen
+// still paints, fetched while or after the pass runs, and the model map
+// draws every layer from the pooled thumbnails.
+func TestBrowserHeldPatterns(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test")
+	}
+	_, ts := newTestServer(t, func(o *Options) { o.EagerLimit = 50 })
+	ctx := browserContext(t, 1600, 1000)
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(ts.URL+"/#prompt=The+cat+sat+on+the+mat.+The+cat&step=L1.softmax&head=3"),
+		browsertest.Until(painted),
+		browsertest.Until(`window.__explorer.done`),
+		shot("held-patterns"),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	drawn, err := chromedp.Run(ctx, chromedp.Evaluate[int](`[...document.querySelectorAll('#model-map canvas')].filter((c) => c.width === 9).length`)) // drawThumb sizes a canvas to the pattern: 9 tokens
+	if err != nil {
+		t.Fatal(err)
+	}
+	status := text(t, ctx, "#status")
+	if drawn != 2*4 || strings.Contains(status, "no longer current") {
+		t.Errorf("%d model-map thumbnails drawn (want 8); status %q", drawn, status)
+	}
+}
+
 // TestBrowserProjector renders the page at a projector's 1280×720 and in
 // Chinese, checks the lesson and model map, and generates one token.
 func TestBrowserProjector(t *testing.T) {

@@ -15,11 +15,12 @@ import (
 //
 // The page reads the values with a Float32Array over the frame, no copy.
 func encodeTensor(seq int, name string, shape []int, data []float32) []byte {
-	header, _ := json.Marshal(struct {
-		Seq   int    `json:"seq"`
-		Name  string `json:"name"`
-		Shape []int  `json:"shape"`
-	}{seq, name, shape})
+	return encodeFrame(frameHeader{Seq: seq, Name: name, Shape: shape}, data)
+}
+
+// encodeFrame is encodeTensor with any header, e.g. a pooled pattern's.
+func encodeFrame(h frameHeader, data []float32) []byte {
+	header, _ := json.Marshal(h)
 	for (4+len(header))%4 != 0 {
 		header = append(header, ' ')
 	}
@@ -33,11 +34,38 @@ func encodeTensor(seq int, name string, shape []int, data []float32) []byte {
 	return frame
 }
 
-// frameHeader is the decoded header of a tensor frame.
+// frameHeader is the header of a tensor frame.
 type frameHeader struct {
 	Seq   int    `json:"seq"`
 	Name  string `json:"name"`
 	Shape []int  `json:"shape"`
+	// Pool, when set, marks a model-map thumbnail of an attention pattern:
+	// each value is the largest weight in a Pool×Pool block of the
+	// pattern (see poolPattern).
+	Pool int `json:"pool,omitempty"`
+}
+
+// mapCells is the most cells along each side of an attention pattern in
+// the page's model map: larger patterns are sent pooled to that size.
+const mapCells = 64
+
+// poolPattern max-pools an attention pattern (H, T, K) in blocks of b×b
+// cells into (H, ⌈T/b⌉, ⌈K/b⌉), so that a head's sharp weights stay
+// visible in a small picture. Masked cells are 0 in a pattern, so a block
+// on the diagonal holds the largest weight of its visible part.
+func poolPattern(data []float32, H, T, K, b int) ([]float32, []int) {
+	rows, cols := (T+b-1)/b, (K+b-1)/b
+	out := make([]float32, H*rows*cols)
+	for h := 0; h < H; h++ {
+		for t := 0; t < T; t++ {
+			src := data[(h*T+t)*K : (h*T+t+1)*K]
+			dst := out[(h*rows+t/b)*cols : (h*rows+t/b+1)*cols]
+			for k, w := range src {
+				dst[k/b] = max(dst[k/b], w)
+			}
+		}
+	}
+	return out, []int{H, rows, cols}
 }
 
 // decodeTensor reads a frame made by encodeTensor; the tests use it as a

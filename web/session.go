@@ -36,6 +36,10 @@ type session struct {
 	tr     *trace.Trace // the last completed run, for downloads and lessons
 	logits []float32    // its last position's logits, for sampling
 	seq    int          // the seq of tr
+	// live is the trace of the run in progress, seq liveSeq, so that the
+	// page can fetch a held hook before the run ends.
+	live    *trace.Trace
+	liveSeq int
 	cancel context.CancelFunc
 	wg     sync.WaitGroup // the running work
 	rng    uint64         // sampling seed counter
@@ -63,6 +67,9 @@ type clientMessage struct {
 	// are computed; the others are held. Absent, every hook up to the
 	// eager limit is streamed.
 	Eager []string `json:"eager"`
+	// Map asks for the model map's thumbnails of the attention patterns
+	// that are not streamed whole.
+	Map bool `json:"map"`
 }
 
 // Error codes sent in {"type":"error"} messages.
@@ -249,7 +256,7 @@ func (ss *session) begin(ctx context.Context, fn func(ctx context.Context)) {
 
 // startRun tokenizes (or takes) a prompt and streams its trace.
 func (ss *session) startRun(ctx context.Context, msg clientMessage) {
-	eager, ok := ss.eagerHooks(msg)
+	plan, ok := ss.streamPlan(msg)
 	if !ok {
 		return
 	}
@@ -257,24 +264,35 @@ func (ss *session) startRun(ctx context.Context, msg clientMessage) {
 	if !ok {
 		return
 	}
-	ss.begin(ctx, func(ctx context.Context) { ss.run(ctx, msg.Seq, text, ids, eager) })
+	ss.begin(ctx, func(ctx context.Context) { ss.run(ctx, msg.Seq, text, ids, plan) })
 }
 
-// eagerHooks returns whether a run's hook should be streamed as soon as it
-// is computed, from the message's eager patterns, or reports a bad
-// pattern and returns false.
-func (ss *session) eagerHooks(msg clientMessage) (func(name string, values int) bool, bool) {
-	asked := func(string) bool { return true }
+// streaming says what a run sends as the engine computes it.
+type streaming struct {
+	asked  func(name string) bool // the hooks the page asked for
+	limit  int                    // the largest tensor sent whole, in values
+	thumbs bool                   // send pooled patterns for the model map
+}
+
+// whole reports whether a hook is streamed whole as soon as it exists;
+// the others are held.
+func (st streaming) whole(name string, values int) bool {
+	return name != trace.Logits && values <= st.limit && st.asked(name)
+}
+
+// streamPlan reads what a run or generate message asks to be streamed, or
+// reports a bad eager pattern and returns false.
+func (ss *session) streamPlan(msg clientMessage) (streaming, bool) {
+	st := streaming{asked: func(string) bool { return true }, limit: ss.srv.opt.EagerLimit, thumbs: msg.Map}
 	if msg.Eager != nil {
 		sel, err := trace.Select(ss.srv.opt.Model.Config.NLayer, msg.Eager...)
 		if err != nil {
 			ss.sendError(msg.Seq, codeBadMessage, "eager: "+err.Error())
-			return nil, false
+			return st, false
 		}
-		asked = sel.Match
+		st.asked = sel.Match
 	}
-	limit := ss.srv.opt.EagerLimit
-	return func(name string, values int) bool { return name != trace.Logits && values <= limit && asked(name) }, true
+	return st, true
 }
 
 // promptIDs checks a run message's prompt and returns its token ids.
@@ -326,10 +344,10 @@ func (ss *session) promptIDs(msg clientMessage) ([]int, string, bool) {
 	return ids, text, true
 }
 
-// run records a forward pass, streaming each tensor that eager picks as
-// the engine produces it, as a binary frame, and announcing the others as
-// held.
-func (ss *session) run(ctx context.Context, seq int, text string, ids []int, eager func(name string, values int) bool) {
+// run records a forward pass, streaming each tensor the plan picks as the
+// engine produces it, as a binary frame, and announcing the others as
+// held (after a pooled thumbnail, for a pattern, when the plan asks).
+func (ss *session) run(ctx context.Context, seq int, text string, ids []int, plan streaming) {
 	m, tok := ss.srv.opt.Model, ss.srv.opt.Tokenizer
 	started := time.Now()
 	if err := ss.srv.acquire(ctx); err != nil {
@@ -342,6 +360,9 @@ func (ss *session) run(ctx context.Context, seq int, text string, ids []int, eag
 		ss.sendError(seq, codeBadPrompt, err.Error())
 		return
 	}
+	ss.mu.Lock()
+	ss.live, ss.liveSeq = tr, seq
+	ss.mu.Unlock()
 	if err := ss.sendJSON(ctx, tokensMessage(seq, tr)); err != nil {
 		return
 	}
@@ -349,7 +370,17 @@ func (ss *session) run(ctx context.Context, seq int, text string, ids []int, eag
 	// The trace records first (and lends the engine the memory of every
 	// hook); the stream then sends what the trace now holds.
 	stream := trace.Tee(tr, trace.RecorderFunc(func(t trace.Tensor) error {
-		if !eager(t.Name, len(t.Data)) {
+		if !plan.whole(t.Name, len(t.Data)) {
+			if _, point, _ := trace.ParseBlock(t.Name); plan.thumbs && point == trace.AttnPattern && len(t.Shape) == 3 {
+				H, T, K := t.Shape[0], t.Shape[1], t.Shape[2]
+				b := (max(T, K) + mapCells - 1) / mapCells
+				pooled, shape := poolPattern(t.Data, H, T, K, b)
+				frame := encodeFrame(frameHeader{Seq: seq, Name: t.Name, Shape: shape, Pool: b}, pooled)
+				sent += len(frame)
+				if err := ss.send(ctx, outFrame{websocket.BinaryMessage, frame}); err != nil {
+					return err
+				}
+			}
 			return ss.sendJSON(ctx, map[string]any{"type": "held", "seq": seq, "name": t.Name, "shape": t.Shape})
 		}
 		frame := encodeTensor(seq, t.Name, t.Shape, t.Data)
@@ -360,16 +391,23 @@ func (ss *session) run(ctx context.Context, seq int, text string, ids []int, eag
 	// the rest of the pass) is left out; withLens adds it when a lesson,
 	// plot or download needs it.
 	logits, err := m.Forward(ctx, ids, trace.Only(ss.srv.passHooks, stream))
+	if err == nil {
+		engine.LabelTrace(tr, tok)
+	}
+	ss.mu.Lock()
+	if ss.live == tr {
+		ss.live = nil
+	}
+	if err == nil {
+		ss.tr, ss.logits, ss.seq = tr, logits, seq
+	}
+	ss.mu.Unlock()
 	if err != nil {
 		if ctx.Err() == nil {
 			ss.sendError(seq, codeInternal, err.Error())
 		}
 		return
 	}
-	engine.LabelTrace(tr, tok)
-	ss.mu.Lock()
-	ss.tr, ss.logits, ss.seq = tr, logits, seq
-	ss.mu.Unlock()
 	ss.sendJSON(ctx, map[string]any{
 		"type": "done", "seq": seq, "labels": tr.Labels,
 		"ms": time.Since(started).Milliseconds(), "bytes": sent,
@@ -422,6 +460,9 @@ func tokensMessage(seq int, tr *trace.Trace) map[string]any {
 func (ss *session) sendHeld(msg clientMessage) {
 	ss.mu.Lock()
 	tr, seq := ss.tr, ss.seq
+	if ss.live != nil && msg.Seq == ss.liveSeq {
+		tr, seq = ss.live, ss.liveSeq // the run is still going
+	}
 	ss.mu.Unlock()
 	if tr == nil || msg.Seq != seq {
 		ss.sendError(msg.Seq, codeNoTrace, "that run is no longer current; run the prompt again")
@@ -464,7 +505,7 @@ func (ss *session) startGenerate(ctx context.Context, msg clientMessage) {
 		ss.sendError(msg.Seq, codeBadMessage, err.Error())
 		return
 	}
-	eager, ok := ss.eagerHooks(msg)
+	plan, ok := ss.streamPlan(msg)
 	if !ok {
 		return
 	}
@@ -500,7 +541,7 @@ func (ss *session) startGenerate(ctx context.Context, msg clientMessage) {
 	if b, err := tok.Decode([]int{picked}); err == nil {
 		text += string(b)
 	}
-	ss.begin(ctx, func(ctx context.Context) { ss.run(ctx, msg.Seq, text, ids, eager) })
+	ss.begin(ctx, func(ctx context.Context) { ss.run(ctx, msg.Seq, text, ids, plan) })
 }
 
 // topTokens lists the k most probable tokens of a distribution.

@@ -428,3 +428,68 @@ func TestEncodeTensorRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+func TestPoolPattern(t *testing.T) {
+	head := []float32{
+		1, 0, 0,
+		0.5, 0.5, 0,
+		0.2, 0.3, 0.5,
+	}
+	tests := []struct {
+		b         int
+		wantShape []int
+		want      []float32
+	}{
+		{1, []int{2, 3, 3}, append(slices.Clone(head), head...)},
+		{2, []int{2, 2, 2}, []float32{1, 0, 0.3, 0.5, 1, 0, 0.3, 0.5}},
+		{3, []int{2, 1, 1}, []float32{1, 1}},
+		{4, []int{2, 1, 1}, []float32{1, 1}},
+	}
+	for _, tt := range tests {
+		got, shape := poolPattern(append(slices.Clone(head), head...), 2, 3, 3, tt.b)
+		if !slices.Equal(shape, tt.wantShape) || !slices.Equal(got, tt.want) {
+			t.Errorf("b=%d: %v %v, want %v %v", tt.b, shape, got, tt.wantShape, tt.want)
+		}
+	}
+	// A pass of one generated token: 1 query row over 4 keys.
+	got, shape := poolPattern([]float32{0.1, 0.2, 0.3, 0.4}, 1, 1, 4, 2)
+	if !slices.Equal(shape, []int{1, 1, 2}) || !slices.Equal(got, []float32{0.2, 0.4}) {
+		t.Errorf("one row: %v %v", shape, got)
+	}
+}
+
+// TestModelMapThumbnails runs with the patterns held (a small eager
+// limit) and the map asked for: each layer's pattern comes as a pooled
+// frame before it is announced as held.
+func TestModelMapThumbnails(t *testing.T) {
+	_, ts := newTestServer(t, func(o *Options) { o.EagerLimit = 100 })
+	c := dial(t, ts, nil)
+	c.readJSON(t)
+	c.writeJSON(t, map[string]any{"type": "run", "seq": 1, "prompt": "one two three four five six seven", "map": true,
+		"eager": []string{"blocks.*.attn.hook_pattern"}})
+	thumbs := map[string]bool{}
+	for {
+		kind, data := c.read(t)
+		if kind == websocket.BinaryMessage {
+			h, values, ok := decodeTensor(data)
+			if !ok || h.Pool != 1 || !slices.Equal(h.Shape, []int{4, 7, 7}) || len(values) != 4*7*7 {
+				t.Fatalf("frame %+v with %d values, want a thumbnail", h, len(values))
+			}
+			thumbs[h.Name] = true
+			continue
+		}
+		var msg map[string]any
+		json.Unmarshal(data, &msg)
+		if msg["type"] == "held" {
+			if name := msg["name"].(string); strings.HasSuffix(name, "hook_pattern") && !thumbs[name] {
+				t.Errorf("%s held without a thumbnail first", name)
+			}
+		}
+		if msg["type"] == "done" {
+			break
+		}
+	}
+	if len(thumbs) != 2 {
+		t.Errorf("thumbnails of %v, want both layers", thumbs)
+	}
+}

@@ -12,6 +12,7 @@ const state = {
   seq: 0,
   tensors: new Map(), // hook name -> {shape, data}
   held: new Map(), // hook name -> shape, sent on request
+  thumbs: new Map(), // pattern hook name -> pooled {shape, data} for the model map
   requested: new Set(),
   tokens: null, // {ids, tokens, strings, text}
   labels: {},
@@ -49,6 +50,11 @@ function onTensor(buf) {
   const header = JSON.parse(new TextDecoder().decode(new Uint8Array(buf, 4, n)));
   if (header.seq !== state.seq) return; // an older run
   const data = new Float32Array(buf, 4 + n);
+  if (header.pool) {
+    state.thumbs.set(header.name, { shape: header.shape, data });
+    schedule(header.name);
+    return;
+  }
   state.tensors.set(header.name, { shape: header.shape, data });
   state.held.delete(header.name);
   schedule(header.name);
@@ -102,6 +108,7 @@ function newSeq() {
   state.seq += 1;
   state.tensors.clear();
   state.held.clear();
+  state.thumbs.clear();
   state.requested.clear();
   state.done = false;
   state.runStarted = performance.now();
@@ -114,7 +121,7 @@ function run(prompt) {
     setStatus("Type a prompt first.", "error");
     return;
   }
-  send({ type: "run", seq: newSeq(), prompt, eager: eagerHooks() });
+  send({ type: "run", seq: newSeq(), prompt, eager: eagerHooks(), map: true });
   setStatus("running…");
   saveURL();
 }
@@ -131,6 +138,7 @@ function generateOne() {
     top_p: num("top-p"),
     seed: num("seed") * 1000003 + state.genCount,
     eager: eagerHooks(),
+    map: true,
   });
   setStatus("picking the next token…");
 }
@@ -230,8 +238,11 @@ function buildModelMap() {
   markCurrentThumb();
 }
 
+// drawModelMapLayer draws layer l's heads from its pattern, or from the
+// pooled thumbnail the server sends when the pattern itself is held.
 function drawModelMapLayer(l) {
-  const t = state.tensors.get(`blocks.${l}.attn.hook_pattern`);
+  const name = `blocks.${l}.attn.hook_pattern`;
+  const t = state.tensors.get(name) || state.thumbs.get(name);
   if (!t) return;
   const [H, T] = t.shape;
   for (const c of document.querySelectorAll(`#model-map canvas[data-layer="${l}"]`)) {
