@@ -40,9 +40,9 @@ type session struct {
 	// page can fetch a held hook before the run ends.
 	live    *trace.Trace
 	liveSeq int
-	cancel context.CancelFunc
-	wg     sync.WaitGroup // the running work
-	rng    uint64         // sampling seed counter
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup // the running work
+	rng     uint64         // sampling seed counter
 }
 
 // outFrame is one websocket message to send.
