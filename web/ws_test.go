@@ -493,3 +493,40 @@ func TestModelMapThumbnails(t *testing.T) {
 		t.Errorf("thumbnails of %v, want both layers", thumbs)
 	}
 }
+
+// TestFetchHeldDuringRun asks for each held hook as soon as it is
+// announced, while the run may still be going: every request is answered
+// with the tensor, none with an error.
+func TestFetchHeldDuringRun(t *testing.T) {
+	_, ts := newTestServer(t, func(o *Options) { o.EagerLimit = 50 })
+	c := dial(t, ts, nil)
+	c.readJSON(t)
+	c.writeJSON(t, map[string]any{"type": "run", "seq": 4, "prompt": "one two three four five six seven eight"})
+	pending, asked, done := map[string]bool{}, 0, false
+	for !done || len(pending) > 0 {
+		kind, data := c.read(t)
+		if kind == websocket.BinaryMessage {
+			if h, _, ok := decodeTensor(data); ok && h.Seq == 4 {
+				delete(pending, h.Name)
+			}
+			continue
+		}
+		var msg map[string]any
+		json.Unmarshal(data, &msg)
+		switch msg["type"] {
+		case "held":
+			if name := msg["name"].(string); name != trace.Logits {
+				c.writeJSON(t, map[string]any{"type": "tensor", "seq": 4, "name": name})
+				pending[name] = true
+				asked++
+			}
+		case "done":
+			done = true
+		case "error":
+			t.Fatalf("error: %v", msg)
+		}
+	}
+	if asked == 0 {
+		t.Fatal("nothing was held")
+	}
+}
