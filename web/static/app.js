@@ -144,11 +144,12 @@ function generateOne() {
 }
 
 // eagerHooks lists the hooks a run streams as the engine computes them:
-// the attention patterns (the model map), the small next-token hooks, and
-// the hooks of the step on screen and of the next one. The server holds
-// the rest until a step asks for them (fetchHeld).
+// the small next-token hooks and the hooks of the step on screen and of
+// the next one. The server holds the rest until a step asks for them
+// (fetchHeld); the model map draws from the pooled patterns that come
+// with a run that asks for the map.
 function eagerHooks() {
-  const hooks = ["blocks.*.attn.hook_pattern", "next.**"];
+  const hooks = ["next.**"];
   for (const i of [state.step, state.step + 1]) {
     if (state.steps[i]) hooks.push(...state.steps[i].hooks);
   }
