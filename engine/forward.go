@@ -73,7 +73,9 @@ func (s *State) Append(ctx context.Context, ids []int, rec trace.Recorder) ([]fl
 			return nil, err
 		}
 		if wantLens {
-			s.lens(x, l, T)
+			if err := s.lens(ctx, x, l, T); err != nil {
+				return nil, err
+			}
 		}
 		var err error
 		if x, err = s.block(x, l, T, pos, eps, h); err != nil {
@@ -81,7 +83,9 @@ func (s *State) Append(ctx context.Context, ids []int, rec trace.Recorder) ([]fl
 		}
 	}
 	if wantLens {
-		s.lens(x, L, T)
+		if err := s.lens(ctx, x, L, T); err != nil {
+			return nil, err
+		}
 	}
 
 	// Final LayerNorm and the unembedding: logits = ln_f(x) · wteᵀ, for

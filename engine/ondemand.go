@@ -81,25 +81,7 @@ func (m *Model) LensAt(ctx context.Context, ids, probs, resid []float32, n int) 
 	if len(ids) < n*TopK || len(probs) < n*TopK {
 		return fmt.Errorf("engine: lens: outputs hold %d and %d values, want %d", len(ids), len(probs), n*TopK)
 	}
-	w := &m.Params
-	ln := make([]float32, n*C)
-	z := make([]float32, min(n, lensChunk)*V)
-	nn.LayerNormForward(ln, nil, nil, resid, w.LnFW, w.LnFB, n, C, float32(cfg.LayerNormEpsilon))
-	for t0 := 0; t0 < n; t0 += lensChunk {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		rows := min(lensChunk, n-t0)
-		nn.MatMulPackedForward(m.pool, z[:rows*V], ln[t0*C:(t0+rows)*C], m.packed.lmHead, nil, rows)
-		m.pool.Parallel(ceilDiv(rows, nextRows), func(g int) {
-			heap := make([]candidate, 0, TopK)
-			for t := t0 + g*nextRows; t < min(t0+(g+1)*nextRows, t0+rows); t++ {
-				zt := z[(t-t0)*V : (t-t0+1)*V]
-				topK(ids[t*TopK:(t+1)*TopK], probs[t*TopK:(t+1)*TopK], zt, heap)
-			}
-		})
-	}
-	return nil
+	return m.lensRows(ctx, ids, probs, resid, make([]float32, n*C), make([]float32, min(n, lensChunk)*V), n)
 }
 
 // checkRecompute validates the layer and residual of an on-demand

@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"context"
+
 	"container/heap"
 	"math"
 
@@ -105,21 +107,34 @@ const lensChunk = 64
 // the final LayerNorm and the unembedding applied to the stream entering
 // block l (or leaving the last block when l = L), keeping the top-k tokens
 // of every position.
-func (s *State) lens(x []float32, l, T int) {
-	cfg := s.m.Config
+func (s *State) lens(ctx context.Context, x []float32, l, T int) error {
+	off := l * T * TopK
+	return s.m.lensRows(ctx, s.lensIDs[off:off+T*TopK], s.lensP[off:off+T*TopK], x, s.lensLN, s.lensZ, T)
+}
+
+// lensRows writes the top-k tokens of the logit lens of the n rows of
+// resid (n, C) to ids and probs (n, TopK): the final LayerNorm into ln
+// (n, C), then the unembedding lensChunk rows at a time into z (scratch of
+// min(n, lensChunk)·V), each chunk's rows ranked across the pool's
+// workers. A done ctx stops it between chunks.
+func (m *Model) lensRows(ctx context.Context, ids, probs, resid, ln, z []float32, n int) error {
+	cfg := m.Config
 	C, V := cfg.NEmbd, cfg.VocabSize
-	w := &s.m.Params
-	nn.LayerNormForward(s.lensLN, s.mean, s.rstd, x, w.LnFW, w.LnFB, T, C, float32(cfg.LayerNormEpsilon))
-	for t0 := 0; t0 < T; t0 += lensChunk {
-		n := min(lensChunk, T-t0)
-		z := s.lensZ[:n*V]
-		nn.MatMulPackedForward(s.m.pool, z, s.lensLN[t0*C:(t0+n)*C], s.m.packed.lmHead, nil, n)
-		s.m.pool.Parallel(ceilDiv(n, nextRows), func(g int) {
-			buf := make([]candidate, 0, TopK)
-			for t := t0 + g*nextRows; t < min(t0+(g+1)*nextRows, t0+n); t++ {
-				off := (l*T + t) * TopK
-				topK(s.lensIDs[off:off+TopK], s.lensP[off:off+TopK], z[(t-t0)*V:(t-t0+1)*V], buf)
+	w := &m.Params
+	nn.LayerNormForward(ln, nil, nil, resid, w.LnFW, w.LnFB, n, C, float32(cfg.LayerNormEpsilon))
+	for t0 := 0; t0 < n; t0 += lensChunk {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		rows := min(lensChunk, n-t0)
+		zc := z[:rows*V]
+		nn.MatMulPackedForward(m.pool, zc, ln[t0*C:(t0+rows)*C], m.packed.lmHead, nil, rows)
+		m.pool.Parallel(ceilDiv(rows, nextRows), func(g int) {
+			heap := make([]candidate, 0, TopK)
+			for t := t0 + g*nextRows; t < min(t0+(g+1)*nextRows, t0+rows); t++ {
+				topK(ids[t*TopK:(t+1)*TopK], probs[t*TopK:(t+1)*TopK], zc[(t-t0)*V:(t-t0+1)*V], heap)
 			}
 		})
 	}
+	return nil
 }

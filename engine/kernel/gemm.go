@@ -237,6 +237,12 @@ func (g *gemmArgs) task(s *scratch, t int) {
 // checkGemm panics unless the slices and strides fit the shapes.
 func checkGemm(transA, transB bool, M, N, K int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
 	checkAC(transA, M, N, K, a, lda, c, ldc)
+	checkB(transB, K, N, b, ldb, M > 0)
+}
+
+// checkB panics unless op(B) (K×N) fits its stride and, when read (a
+// product with no rows of A never reads B), its slice.
+func checkB(transB bool, K, N int, b []float32, ldb int, read bool) {
 	br, bc := K, N
 	if transB {
 		br, bc = N, K
@@ -244,7 +250,7 @@ func checkGemm(transA, transB bool, M, N, K int, a []float32, lda int, b []float
 	if ldb < max(1, bc) {
 		panic(errLdb)
 	}
-	if M > 0 && N > 0 && br > 0 && bc > 0 && len(b) < (br-1)*ldb+bc {
+	if read && br > 0 && bc > 0 && len(b) < (br-1)*ldb+bc {
 		panic(errShortB)
 	}
 }

@@ -16,11 +16,12 @@ type blockRef struct{ jb, nb, p0, kb int }
 // Packing is software-pipelined: after every tile the task copies the next
 // slice of rows of the following block into a second buffer (the hardware
 // prefetchers fetch ahead along those rows; an explicit L2 prefetch of the
-// slice after next was tried and did not shorten the copies). B comes from
-// L3 or DRAM on each call (unless it was packed ahead, see Packed), and this machine's
-// L3 delivers only 20–30 GB/s to the two cores together; spreading the
-// reads evenly over the arithmetic hides them, where packing a whole block
-// up front would leave the FMA units idle while it waits on memory.
+// slice after next was tried and did not shorten the copies). B comes
+// from L3 or DRAM on each call (unless it was packed ahead, see Packed),
+// and this machine's L3 delivers only 20–30 GB/s to the two cores
+// together; spreading the reads evenly over the arithmetic hides them,
+// where packing a whole block up front would leave the FMA units idle
+// while it waits on memory.
 //
 // A is never copied except for the last mr rows when M is ragged; the
 // micro-kernel reads it in place through two strides, which also covers a

@@ -101,16 +101,7 @@ func checkPack(transB bool, K, N int, b []float32, ldb int) {
 	if K < 0 || N < 0 {
 		panic(errNegDim)
 	}
-	br, bc := K, N
-	if transB {
-		br, bc = N, K
-	}
-	if ldb < max(1, bc) {
-		panic(errLdb)
-	}
-	if br > 0 && bc > 0 && len(b) < (br-1)*ldb+bc {
-		panic(errShortB)
-	}
+	checkB(transB, K, N, b, ldb, true)
 }
 
 // packedLen returns how many floats the packed copy of a K×N op(B) takes
