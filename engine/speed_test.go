@@ -84,9 +84,7 @@ func writeParamsCheckpoint(dir string, cfg Config, p *Params) error {
 	if err := f.Close(); err != nil {
 		return err
 	}
-	cfgJSON, err := json.Marshal(map[string]any{"model_type": cfg.ModelType, "vocab_size": cfg.VocabSize,
-		"n_positions": cfg.NPositions, "n_embd": cfg.NEmbd, "n_layer": cfg.NLayer, "n_head": cfg.NHead,
-		"layer_norm_epsilon": cfg.LayerNormEpsilon, "activation_function": cfg.ActivationFunction})
+	cfgJSON, err := json.Marshal(cfg) // Config carries config.json's keys
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"math"
+
+	"github.com/transformer-explorer/explorer/trace"
 )
 
 // encodeTensor lays out one tensor as a binary websocket frame:
@@ -48,6 +50,19 @@ type frameHeader struct {
 // mapCells is the most cells along each side of an attention pattern in
 // the page's model map: larger patterns are sent pooled to that size.
 const mapCells = 64
+
+// thumbnailFrame returns the model map's frame for an attention pattern
+// (H, T, K): the pattern max-pooled to at most mapCells cells a side, its
+// header carrying the block size. ok is false for any other hook.
+func thumbnailFrame(seq int, t trace.Tensor) (frame []byte, ok bool) {
+	if _, point, _ := trace.ParseBlock(t.Name); point != trace.AttnPattern || len(t.Shape) != 3 {
+		return nil, false
+	}
+	H, T, K := t.Shape[0], t.Shape[1], t.Shape[2]
+	b := (max(T, K) + mapCells - 1) / mapCells
+	pooled, shape := poolPattern(t.Data, H, T, K, b)
+	return encodeFrame(frameHeader{Seq: seq, Name: t.Name, Shape: shape, Pool: b}, pooled), true
+}
 
 // poolPattern max-pools an attention pattern (H, T, K) in blocks of b×b
 // cells into (H, ⌈T/b⌉, ⌈K/b⌉), so that a head's sharp weights stay

@@ -369,23 +369,22 @@ func (ss *session) run(ctx context.Context, seq int, text string, ids []int, pla
 	sent := 0
 	// The trace records first (and lends the engine the memory of every
 	// hook); the stream then sends what the trace now holds.
+	sendFrame := func(frame []byte) error {
+		sent += len(frame)
+		return ss.send(ctx, outFrame{websocket.BinaryMessage, frame})
+	}
 	stream := trace.Tee(tr, trace.RecorderFunc(func(t trace.Tensor) error {
-		if !plan.whole(t.Name, len(t.Data)) {
-			if _, point, _ := trace.ParseBlock(t.Name); plan.thumbs && point == trace.AttnPattern && len(t.Shape) == 3 {
-				H, T, K := t.Shape[0], t.Shape[1], t.Shape[2]
-				b := (max(T, K) + mapCells - 1) / mapCells
-				pooled, shape := poolPattern(t.Data, H, T, K, b)
-				frame := encodeFrame(frameHeader{Seq: seq, Name: t.Name, Shape: shape, Pool: b}, pooled)
-				sent += len(frame)
-				if err := ss.send(ctx, outFrame{websocket.BinaryMessage, frame}); err != nil {
+		if plan.whole(t.Name, len(t.Data)) {
+			return sendFrame(encodeTensor(seq, t.Name, t.Shape, t.Data))
+		}
+		if plan.thumbs {
+			if frame, ok := thumbnailFrame(seq, t); ok {
+				if err := sendFrame(frame); err != nil {
 					return err
 				}
 			}
-			return ss.sendJSON(ctx, map[string]any{"type": "held", "seq": seq, "name": t.Name, "shape": t.Shape})
 		}
-		frame := encodeTensor(seq, t.Name, t.Shape, t.Data)
-		sent += len(frame)
-		return ss.send(ctx, outFrame{websocket.BinaryMessage, frame})
+		return ss.sendJSON(ctx, map[string]any{"type": "held", "seq": seq, "name": t.Name, "shape": t.Shape})
 	}))
 	// The logit lens (L+1 unembeddings of every position, more work than
 	// the rest of the pass) is left out; withLens adds it when a lesson,
