@@ -2,6 +2,7 @@ package trace_test
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/transformer-explorer/explorer/trace"
 )
@@ -49,4 +50,15 @@ func ExampleSteps() {
 	// L0.ln1 - Layer 0 · LayerNorm 1
 	// L0.qkv - Layer 0 · Queries, keys, values
 	// L0.scores - Layer 0 · Attention scores
+}
+
+// Compare fails on a NaN whatever the tolerance, so a broken computation
+// cannot pass as "close enough".
+func ExampleCompare() {
+	want := []float64{0.25, 0.75, math.Inf(-1)}
+	fmt.Println(trace.Compare([]float32{0.2501, 0.7499, float32(math.Inf(-1))}, want, trace.Tolerance{Abs: 1e-3}).OK())
+	fmt.Println(trace.Compare([]float32{0.25, float32(math.NaN()), float32(math.Inf(-1))}, want, trace.Tolerance{Abs: 1}))
+	// Output:
+	// true
+	// [1] = NaN, want 0.75
 }
