@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/transformer-explorer/explorer/trace"
 )
 
 // ErrConfig is wrapped by every error about a config.json that does not
@@ -121,7 +123,7 @@ func (c Config) Inner() int {
 }
 
 // HeadSize returns HS = n_embd / n_head.
-func (c Config) HeadSize() int { return c.NEmbd / c.NHead }
+func (c Config) HeadSize() int { return c.Info("").HeadSize() }
 
 // Tied reports whether the LM head shares its weights with wte.
 func (c Config) Tied() bool { return c.TieWordEmbeddings == nil || *c.TieWordEmbeddings }
@@ -139,12 +141,14 @@ func (c Config) EOS() int {
 
 // NumParams returns the number of distinct parameters (the tied LM head
 // counted once).
-func (c Config) NumParams() int64 {
-	C, F, L := int64(c.NEmbd), int64(c.Inner()), int64(c.NLayer)
-	perBlock := 2*C + C*3*C + 3*C + C*C + C + 2*C + C*F + F + F*C + C
-	n := int64(c.VocabSize)*C + int64(c.NPositions)*C + L*perBlock + 2*C
-	if !c.Tied() {
-		n += int64(c.VocabSize) * C
+func (c Config) NumParams() int64 { return c.Info("").Params() }
+
+// Info describes a model of this config, named name, as traces and lessons
+// see it.
+func (c Config) Info(name string) trace.ModelInfo {
+	return trace.ModelInfo{
+		Name: name, NLayer: c.NLayer, NHead: c.NHead, NEmbd: c.NEmbd, NInner: c.Inner(),
+		NCtx: c.NPositions, VocabSize: c.VocabSize, Epsilon: c.LayerNormEpsilon,
+		Activation: c.ActivationFunction, Untied: !c.Tied(),
 	}
-	return n
 }

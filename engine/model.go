@@ -175,13 +175,7 @@ func (m *Model) Close() error {
 func (m *Model) Pool() *kernel.Pool { return m.pool }
 
 // Info describes the model for traces.
-func (m *Model) Info() trace.ModelInfo {
-	c := m.Config
-	return trace.ModelInfo{
-		Name: m.Name, NLayer: c.NLayer, NHead: c.NHead, NEmbd: c.NEmbd, NInner: c.Inner(),
-		NCtx: c.NPositions, VocabSize: c.VocabSize, Epsilon: c.LayerNormEpsilon, Activation: c.ActivationFunction,
-	}
-}
+func (m *Model) Info() trace.ModelInfo { return m.Config.Info(m.Name) }
 
 // checkIDs validates token ids for a pass that starts at position start.
 func (m *Model) checkIDs(ids []int, start int) error {

@@ -31,6 +31,9 @@ type ModelInfo struct {
 	Epsilon   float64 `json:"layer_norm_epsilon"`
 	// Activation is the MLP non-linearity, "gelu_new" for GPT-2.
 	Activation string `json:"activation_function"`
+	// Untied reports a separate LM head; GPT-2 ties it to the token
+	// embedding wte.
+	Untied bool `json:"untied_lm_head,omitempty"`
 }
 
 // HeadSize returns NEmbd / NHead.
@@ -39,6 +42,29 @@ func (m ModelInfo) HeadSize() int {
 		return 0
 	}
 	return m.NEmbd / m.NHead
+}
+
+// Inner returns the MLP width F: NInner, or 4·NEmbd when it is unset.
+func (m ModelInfo) Inner() int {
+	if m.NInner > 0 {
+		return m.NInner
+	}
+	return 4 * m.NEmbd
+}
+
+// Params returns the number of distinct parameters of a GPT-2 of this
+// shape: V·C + N_ctx·C for the two embeddings; per block 4C for two
+// LayerNorms, 3C² + 3C for Q, K, V, C² + C for the attention output,
+// C·F + F + F·C + C for the MLP; 2C for the final LayerNorm; and V·C more
+// when the LM head is not tied to wte. GPT-2 small has 124,439,808.
+func (m ModelInfo) Params() int64 {
+	C, F, L := int64(m.NEmbd), int64(m.Inner()), int64(m.NLayer)
+	perBlock := 4*C + 3*C*C + 3*C + C*C + C + 2*C*F + F + C
+	n := int64(m.VocabSize)*C + int64(m.NCtx)*C + L*perBlock + 2*C
+	if m.Untied {
+		n += int64(m.VocabSize) * C
+	}
+	return n
 }
 
 // Dims returns the hook dimensions of a T-position pass over this model

@@ -333,3 +333,27 @@ func TestCloneSharesTensorsAndCopiesTheRest(t *testing.T) {
 		t.Error("a clone's Labels is nil")
 	}
 }
+
+// The parameter counts published for the GPT-2 family (Hugging Face's
+// model cards, counted with the LM head tied to wte).
+func TestModelInfoParams(t *testing.T) {
+	tests := []struct {
+		name             string
+		layers, heads, C int
+		want             int64
+	}{
+		{"gpt2", 12, 12, 768, 124_439_808},
+		{"gpt2-medium", 24, 16, 1024, 354_823_168},
+		{"distilgpt2", 6, 12, 768, 81_912_576},
+	}
+	for _, tt := range tests {
+		m := ModelInfo{NLayer: tt.layers, NHead: tt.heads, NEmbd: tt.C, NCtx: 1024, VocabSize: 50257}
+		if got := m.Params(); got != tt.want {
+			t.Errorf("%s: Params() = %d, want %d", tt.name, got, tt.want)
+		}
+		m.Untied = true
+		if got := m.Params(); got != tt.want+50257*int64(tt.C) {
+			t.Errorf("%s untied: Params() = %d, want %d", tt.name, got, tt.want+50257*int64(tt.C))
+		}
+	}
+}
