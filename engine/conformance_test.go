@@ -4,15 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/transformer-explorer/explorer/trace"
 	"github.com/transformer-explorer/explorer/trace/safetensors"
+	"github.com/transformer-explorer/explorer/trace/tracetest"
 )
 
 // conformanceDir holds the shared GPT-2 fixtures: tiny checkpoints with
@@ -21,28 +20,11 @@ const conformanceDir = "../testdata/conformance"
 
 var conformanceModels = []string{"tiny-gpt2", "tiny-gpt2-f16"}
 
-// Tolerances from testdata/conformance/README.md. rel means the error is
-// divided by max(1, |want|).
-var tolerances = map[string]struct {
-	tol float64
-	rel bool
-}{
-	trace.Logits:            {1e-3, false},
-	trace.AttnPattern:       {1e-5, false},
-	trace.AttnScores:        {1e-4, true},
-	trace.AttnQ:             {1e-4, true},
-	trace.AttnK:             {1e-4, true},
-	trace.AttnV:             {1e-4, true},
-	trace.ResidPre:          {1e-4, true},
-	trace.ResidPost:         {1e-4, true},
-	trace.LNFinalNormalized: {1e-4, false},
-}
-
 type expected struct {
 	f *safetensors.File
 }
 
-func (e expected) floats(t *testing.T, name string) ([]int, []float32, bool) {
+func (e expected) floats(t testing.TB, name string) ([]int, []float32, bool) {
 	t.Helper()
 	info, ok := e.f.Info(name)
 	if !ok {
@@ -55,7 +37,7 @@ func (e expected) floats(t *testing.T, name string) ([]int, []float32, bool) {
 	return info.Shape, data, true
 }
 
-func (e expected) ints(t *testing.T, name string) ([]int, bool) {
+func (e expected) ints(t testing.TB, name string) ([]int, bool) {
 	t.Helper()
 	if _, ok := e.f.Info(name); !ok {
 		return nil, false
@@ -95,38 +77,6 @@ func numPrompts(t *testing.T, model string) int {
 		t.Fatal(err)
 	}
 	return len(prompts)
-}
-
-// checkTensor compares got with want at a tolerance, treating want values
-// at or below −1e30 as masked (−∞): got must be masked there too.
-func checkTensor(t *testing.T, label string, got, want []float32, tol float64, rel bool) float64 {
-	t.Helper()
-	if len(got) != len(want) {
-		t.Errorf("%s: %d values, want %d", label, len(got), len(want))
-		return math.Inf(1)
-	}
-	worst, at := 0.0, -1
-	for i := range want {
-		w, g := float64(want[i]), float64(got[i])
-		if w <= -1e30 {
-			if g > -1e30 {
-				t.Errorf("%s[%d] = %v, want masked (-Inf)", label, i, g)
-				return math.Inf(1)
-			}
-			continue
-		}
-		d := math.Abs(g - w)
-		if rel {
-			d /= math.Max(1, math.Abs(w))
-		}
-		if !(d <= worst) { // also catches NaN
-			worst, at = d, i
-		}
-	}
-	if worst > tol || math.IsNaN(worst) {
-		t.Errorf("%s: max error %.3g at %d (got %v, want %v), tolerance %.0e", label, worst, at, got[at], want[at], tol)
-	}
-	return worst
 }
 
 // recorderModes are the ways TestConformance hands a trace to the engine:
@@ -185,46 +135,8 @@ func testConformance(t *testing.T, wrap func(*trace.Trace) trace.Recorder) {
 				if _, err := m.Forward(context.Background(), ids, wrap(tr)); err != nil {
 					t.Fatalf("prompt %d: %v", j, err)
 				}
-				for _, name := range exp.f.SortedNames() {
-					hook, ok := strings.CutPrefix(name, p)
-					if !ok {
-						continue
-					}
-					key := hook
-					if _, point, ok := trace.ParseBlock(hook); ok {
-						key = point
-					}
-					tol, ok := tolerances[key]
-					if !ok {
-						continue
-					}
-					_, want, _ := exp.floats(t, name)
-					got, ok := tr.Tensor(hook)
-					if !ok {
-						t.Errorf("prompt %d: hook %q not recorded", j, hook)
-						continue
-					}
-					data := got.Data
-					if hook == trace.Logits {
-						pos, _ := exp.ints(t, p+"logit_positions")
-						V := m.Config.VocabSize
-						data = nil
-						for _, q := range pos {
-							data = append(data, got.Data[q*V:(q+1)*V]...)
-						}
-					}
-					worst[key] = max(worst[key], checkTensor(t, name, data, want, tol.tol, tol.rel))
-				}
-				if _, want, ok := exp.floats(t, p+"loss"); ok {
-					loss, _ := tr.Tensor(trace.NextLoss)
-					var mean float64
-					for _, x := range loss.Data {
-						mean += float64(x)
-					}
-					mean /= float64(len(loss.Data))
-					if d := math.Abs(mean - float64(want[0])); d > 1e-4 {
-						t.Errorf("prompt %d: loss %.6f, want %.6f", j, mean, want[0])
-					}
+				for key, w := range tracetest.CheckConformance(t, tr, exp.f, j) {
+					worst[key] = max(worst[key], w)
 				}
 				if want, ok := exp.ints(t, p+"greedy_ids"); ok {
 					seqs, err := m.Generate(context.Background(), tok, ids, GenerateOptions{MaxNewTokens: len(want), IgnoreEOS: true, Sample: SampleOptions{Temperature: 0}})

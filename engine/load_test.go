@@ -14,7 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/transformer-explorer/explorer/trace"
 	"github.com/transformer-explorer/explorer/trace/safetensors"
+	"github.com/transformer-explorer/explorer/trace/tracetest"
 )
 
 // tinyDir is the F32 conformance checkpoint every variant below is made from.
@@ -157,17 +159,6 @@ func expectedLastLogits(t *testing.T) []float32 {
 	return append([]float32(nil), data[len(data)-V:]...)
 }
 
-func maxAbsDiff(a, b []float32, scaleB float32) float64 {
-	if len(a) != len(b) {
-		return math.Inf(1)
-	}
-	worst := 0.0
-	for i := range a {
-		worst = max(worst, math.Abs(float64(a[i]-scaleB*b[i])))
-	}
-	return worst
-}
-
 // TestLoadFlavours loads the tiny model stored in each way Hugging Face
 // checkpoints come, and checks the logits against the reference.
 func TestLoadFlavours(t *testing.T) {
@@ -219,9 +210,11 @@ func TestLoadFlavours(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := lastLogits(t, tt.dir())
-			if d := maxAbsDiff(got, want, tt.scale); d > tt.tol {
-				t.Errorf("logits differ from the reference by %.3g", d)
+			scaled := make([]float32, len(want))
+			for i, w := range want {
+				scaled[i] = tt.scale * w
 			}
+			tracetest.Check(t, "logits", got, scaled, trace.Tolerance{Abs: tt.tol})
 		})
 	}
 
@@ -244,12 +237,8 @@ func TestLoadFlavours(t *testing.T) {
 			}
 			half := lastLogits(t, writeCheckpoint(t, base, dtype, 1, nil))
 			full := lastLogits(t, writeCheckpoint(t, rounded, safetensors.F32, 1, nil))
-			if d := maxAbsDiff(half, full, 1); d != 0 {
-				t.Errorf("%s checkpoint differs from its F32 widening by %.3g", dtype, d)
-			}
-			if d := maxAbsDiff(half, want, 1); d > 0.5 {
-				t.Errorf("%s logits are far from the reference: %.3g", dtype, d)
-			}
+			tracetest.Check(t, string(dtype)+" logits vs its F32 widening", half, full, trace.Tolerance{Abs: 0})
+			tracetest.Check(t, string(dtype)+" logits vs the reference", half, want, trace.Tolerance{Abs: 0.5})
 		})
 	}
 }

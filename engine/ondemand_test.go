@@ -73,7 +73,7 @@ func TestOnDemandMatchesForward(t *testing.T) {
 		for i, r := range rows {
 			for j := 0; j < TopK; j++ {
 				off := (l*T+r)*TopK + j
-				if gotIDs[i*TopK+j] != lensIDs[off] || math.Abs(float64(gotP[i*TopK+j]-lensP[off])) > 1e-6 {
+				if gotIDs[i*TopK+j] != lensIDs[off] || !(math.Abs(float64(gotP[i*TopK+j]-lensP[off])) <= 1e-6) {
 					t.Errorf("LensAt layer %d row %d rank %d = (%v, %v), want (%v, %v)", l, r, j,
 						gotIDs[i*TopK+j], gotP[i*TopK+j], lensIDs[off], lensP[off])
 				}
@@ -125,7 +125,7 @@ func TestRecordLensMatchesForward(t *testing.T) {
 			t.Fatalf("%s shape %v, want %v", name, g.Shape, w.Shape)
 		}
 		for i := range w.Data {
-			if d := math.Abs(float64(g.Data[i] - w.Data[i])); d > 1e-6 {
+			if d := math.Abs(float64(g.Data[i] - w.Data[i])); !(d <= 1e-6) {
 				t.Fatalf("%s[%d] = %v, want %v", name, i, g.Data[i], w.Data[i])
 			}
 		}

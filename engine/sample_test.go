@@ -36,7 +36,7 @@ func TestDistribution(t *testing.T) {
 	for _, tt := range tests {
 		got := NewSampler(tt.opt, nil).Distribution(logits)
 		for i := range got {
-			if math.Abs(got[i]-tt.want[i]) > 1e-12 {
+			if !(math.Abs(got[i]-tt.want[i]) <= 1e-12) {
 				t.Errorf("%s: Distribution = %v, want %v", tt.name, got, tt.want)
 				break
 			}

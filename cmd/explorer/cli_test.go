@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,6 +14,7 @@ import (
 	"github.com/transformer-explorer/explorer/engine/tokenizer"
 	"github.com/transformer-explorer/explorer/trace"
 	"github.com/transformer-explorer/explorer/trace/safetensors"
+	"github.com/transformer-explorer/explorer/trace/tracetest"
 )
 
 // The conformance fixtures: a tiny random GPT-2 in Hugging Face layout and
@@ -117,81 +117,10 @@ func TestCLITrace(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				compareTrace(t, tr, expected, j, len(p.IDs))
+				tracetest.CheckConformance(t, tr, expected, j)
 			})
 		}
 	}
-}
-
-// compareTrace checks the hooks the fixture holds for prompt j. Relative
-// tolerances divide by max(1, |reference|).
-func compareTrace(t *testing.T, tr *trace.Trace, expected *safetensors.File, j, T int) {
-	t.Helper()
-	want := func(name string) []float32 {
-		t.Helper()
-		_, x, err := expected.Float32s(fmt.Sprintf("p%d.%s", j, name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return x
-	}
-	got := func(name string) []float32 {
-		t.Helper()
-		x, ok := tr.Tensor(name)
-		if !ok {
-			t.Fatalf("trace has no %s", name)
-		}
-		return x.Data
-	}
-	check := func(name string, g, w []float32, tol float64, relative bool) {
-		t.Helper()
-		if len(g) != len(w) {
-			t.Fatalf("%s: %d values, want %d", name, len(g), len(w))
-		}
-		worst := 0.0
-		for i := range w {
-			ref := float64(w[i])
-			if ref <= -math.MaxFloat32 { // the fixture's stand-in for -inf
-				if !math.IsInf(float64(g[i]), -1) && g[i] > -1e30 {
-					t.Fatalf("%s[%d] = %g, want masked", name, i, g[i])
-				}
-				continue
-			}
-			d := math.Abs(float64(g[i]) - ref)
-			if relative {
-				d /= math.Max(1, math.Abs(ref))
-			}
-			worst = max(worst, d)
-		}
-		if worst > tol {
-			t.Errorf("%s: worst error %.3g > %.0g", name, worst, tol)
-		}
-	}
-	for i := 0; ; i++ {
-		if _, ok := tr.Tensor(trace.Block(i, trace.ResidPre)); !ok {
-			break
-		}
-		for _, point := range []string{trace.ResidPre, trace.AttnQ, trace.AttnK, trace.AttnV, trace.AttnScores, trace.ResidPost} {
-			name := trace.Block(i, point)
-			check(name, got(name), want(name), 1e-4, true)
-		}
-		name := trace.Block(i, trace.AttnPattern)
-		check(name, got(name), want(name), 1e-5, false)
-	}
-	check(trace.LNFinalNormalized, got(trace.LNFinalNormalized), want(trace.LNFinalNormalized), 1e-4, false)
-
-	// Logits: the fixture keeps selected rows; pick the same rows.
-	_, positions, err := expected.Int64s(fmt.Sprintf("p%d.logit_positions", j))
-	if err != nil {
-		t.Fatal(err)
-	}
-	all := got(trace.Logits)
-	V := len(all) / T
-	var rows []float32
-	for _, p := range positions {
-		rows = append(rows, all[int(p)*V:int(p+1)*V]...)
-	}
-	check(trace.Logits, rows, want("logits"), 1e-3, false)
 }
 
 // TestCLIGenerate checks greedy generation (temperature 0) against the

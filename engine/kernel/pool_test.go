@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // TestParallelCoversEachIndex checks that every index runs exactly once.
@@ -27,17 +28,28 @@ func TestParallelCoversEachIndex(t *testing.T) {
 }
 
 // TestParallelUsesHelpers checks that a Pool of two workers really runs
-// tasks on two goroutines at once: each task waits until the other one has
-// started.
+// tasks on two goroutines at once: each task waits, with a deadline, until
+// the other one has started. A pool that ran them one after the other
+// would let the first task time out, and the test fails instead of hanging.
 func TestParallelUsesHelpers(t *testing.T) {
 	p := NewPool(2)
 	defer p.Close()
-	var wg sync.WaitGroup
-	wg.Add(2)
+	var started sync.WaitGroup
+	started.Add(2)
+	together := make(chan struct{})
+	go func() { started.Wait(); close(together) }()
+	var met atomic.Int32
 	p.Parallel(2, func(i int) {
-		wg.Done()
-		wg.Wait()
+		started.Done()
+		select {
+		case <-together:
+			met.Add(1)
+		case <-time.After(10 * time.Second):
+		}
 	})
+	if got := met.Load(); got != 2 {
+		t.Errorf("%d of 2 tasks saw the other one running: the pool did not run them at once", got)
+	}
 }
 
 // TestPoolWorkers checks the worker count, including the GOMAXPROCS default.

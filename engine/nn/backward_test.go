@@ -43,7 +43,7 @@ func checkGrad(t *testing.T, name string, x, got []float32, loss func() float64)
 		num2 += num * num
 		diff2 += d * d
 	}
-	if rel := math.Sqrt(diff2 / math.Max(num2, 1e-30)); rel > 1e-3 || num2 == 0 {
+	if rel := math.Sqrt(diff2 / math.Max(num2, 1e-30)); !(rel <= 1e-3) || num2 == 0 {
 		t.Errorf("%s: relative error %.3g (|grad| = %.3g)", name, rel, math.Sqrt(num2))
 	}
 }
@@ -208,7 +208,7 @@ func TestCrossEntropySoftmaxBackward(t *testing.T) {
 		if tgt < 0 {
 			continue
 		}
-		if want := LogSumExp(logits[n*V:(n+1)*V]) - float64(logits[n*V+tgt]); math.Abs(float64(losses[n])-want) > 1e-5 {
+		if want := LogSumExp(logits[n*V:(n+1)*V]) - float64(logits[n*V+tgt]); !(math.Abs(float64(losses[n])-want) <= 1e-5) {
 			t.Errorf("losses[%d] = %v, want %v", n, losses[n], want)
 		}
 	}

@@ -1,11 +1,14 @@
 package nn
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
 
 	"github.com/transformer-explorer/explorer/engine/kernel"
+	"github.com/transformer-explorer/explorer/trace"
+	"github.com/transformer-explorer/explorer/trace/tracetest"
 )
 
 func randSlice(r *rand.Rand, n int, scale float64) []float32 {
@@ -14,16 +17,6 @@ func randSlice(r *rand.Rand, n int, scale float64) []float32 {
 		x[i] = float32(r.NormFloat64() * scale)
 	}
 	return x
-}
-
-func maxAbsDiff(got []float32, want []float64) float64 {
-	worst := 0.0
-	for i := range want {
-		if d := math.Abs(float64(got[i]) - want[i]); !(d <= worst) {
-			worst = d
-		}
-	}
-	return worst
 }
 
 func TestLayerNormForward(t *testing.T) {
@@ -51,13 +44,11 @@ func TestLayerNormForward(t *testing.T) {
 		for c := 0; c < C; c++ {
 			want[n*C+c] = (float64(inp[n*C+c])-m)/math.Sqrt(v+1e-5)*float64(w[c]) + float64(b[c])
 		}
-		if d := math.Abs(float64(rstd[n]) - 1/math.Sqrt(v+1e-5)); d > 1e-6/math.Sqrt(v+1e-5) {
+		if d := math.Abs(float64(rstd[n]) - 1/math.Sqrt(v+1e-5)); !(d <= 1e-6/math.Sqrt(v+1e-5)) {
 			t.Errorf("rstd[%d] = %v, want %v", n, rstd[n], 1/math.Sqrt(v+1e-5))
 		}
 	}
-	if d := maxAbsDiff(out, want); d > 2e-4 {
-		t.Errorf("LayerNormForward: max error %g", d)
-	}
+	tracetest.Check(t, "LayerNormForward", out, want, trace.Tolerance{Abs: 2e-4})
 }
 
 // GELU values computed with Python's math.tanh and math.erf.
@@ -80,10 +71,10 @@ func TestGeluForward(t *testing.T) {
 	GeluForward(got, in, len(in))
 	GeluExactForward(exact, in, len(in))
 	for i, tt := range tests {
-		if d := math.Abs(float64(got[i]) - tt.tanhForm); d > 1e-6 {
+		if d := math.Abs(float64(got[i]) - tt.tanhForm); !(d <= 1e-6) {
 			t.Errorf("GeluForward(%v) = %v, want %v", tt.x, got[i], tt.tanhForm)
 		}
-		if d := math.Abs(float64(exact[i]) - tt.erfForm); d > 1e-6 {
+		if d := math.Abs(float64(exact[i]) - tt.erfForm); !(d <= 1e-6) {
 			t.Errorf("GeluExactForward(%v) = %v, want %v", tt.x, exact[i], tt.erfForm)
 		}
 	}
@@ -137,12 +128,8 @@ func TestAttentionForward(t *testing.T) {
 		preatt, att := make([]float32, tc.NH*tc.Tq*tc.Tk), make([]float32, tc.NH*tc.Tq*tc.Tk)
 		AttentionForward(p, out, preatt, att, q, k, v, 1, tc.Tq, tc.Tk, tc.NH, tc.HS)
 		wantOut, wantAtt := refAttention(q, k, v, tc.Tq, tc.Tk, tc.NH, tc.HS)
-		if d := maxAbsDiff(att, wantAtt); d > 1e-6 {
-			t.Errorf("%+v: att max error %g", tc, d)
-		}
-		if d := maxAbsDiff(out, wantOut); d > 1e-5 {
-			t.Errorf("%+v: out max error %g", tc, d)
-		}
+		tracetest.Check(t, fmt.Sprintf("%+v: att", tc), att, wantAtt, trace.Tolerance{Abs: 1e-6})
+		tracetest.Check(t, fmt.Sprintf("%+v: out", tc), out, wantOut, trace.Tolerance{Abs: 1e-5})
 		for h := 0; h < tc.NH; h++ {
 			for i := 0; i < tc.Tq; i++ {
 				for j := tc.Tk - tc.Tq + i + 1; j < tc.Tk; j++ {
@@ -163,12 +150,12 @@ func TestSoftmaxAndLogSumExp(t *testing.T) {
 	e := []float64{math.Exp(-1), 1, math.Exp(-2), math.Exp(-1006)}
 	sum := e[0] + e[1] + e[2] + e[3]
 	for i := range e {
-		if d := math.Abs(float64(p[i]) - e[i]/sum); d > 1e-7 {
+		if d := math.Abs(float64(p[i]) - e[i]/sum); !(d <= 1e-7) {
 			t.Errorf("softmax[%d] = %v, want %v", i, p[i], e[i]/sum)
 		}
 	}
 	// The exponentials are float32 (2 ulp), so log Σ is good to ~2.4e-7.
-	if got, want := LogSumExp(z), 1001+math.Log(sum); math.Abs(got-want) > 2.4e-7 {
+	if got, want := LogSumExp(z), 1001+math.Log(sum); !(math.Abs(got-want) <= 2.4e-7) {
 		t.Errorf("LogSumExp = %v, want %v", got, want)
 	}
 }

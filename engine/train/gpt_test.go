@@ -49,7 +49,7 @@ func TestGradientCheck(t *testing.T) {
 		}
 		w[pt.Key] = d
 	}
-	if ref := refLoss(cfg, w, inputs, targets, B, T); math.Abs(ref-loss) > 1e-5*math.Max(1, ref) {
+	if ref := refLoss(cfg, w, inputs, targets, B, T); !(math.Abs(ref-loss) <= 1e-5*math.Max(1, ref)) {
 		t.Fatalf("Forward loss = %v, float64 reference %v", loss, ref)
 	}
 	grads := g.Grads.Tensors(cfg)
@@ -69,12 +69,12 @@ func TestGradientCheck(t *testing.T) {
 			d := math.Abs(float64(got[i]) - num)
 			num2 += num * num
 			diff2 += d * d
-			worst = max(worst, d)
+			worst = max(worst, d) // a NaN stays NaN
 		}
 		// float32 analytic gradients against float64 numeric ones: the
 		// error is float32 rounding, about 1e-6 relative.
 		rel := math.Sqrt(diff2 / max(num2, 1e-30))
-		if rel > 1e-4 || worst > 1e-5 {
+		if !(rel <= 1e-4) || !(worst <= 1e-5) {
 			t.Errorf("d%s: relative error %.2g, max abs error %.2g (|grad| = %.3g)", pt.Key, rel, worst, math.Sqrt(num2))
 		} else {
 			t.Logf("d%s: relative error %.2g, max abs error %.2g (|grad| = %.3g)", pt.Key, rel, worst, math.Sqrt(num2))

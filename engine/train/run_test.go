@@ -59,7 +59,7 @@ func TestRunLowersLoss(t *testing.T) {
 		t.Fatal(err)
 	}
 	uniform := math.Log(float64(tok.VocabSize()))
-	if math.Abs(first.Loss-uniform) > 0.5 {
+	if !(math.Abs(first.Loss-uniform) <= 0.5) {
 		t.Errorf("first loss %.3f, want about ln V = %.3f", first.Loss, uniform)
 	}
 	// 200 steps of 128 tokens take the tiny model from uniform guessing
@@ -109,7 +109,7 @@ func TestSaveLoad(t *testing.T) {
 			t.Errorf("%s: Load found trainer state in a checkpoint saved without it", tc.dtype)
 		}
 		for i, x := range ck.Params.Flat() {
-			if d := math.Abs(float64(x - g.Params.Flat()[i])); d > tc.tol*(1+math.Abs(float64(x))) {
+			if d := math.Abs(float64(x - g.Params.Flat()[i])); !(d <= tc.tol*(1+math.Abs(float64(x)))) {
 				t.Fatalf("%s: weight %d = %v after the round trip, want %v", tc.dtype, i, x, g.Params.Flat()[i])
 			}
 		}
@@ -131,7 +131,7 @@ func TestSaveLoad(t *testing.T) {
 			probs[i] = float32(math.Exp(float64(z) - lse))
 		}
 		for i := range probs {
-			if d := math.Abs(float64(probs[i] - want[i])); d > 10*tc.tol {
+			if d := math.Abs(float64(probs[i] - want[i])); !(d <= 10*tc.tol) {
 				t.Fatalf("%s: engine P(%d) = %v, trainer %v", tc.dtype, i, probs[i], want[i])
 			}
 		}
@@ -287,7 +287,7 @@ func TestLearningRate(t *testing.T) {
 		{0, 0.1}, {4, 0.5}, {9, 1}, {10, 1}, {60, 0.55}, {110, 0.1}, {200, 0.1},
 	}
 	for _, tt := range tests {
-		if got := LearningRate(tt.t, 10, 110, 1, 0.1); math.Abs(got-tt.want) > 1e-12 {
+		if got := LearningRate(tt.t, 10, 110, 1, 0.1); !(math.Abs(got-tt.want) <= 1e-12) {
 			t.Errorf("LearningRate(%d) = %v, want %v", tt.t, got, tt.want)
 		}
 	}
@@ -346,7 +346,7 @@ func TestDemoProbe(t *testing.T) {
 				}
 				sum += float64(a)
 			}
-			if math.Abs(sum-1) > 1e-4 {
+			if !(math.Abs(sum-1) <= 1e-4) {
 				t.Fatalf("layer %d row %d sums to %v", l, row, sum)
 			}
 		}
