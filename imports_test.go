@@ -26,7 +26,7 @@ var allowed = []struct {
 	{"engine/kernel/...", nil, "kernels stand alone"},
 	{"engine/hub/...", nil, "the hub client stands alone"},
 	{"engine/...", []string{"trace/..."}, "the engine feeds trace, never viz, web or lessons"},
-	{"viz/...", []string{"trace/..."}, "viz draws traces, never runs the engine"},
+	{"viz/...", []string{"trace/...", "lessons/i18n"}, "viz draws traces, never runs the engine; its plots' words come from the lessons' message catalogue"},
 	{"web/...", []string{"engine/...", "trace/...", "viz/...", "lessons/..."}, "web may use everything but cmd"},
 	{"cmd/...", []string{"engine/...", "trace/...", "viz/...", "web/...", "lessons/..."}, "cmd wires everything"},
 }

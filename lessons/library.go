@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/transformer-explorer/explorer/trace"
 )
 
 //go:embed content
@@ -21,47 +23,32 @@ var langs = []string{"en", "zh"}
 // (Simplified Chinese).
 func Langs() []string { return append([]string(nil), langs...) }
 
-// stepKinds are the kinds of step of trace.StepKinds, in forward order;
-// a test keeps the two lists equal.
-var stepKinds = []string{"tokenize", "embed", "pos_embed", "ln1", "qkv", "scores", "mask", "softmax",
-	"weighted_sum", "attn_out", "resid_mid", "ln2", "mlp", "resid_post", "ln_final", "logits", "probs", "sample"}
+// stepKinds are the kinds of step (trace.StepKinds), in forward order,
+// as the lesson files spell them.
+var stepKinds = func() []string {
+	var out []string
+	for _, k := range trace.StepKinds() {
+		out = append(out, string(k))
+	}
+	return out
+}()
 
-func validKind(k string) bool { return contains(stepKinds, k) }
+func validKind(k string) bool { return trace.StepKind(k).Valid() }
 
 // blockKind reports whether a step kind happens inside every block.
-func blockKind(k string) bool {
-	for _, b := range stepKinds[3:14] {
-		if b == k {
-			return true
-		}
-	}
-	return false
-}
+func blockKind(k string) bool { return trace.StepKind(k).InBlock() }
 
 // StepID returns the trace step ID of a kind in a layer: "L3.scores" for
-// a step inside the blocks, the kind itself ("embed") outside them.
-func StepID(kind string, layer int) string {
-	if blockKind(kind) {
-		return "L" + strconv.Itoa(layer) + "." + kind
-	}
-	return kind
-}
+// a step inside the blocks, the kind itself ("embed") outside them
+// (trace.StepID).
+func StepID(kind string, layer int) string { return trace.StepID(trace.StepKind(kind), layer) }
 
 // ParseStepID splits a trace step ID into its kind and layer (-1 outside
-// the blocks). It reports false for an ID of no known kind.
+// the blocks). It reports false for an ID of no known kind
+// (trace.ParseStepID).
 func ParseStepID(id string) (kind string, layer int, ok bool) {
-	if rest, found := strings.CutPrefix(id, "L"); found {
-		if n, k, found := strings.Cut(rest, "."); found {
-			l, err := strconv.Atoi(n)
-			if err == nil && l >= 0 && blockKind(k) {
-				return k, l, true
-			}
-		}
-	}
-	if validKind(id) && !blockKind(id) {
-		return id, -1, true
-	}
-	return "", 0, false
+	k, l, ok := trace.ParseStepID(id)
+	return string(k), l, ok
 }
 
 // A Lesson is one concept, in one language.

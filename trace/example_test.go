@@ -41,15 +41,15 @@ func ExampleRecorderFunc() {
 
 func ExampleSteps() {
 	for _, s := range trace.Steps(1)[:6] {
-		fmt.Println(s.ID, "-", s.Title)
+		fmt.Println(s.ID, s.Kind, s.Layer, s.Hooks)
 	}
 	// Output:
-	// tokenize - Tokenize
-	// embed - Token embedding
-	// pos_embed - Add positions
-	// L0.ln1 - Layer 0 · LayerNorm 1
-	// L0.qkv - Layer 0 · Queries, keys, values
-	// L0.scores - Layer 0 · Attention scores
+	// tokenize tokenize -1 []
+	// embed embed -1 [hook_embed]
+	// pos_embed pos_embed -1 [hook_pos_embed blocks.0.hook_resid_pre]
+	// L0.ln1 ln1 0 [blocks.0.ln1.hook_normalized blocks.0.ln1.hook_scale blocks.0.hook_resid_pre]
+	// L0.qkv qkv 0 [blocks.0.attn.hook_q blocks.0.attn.hook_k blocks.0.attn.hook_v]
+	// L0.scores scores 0 [blocks.0.attn.hook_attn_scores]
 }
 
 // Compare fails on a NaN whatever the tolerance, so a broken computation

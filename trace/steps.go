@@ -1,12 +1,15 @@
 package trace
 
 import (
-	"fmt"
 	"strconv"
+	"strings"
 )
 
 // StepKind names what a step of the computation does. The lessons are keyed
-// by kind, so the same lesson explains that step in every layer.
+// by kind, so the same lesson explains that step in every layer. The words
+// and formulas that teach a kind belong to the lessons (lessons/i18n keys
+// "step.KIND", lessons.StepFormula); trace keeps only the kinds, their
+// IDs and the hooks that show them.
 type StepKind string
 
 // The kinds of step, in the order a forward pass meets them.
@@ -33,39 +36,102 @@ const (
 
 // A Step is one formula of the forward pass, with the hooks that show it.
 type Step struct {
-	// ID is stable and short, for URLs: "embed", "L3.scores", "logits".
+	// ID is stable and short, for URLs: "embed", "L3.scores", "logits"
+	// (see StepID).
 	ID    string
 	Kind  StepKind
 	Layer int // the block, or -1 outside the blocks
-	Title string
-	// Formula is the step's formula in LaTeX (the subset the lessons render).
-	Formula string
 	// Hooks are the tensors that show the step, most important first; the
 	// tokenize step has none.
 	Hooks []string
 }
 
-type stepTemplate struct {
-	kind    StepKind
-	title   string
-	formula string
-	points  []string
+// A stepRecipe is one kind of step and the points (block points inside
+// the blocks, full hook names outside) that show it.
+type stepRecipe struct {
+	kind   StepKind
+	points []string
 }
 
-// blockSteps is the per-block recipe; points are block points or full
-// names outside the blocks.
-var blockSteps = [...]stepTemplate{
-	{StepLN1, "LayerNorm 1", `\hat{x} = \frac{x - \mu}{\sqrt{\sigma^2 + \epsilon}} \odot \gamma + \beta`, []string{LN1Normalized, LN1Scale, ResidPre}},
-	{StepQKV, "Queries, keys, values", `Q = \hat{x} W_Q + b_Q,\; K = \hat{x} W_K + b_K,\; V = \hat{x} W_V + b_V`, []string{AttnQ, AttnK, AttnV}},
-	{StepScores, "Attention scores", `S = \frac{Q K^\top}{\sqrt{d_k}}`, []string{AttnScores}},
-	{StepMask, "Causal mask", `S_{ij} = -\infty \text{ for } j > i`, []string{AttnScores}},
-	{StepSoftmax, "Softmax", `A_{ij} = \frac{e^{S_{ij}}}{\sum_{k \le i} e^{S_{ik}}}`, []string{AttnPattern}},
-	{StepWeightedSum, "Weighted sum of values", `z_i = \sum_{j \le i} A_{ij} V_j`, []string{AttnZ, AttnPattern}},
-	{StepAttnOut, "Output projection", `\mathrm{attn} = \mathrm{concat}(z^{(1)}, \ldots, z^{(H)})\, W_O + b_O`, []string{AttnOut}},
-	{StepResidMid, "Residual add", `x_{\mathrm{mid}} = x + \mathrm{attn}`, []string{ResidMid}},
-	{StepLN2, "LayerNorm 2", `\hat{x} = \frac{x_{\mathrm{mid}} - \mu}{\sqrt{\sigma^2 + \epsilon}} \odot \gamma + \beta`, []string{LN2Normalized, LN2Scale}},
-	{StepMLP, "Feed-forward network", `\mathrm{mlp} = \mathrm{GELU}(\hat{x} W_1 + b_1)\, W_2 + b_2`, []string{MLPPre, MLPPost, MLPOut}},
-	{StepResidPost, "Residual add", `x_{\mathrm{out}} = x_{\mathrm{mid}} + \mathrm{mlp}`, []string{ResidPost}},
+// beforeBlocks, blockSteps and afterBlocks are the recipe of a forward
+// pass: the steps before the first block, the steps of every block, and
+// the steps after the last. Every kind appears in exactly one of them.
+var (
+	beforeBlocks = [...]stepRecipe{
+		{StepTokenize, nil},
+		{StepEmbed, []string{Embed}},
+		{StepPosEmbed, []string{PosEmbed, Block(0, ResidPre)}},
+	}
+	blockSteps = [...]stepRecipe{
+		{StepLN1, []string{LN1Normalized, LN1Scale, ResidPre}},
+		{StepQKV, []string{AttnQ, AttnK, AttnV}},
+		{StepScores, []string{AttnScores}},
+		// The mask step shows the scores before the mask (from Q and K)
+		// and after it.
+		{StepMask, []string{AttnScores, AttnQ, AttnK}},
+		{StepSoftmax, []string{AttnPattern}},
+		{StepWeightedSum, []string{AttnZ, AttnPattern, AttnV}},
+		{StepAttnOut, []string{AttnOut}},
+		{StepResidMid, []string{ResidMid}},
+		{StepLN2, []string{LN2Normalized, LN2Scale}},
+		{StepMLP, []string{MLPPre, MLPPost, MLPOut}},
+		{StepResidPost, []string{ResidPost}},
+	}
+	afterBlocks = [...]stepRecipe{
+		{StepLNFinal, []string{LNFinalNormalized, LNFinalScale}},
+		{StepLogits, []string{Logits}},
+		{StepProbs, []string{NextTopProbs, NextTopIDs, NextLoss}},
+		{StepSample, []string{NextTopIDs, NextTopProbs}},
+	}
+)
+
+// InBlock reports whether steps of kind k happen inside every block (and
+// so have one step per layer).
+func (k StepKind) InBlock() bool {
+	for _, r := range blockSteps {
+		if r.kind == k {
+			return true
+		}
+	}
+	return false
+}
+
+// Valid reports whether k is a kind of step.
+func (k StepKind) Valid() bool {
+	for _, kk := range StepKinds() {
+		if kk == k {
+			return true
+		}
+	}
+	return false
+}
+
+// StepID returns the ID of the step of kind k in a layer: "L3.scores" for
+// a step inside the blocks, the kind itself ("embed") outside them, where
+// layer is ignored.
+func StepID(k StepKind, layer int) string {
+	if k.InBlock() {
+		return "L" + strconv.Itoa(layer) + "." + string(k)
+	}
+	return string(k)
+}
+
+// ParseStepID splits a step ID into its kind and layer (-1 outside the
+// blocks). It reports false for an ID of no known kind, and for a block
+// kind without a layer or an outside kind with one.
+func ParseStepID(id string) (kind StepKind, layer int, ok bool) {
+	if rest, found := strings.CutPrefix(id, "L"); found {
+		if n, k, found := strings.Cut(rest, "."); found {
+			l, err := strconv.Atoi(n)
+			if err == nil && l >= 0 && strconv.Itoa(l) == n && StepKind(k).InBlock() {
+				return StepKind(k), l, true
+			}
+		}
+	}
+	if k := StepKind(id); k.Valid() && !k.InBlock() {
+		return k, -1, true
+	}
+	return "", 0, false
 }
 
 // Steps returns the ordered steps of a forward pass through an nLayer
@@ -73,42 +139,37 @@ var blockSteps = [...]stepTemplate{
 // from LayerNorm 1 to the second residual add, then the final LayerNorm,
 // logits, probabilities and sampling.
 func Steps(nLayer int) []Step {
-	steps := []Step{
-		{ID: "tokenize", Kind: StepTokenize, Layer: -1, Title: "Tokenize", Formula: `\text{text} \mapsto (t_0, t_1, \ldots, t_{T-1})`},
-		{ID: "embed", Kind: StepEmbed, Layer: -1, Title: "Token embedding", Formula: `e_i = W_E[t_i]`, Hooks: []string{Embed}},
-		{ID: "pos_embed", Kind: StepPosEmbed, Layer: -1, Title: "Add positions", Formula: `x_i = W_E[t_i] + W_P[i]`, Hooks: []string{PosEmbed, Block(0, ResidPre)}},
+	var steps []Step
+	outside := func(r stepRecipe) {
+		steps = append(steps, Step{ID: StepID(r.kind, -1), Kind: r.kind, Layer: -1, Hooks: r.points})
+	}
+	for _, r := range beforeBlocks {
+		outside(r)
 	}
 	for l := 0; l < nLayer; l++ {
-		for _, st := range blockSteps {
-			s := Step{
-				ID:      "L" + strconv.Itoa(l) + "." + string(st.kind),
-				Kind:    st.kind,
-				Layer:   l,
-				Title:   fmt.Sprintf("Layer %d · %s", l, st.title),
-				Formula: st.formula,
-			}
-			for _, p := range st.points {
+		for _, r := range blockSteps {
+			s := Step{ID: StepID(r.kind, l), Kind: r.kind, Layer: l}
+			for _, p := range r.points {
 				s.Hooks = append(s.Hooks, Block(l, p))
 			}
 			steps = append(steps, s)
 		}
 	}
-	return append(steps,
-		Step{ID: "ln_final", Kind: StepLNFinal, Layer: -1, Title: "Final LayerNorm", Formula: `\hat{x} = \mathrm{LN}_f(x_{\mathrm{out}}^{(L-1)})`, Hooks: []string{LNFinalNormalized, LNFinalScale}},
-		Step{ID: "logits", Kind: StepLogits, Layer: -1, Title: "Logits", Formula: `z = \hat{x}\, W_E^\top`, Hooks: []string{Logits}},
-		Step{ID: "probs", Kind: StepProbs, Layer: -1, Title: "Next-token probabilities", Formula: `p_i = \frac{e^{z_i}}{\sum_j e^{z_j}}`, Hooks: []string{NextTopProbs, NextTopIDs, NextLoss}},
-		Step{ID: "sample", Kind: StepSample, Layer: -1, Title: "Pick the next token", Formula: `t_T \sim p(\cdot \mid t_0, \ldots, t_{T-1})`, Hooks: []string{NextTopIDs, NextTopProbs}},
-	)
+	for _, r := range afterBlocks {
+		outside(r)
+	}
+	for i := range steps {
+		steps[i].Hooks = append([]string(nil), steps[i].Hooks...)
+	}
+	return steps
 }
 
 // StepKinds returns every kind of step once, in forward order.
 func StepKinds() []StepKind {
 	var kinds []StepKind
-	seen := map[StepKind]bool{}
-	for _, s := range Steps(1) {
-		if !seen[s.Kind] {
-			seen[s.Kind] = true
-			kinds = append(kinds, s.Kind)
+	for _, list := range [][]stepRecipe{beforeBlocks[:], blockSteps[:], afterBlocks[:]} {
+		for _, r := range list {
+			kinds = append(kinds, r.kind)
 		}
 	}
 	return kinds

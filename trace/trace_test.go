@@ -286,8 +286,11 @@ func TestSteps(t *testing.T) {
 			t.Errorf("duplicate step id %q", s.ID)
 		}
 		ids[s.ID] = true
-		if s.Formula == "" || s.Title == "" {
-			t.Errorf("step %q lacks a title or formula", s.ID)
+		if k, l, ok := ParseStepID(s.ID); !ok || k != s.Kind || l != s.Layer || StepID(s.Kind, s.Layer) != s.ID {
+			t.Errorf("step %q: ParseStepID = %q, %d, %v; StepID(%q, %d) = %q", s.ID, k, l, ok, s.Kind, s.Layer, StepID(s.Kind, s.Layer))
+		}
+		if len(s.Hooks) == 0 && s.Kind != StepTokenize {
+			t.Errorf("step %q shows no hook", s.ID)
 		}
 		for _, h := range s.Hooks {
 			if !names[h] {
@@ -300,6 +303,43 @@ func TestSteps(t *testing.T) {
 	}
 	if len(StepKinds()) != 18 {
 		t.Errorf("StepKinds() has %d kinds, want 18", len(StepKinds()))
+	}
+	blocks := 0
+	for _, k := range StepKinds() {
+		if k.InBlock() {
+			blocks++
+		}
+	}
+	if blocks != 11 {
+		t.Errorf("%d kinds are inside the blocks, want 11", blocks)
+	}
+}
+
+func TestParseStepID(t *testing.T) {
+	for _, tc := range []struct {
+		id    string
+		kind  StepKind
+		layer int
+		ok    bool
+	}{
+		{"embed", StepEmbed, -1, true},
+		{"L0.scores", StepScores, 0, true},
+		{"L11.resid_post", StepResidPost, 11, true},
+		{"sample", StepSample, -1, true},
+		// Bad IDs.
+		{"", "", 0, false},
+		{"L1", "", 0, false},
+		{"L1.embed", "", 0, false},
+		{"Lx.scores", "", 0, false},
+		{"L01.scores", "", 0, false},
+		{"L-1.scores", "", 0, false},
+		{"scores", "", 0, false},
+		{"L1.nope", "", 0, false},
+	} {
+		k, l, ok := ParseStepID(tc.id)
+		if k != tc.kind || l != tc.layer || ok != tc.ok {
+			t.Errorf("ParseStepID(%q) = %q, %d, %v; want %q, %d, %v", tc.id, k, l, ok, tc.kind, tc.layer, tc.ok)
+		}
 	}
 }
 

@@ -21,6 +21,7 @@ import (
 	"github.com/transformer-explorer/explorer/engine"
 	"github.com/transformer-explorer/explorer/engine/tokenizer"
 	"github.com/transformer-explorer/explorer/lessons"
+	"github.com/transformer-explorer/explorer/lessons/i18n"
 	"github.com/transformer-explorer/explorer/lessons/mathml"
 	"github.com/transformer-explorer/explorer/trace"
 	"github.com/transformer-explorer/explorer/viz/palette"
@@ -73,13 +74,18 @@ type Server struct {
 }
 
 // stepInfo is a trace step as the page shows it, its formula as MathML.
+// The page names it from the catalogue (lessons/i18n "step.KIND").
 type stepInfo struct {
 	ID      string   `json:"id"`
 	Kind    string   `json:"kind"`
 	Layer   int      `json:"layer"`
-	Title   string   `json:"title"`
 	Formula string   `json:"formula"` // MathML
 	Hooks   []string `json:"hooks"`
+}
+
+// Title returns the step's teaching title in lang.
+func (st stepInfo) Title(lang string) string {
+	return lessons.StepTitle(trace.StepKind(st.Kind), st.Layer, lang)
 }
 
 // Limits of what a client may send.
@@ -137,6 +143,7 @@ func NewServer(opt Options) (*Server, error) {
 	}
 	s.mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
 	s.mux.HandleFunc("GET /static/palette.js", servePalette)
+	s.mux.HandleFunc("GET /i18n/messages.js", serveMessages)
 	s.mux.HandleFunc("GET /static/lessons.css", serveLessonsCSS)
 	s.mux.HandleFunc("GET /{$}", s.servePage)
 	s.mux.HandleFunc("GET /ws", s.serveWebsocket)
@@ -181,8 +188,8 @@ func stepInfos(nLayer int) ([]stepInfo, error) {
 	var out []stepInfo
 	for _, st := range trace.Steps(nLayer) {
 		formula := ""
-		if st.Formula != "" {
-			m, err := mathml.Convert(st.Formula, true)
+		if tex := lessons.StepFormula(st.Kind); tex != "" {
+			m, err := mathml.Convert(tex, true)
 			if err != nil {
 				return nil, fmt.Errorf("web: formula of step %s: %w", st.ID, err)
 			}
@@ -192,7 +199,7 @@ func stepInfos(nLayer int) ([]stepInfo, error) {
 		if hooks == nil {
 			hooks = []string{}
 		}
-		out = append(out, stepInfo{ID: st.ID, Kind: string(st.Kind), Layer: st.Layer, Title: st.Title, Formula: formula, Hooks: hooks})
+		out = append(out, stepInfo{ID: st.ID, Kind: string(st.Kind), Layer: st.Layer, Formula: formula, Hooks: hooks})
 	}
 	return out, nil
 }
@@ -209,6 +216,13 @@ func sameOrigin(r *http.Request) bool {
 		return false
 	}
 	return strings.EqualFold(u.Host, r.Host)
+}
+
+// serveMessages serves the message catalogue (lessons/i18n) to the
+// pages' scripts.
+func serveMessages(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+	w.Write(i18n.JSModule())
 }
 
 func servePalette(w http.ResponseWriter, r *http.Request) {

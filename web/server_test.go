@@ -138,12 +138,12 @@ func TestPageWithoutModel(t *testing.T) {
 
 func TestLessonPanelComponent(t *testing.T) {
 	var buf bytes.Buffer
-	step := stepInfo{ID: "L0.scores", Title: "Layer 0 · Attention scores", Formula: "<math></math>"}
+	step := stepInfo{ID: "L0.scores", Kind: "scores", Layer: 0, Formula: "<math></math>"}
 	if err := lessonPanel(step, nil, "zh").Render(context.Background(), &buf); err != nil {
 		t.Fatal(err)
 	}
 	html := buf.String()
-	for _, want := range []string{`data-step="L0.scores"`, `lang="zh"`, "Layer 0 · Attention scores", "<math></math>", "Run a prompt"} {
+	for _, want := range []string{`data-step="L0.scores"`, `lang="zh"`, "第 0 层 · 注意力分数", "<math></math>", "运行一个提示词"} {
 		if !strings.Contains(html, want) {
 			t.Errorf("lesson panel lacks %q:\n%s", want, html)
 		}

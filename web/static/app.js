@@ -1,6 +1,7 @@
 // The explorer page: talks to /ws (see web/PROTOCOL.md), keeps the tensors
 // of the current run, and draws the step the learner is on.
 import { drawHeatmap, drawThumb, viewOf } from "./heatmap.js";
+import { stepTitle } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -287,7 +288,7 @@ function buildHeadPicker() {
 function renderStep() {
   const step = state.steps[state.step];
   if (!step) return;
-  $("step-title").textContent = `${state.step + 1} / ${state.steps.length} · ${step.title}`;
+  $("step-title").textContent = `${state.step + 1} / ${state.steps.length} · ${stepTitle(step)}`;
   $("formula").innerHTML = step.formula;
   for (const b of document.querySelectorAll("#timeline button")) {
     b.classList.toggle("current", Number(b.dataset.index) === state.step);

@@ -135,7 +135,7 @@ function setStatus(text, kind = "") {
 function stepTitle(id) {
   const st = window.__explorer;
   const s = st && st.steps.find((s) => s.id === id);
-  return s ? s.title : id;
+  return s ? (s.layer >= 0 ? `Layer ${s.layer} · ${s.kind}` : s.kind) : id;
 }
 
 // ---- the websocket ----

@@ -1,0 +1,24 @@
+package i18n
+
+// A message is one key's words: English, then Simplified Chinese.
+type message [2]string
+
+// catalogue holds every message, merged from the parts below; the parts
+// are split by the front end that shows them, and a test checks that no
+// key is in two parts.
+var catalogue = merge(pageMessages, stepMessages, figureMessages, errorMessages,
+	trainMessages, roomMessages, modelMessages, explainMessages, plotMessages, lessonMessages)
+
+// merge joins the parts; a key in two parts keeps its first message (the
+// test reports it).
+func merge(parts ...map[string]message) map[string]message {
+	all := map[string]message{}
+	for _, p := range parts {
+		for k, m := range p {
+			if _, dup := all[k]; !dup {
+				all[k] = m
+			}
+		}
+	}
+	return all
+}
