@@ -189,7 +189,7 @@ func (s *Server) demoCorpus(ctx context.Context) ([]int, error) {
 		return s.demoTokens, nil
 	}
 	var text bytes.Buffer
-	if err := corpus.Generate(ctx, &text, corpus.Options{Stories: trainStories, Seed: 7}); err != nil {
+	if err := corpus.Generate(ctx, &text, corpus.Options{Stories: trainStories, Seed: 7, Langs: []corpus.Lang{corpus.English}, Mix: []corpus.Share{{Part: corpus.Stories, Weight: 1}}}); err != nil {
 		return nil, err
 	}
 	tokens, err := train.EncodeCorpus(ctx, s.opt.Tokenizer, text.String())

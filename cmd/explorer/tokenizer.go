@@ -26,11 +26,12 @@ func runTokenizer(ctx context.Context, args []string, stdout, stderr io.Writer) 
 }
 
 func runTokenizerTrain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("tokenizer train", "--corpus FILE --vocab-size N --out DIR [--min-frequency F]", stderr)
+	fs := newFlags("tokenizer train", "--corpus FILE --vocab-size N --out DIR [--min-frequency F] [--whole-chars=false]", stderr)
 	corpusFile := fs.String("corpus", "", "UTF-8 text `FILE` to learn merges from; <|endoftext|> markers are ignored")
 	vocabSize := fs.Int("vocab-size", 4096, "tokens in the vocabulary, `N` ≥ 257 (256 bytes and <|endoftext|> included)")
 	minFreq := fs.Int("min-frequency", 2, "merge only pairs seen at least `F` times")
 	out := fs.String("out", "", "write vocab.json and merges.txt to `DIR`")
+	whole := fs.Bool("whole-chars", true, "merge only within one character or between whole characters, so every token is whole characters or part of one (false: plain byte-level BPE)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -43,7 +44,7 @@ func runTokenizerTrain(ctx context.Context, args []string, stdout, stderr io.Wri
 	}
 	// The document separator is a special token, never learned as text.
 	text = []byte(strings.ReplaceAll(string(text), tokenizer.EndOfTextToken, "\n"))
-	tok, err := tokenizer.Train(ctx, bytes.NewReader(text), tokenizer.TrainOptions{VocabSize: *vocabSize, MinFrequency: *minFreq})
+	tok, err := tokenizer.Train(ctx, bytes.NewReader(text), tokenizer.TrainOptions{VocabSize: *vocabSize, MinFrequency: *minFreq, WholeCharacters: *whole})
 	if err != nil {
 		return err
 	}

@@ -25,6 +25,10 @@ func TestDisplayBytes(t *testing.T) {
 		{"\xa5", "<0xA5>"},
 		{"\xff\xfe", "<0xFF><0xFE>"},
 		{"日本", "日本"},
+		{"从前有一个", "从前有一个"}, // a merged token of whole characters shows them
+		{"，", "，"},
+		{"中\xe6", "中<0xE6>"},           // a whole character and the start of the next
+		{"\xb8\xad文", "<0xB8><0xAD>文"}, // the end of a character and a whole one
 		{" café", "␣café"},
 		{"\u200d", "<U+200D>"},
 		{"\ufeff", "<U+FEFF>"},

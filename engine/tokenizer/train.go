@@ -21,6 +21,17 @@ type TrainOptions struct {
 	// MinFrequency is how often a pair must occur in the corpus to be
 	// merged. Default 2.
 	MinFrequency int
+	// WholeCharacters restricts merges to those that keep characters
+	// whole: a merge either joins the bytes of one UTF-8 character
+	// (making a prefix of it, or all of it) or joins two tokens that are
+	// both whole characters. Every token is then either a run of whole
+	// characters or a part of one character, every character inside a
+	// longer token is a token of its own, and encoded text splits only at
+	// character boundaries, so tokens of Chinese text display as
+	// characters, never as stray bytes. Plain byte-level BPE (false)
+	// merges whatever pair is most frequent, which for Chinese often
+	// joins the last byte of one character to the first of the next.
+	WholeCharacters bool
 }
 
 // ErrTrainOptions is wrapped by the error Train returns for invalid
@@ -56,7 +67,7 @@ func Train(ctx context.Context, corpus io.Reader, opt TrainOptions) (*Tokenizer,
 	if !utf8.ValidString(text) {
 		return nil, fmt.Errorf("tokenizer: train: corpus: %w", &UTF8Error{Offset: invalidUTF8Offset(text)})
 	}
-	tr, err := newTrainer(ctx, text)
+	tr, err := newTrainer(ctx, text, opt.WholeCharacters)
 	if err != nil {
 		return nil, err
 	}
@@ -91,9 +102,51 @@ type trainer struct {
 	counts map[uint64]int64   // pair -> occurrences in the corpus
 	where  map[uint64][]int32 // pair -> words that may contain it (a superset)
 	heap   pairHeap
+	// whole, when set, limits merges to those that keep characters whole
+	// (TrainOptions.WholeCharacters).
+	whole bool
 }
 
-func newTrainer(ctx context.Context, text string) (*trainer, error) {
+// push adds a pair to the heap unless merging it is not allowed.
+func (tr *trainer) push(p pairCount) {
+	if tr.whole && !keepsCharacters(tr.tokens[p.left], tr.tokens[p.right]) {
+		return
+	}
+	tr.heap.push(p)
+}
+
+// keepsCharacters reports whether merging the raw tokens a and b keeps
+// characters whole: both are whole characters, or a+b is part of one
+// character (a begins with a UTF-8 leading byte and is incomplete, b is
+// continuation bytes, and together they are not longer than the
+// character the leading byte announces).
+func keepsCharacters(a, b string) bool {
+	if utf8.ValidString(a) && utf8.ValidString(b) {
+		return true
+	}
+	if a == "" || !utf8.RuneStart(a[0]) || utf8.FullRuneInString(a) {
+		return false
+	}
+	for i := range len(b) {
+		if utf8.RuneStart(b[i]) {
+			return false
+		}
+	}
+	want := 0
+	switch c := a[0]; {
+	case c&0xE0 == 0xC0:
+		want = 2
+	case c&0xF0 == 0xE0:
+		want = 3
+	case c&0xF8 == 0xF0:
+		want = 4
+	default:
+		return false
+	}
+	return len(a)+len(b) <= want
+}
+
+func newTrainer(ctx context.Context, text string, whole bool) (*trainer, error) {
 	freq := make(map[string]int64)
 	for i, n := 0, 0; i < len(text); n++ {
 		if n%(1<<16) == 0 {
@@ -116,6 +169,7 @@ func newTrainer(ctx context.Context, text string) (*trainer, error) {
 		words:  make([]trainWord, len(distinct)),
 		counts: make(map[uint64]int64),
 		where:  make(map[uint64][]int32),
+		whole:  whole,
 	}
 	for _, b := range gpt2Alphabet.order {
 		tr.addToken(string([]byte{b}))
@@ -134,7 +188,7 @@ func newTrainer(ctx context.Context, text string) (*trainer, error) {
 	}
 	tr.heap.tokens = tr.tokens
 	for k, n := range tr.counts {
-		tr.heap.push(pairCount{count: n, left: int32(k >> 32), right: int32(uint32(k))})
+		tr.push(pairCount{count: n, left: int32(k >> 32), right: int32(uint32(k))})
 	}
 	return tr, nil
 }
@@ -232,7 +286,7 @@ func (tr *trainer) merge(left, right int32) {
 	slices.Sort(grown)
 	for _, pk := range slices.Compact(grown) {
 		if n := tr.counts[pk]; n > 0 {
-			tr.heap.push(pairCount{count: n, left: int32(pk >> 32), right: int32(uint32(pk))})
+			tr.push(pairCount{count: n, left: int32(pk >> 32), right: int32(uint32(pk))})
 		}
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 )
 
 // trainCorpus makes a deterministic corpus of n words: English-like words
@@ -43,6 +45,11 @@ func trainCorpus(seed uint64, n int) string {
 // naiveTrain is an independent, slow BPE trainer that recounts every pair
 // after every merge. It returns the merges as pairs of raw byte strings.
 func naiveTrain(corpus string, vocabSize, minFreq int) [][2]string {
+	return naiveTrainFiltered(corpus, vocabSize, minFreq, func(a, b string) bool { return true })
+}
+
+// naiveTrainFiltered is naiveTrain merging only the pairs ok allows.
+func naiveTrainFiltered(corpus string, vocabSize, minFreq int, ok func(a, b string) bool) [][2]string {
 	freq := map[string]int64{}
 	for _, w := range words(corpus) {
 		freq[w]++
@@ -75,6 +82,9 @@ func naiveTrain(corpus string, vocabSize, minFreq int) [][2]string {
 		var best [2]string
 		var bestN int64
 		for p, n := range counts {
+			if !ok(p[0], p[1]) {
+				continue
+			}
 			if n > bestN || (n == bestN && (p[0] < best[0] || (p[0] == best[0] && p[1] < best[1]))) {
 				best, bestN = p, n
 			}
@@ -321,3 +331,98 @@ func TestTrainErrors(t *testing.T) {
 type iotestErrReader struct{}
 
 func (iotestErrReader) Read([]byte) (int, error) { return 0, errors.New("disk on fire") }
+
+// naiveKeepsCharacters is keepsCharacters written from the definition:
+// a+b lies within one character of some valid text, or both are whole.
+func naiveKeepsCharacters(a, b string) bool {
+	if utf8.ValidString(a) && utf8.ValidString(b) {
+		return true
+	}
+	ab := a + b
+	// ab is part of one character if it decodes as the beginning of a
+	// single rune and nothing is left over: some character's encoding
+	// starts with it.
+	for r := rune(0x80); r <= unicode.MaxRune; r++ {
+		if !utf8.ValidRune(r) {
+			continue
+		}
+		enc := string(r)
+		if len(ab) < len(enc) && strings.HasPrefix(enc, ab) && !utf8.ValidString(a) {
+			return true
+		}
+		if enc == ab && !utf8.ValidString(a) {
+			return true
+		}
+	}
+	return false
+}
+
+func TestKeepsCharacters(t *testing.T) {
+	zhong := "中" // E4 B8 AD
+	cases := []struct {
+		a, b string
+		want bool
+	}{
+		{"a", "b", true},
+		{"中", "文", true},
+		{zhong[:1], zhong[1:2], true},
+		{zhong[:2], zhong[2:], true},
+		{zhong[:1], zhong[1:], true},
+		{zhong[:2], zhong[2:] + "x", false},  // ends past the character
+		{"a" + zhong[:1], zhong[1:2], false}, // a whole character and a part
+		{zhong, zhong[:1], false},
+		{zhong[1:2], zhong[2:], false}, // no leading byte
+		{zhong[:2], zhong[2:] + zhong[2:], false},
+		{"é"[:1], "é"[1:], true},
+		{"🙂"[:2], "🙂"[2:], true},
+		{"🙂"[:1], "🙂"[1:2], true},
+	}
+	for _, c := range cases {
+		if got := keepsCharacters(c.a, c.b); got != c.want {
+			t.Errorf("keepsCharacters(%q, %q) = %v, want %v", c.a, c.b, got, c.want)
+		}
+		if got := naiveKeepsCharacters(c.a, c.b); got != c.want {
+			t.Errorf("naiveKeepsCharacters(%q, %q) = %v, want %v (the test's reference disagrees with its table)", c.a, c.b, got, c.want)
+		}
+	}
+}
+
+// TestTrainWholeCharacters checks the merges learned with WholeCharacters
+// against the naive trainer limited to character-keeping pairs, and that
+// every token is whole characters or part of one, so encoding splits only
+// at character boundaries.
+func TestTrainWholeCharacters(t *testing.T) {
+	corpus := trainCorpus(5, 3000) + strings.Repeat(" 从前有一个小女孩，她叫小红。小红有一顶红色的帽子。", 50)
+	tok, err := Train(context.Background(), strings.NewReader(corpus), TrainOptions{VocabSize: 420, WholeCharacters: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, want := learnedMerges(tok), naiveTrainFiltered(corpus, 420, 2, keepsCharacters)
+	if !slices.Equal(got, want) {
+		t.Errorf("Train(WholeCharacters) learned %d merges, the naive trainer %d", len(got), len(want))
+	}
+	for id := range tok.VocabSize() {
+		b := tok.Bytes(id)
+		if !utf8.Valid(b) && !naiveKeepsCharacters(string(b[:1]), string(b[1:])) && len(b) > 1 {
+			t.Errorf("token %d %q is neither whole characters nor part of one", id, b)
+		}
+	}
+	text := "从前有一个小女孩，她叫小红。"
+	ids, err := tok.Encode(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range ids {
+		if b := tok.Bytes(id); !utf8.Valid(b) {
+			t.Errorf("Encode(%q) has token %d = %q, not whole characters", text, id, b)
+		}
+		if d := tok.Display(id); strings.Contains(d, "<0x") {
+			t.Errorf("Display(%d) = %q shows bytes", id, d)
+		}
+	}
+	for _, r := range "从前有一个小女孩她叫红" {
+		if ids, _ := tok.Encode(string(r)); len(ids) != 1 {
+			t.Errorf("Encode(%q) = %v, want one token", string(r), ids)
+		}
+	}
+}

@@ -23,7 +23,7 @@ import (
 func storyTokens(t testing.TB, stories int, seed uint64) (*tokenizer.Tokenizer, []int) {
 	t.Helper()
 	var b bytes.Buffer
-	if err := corpus.Generate(context.Background(), &b, corpus.Options{Stories: stories, Seed: seed}); err != nil {
+	if err := corpus.Generate(context.Background(), &b, corpus.Options{Stories: stories, Seed: seed, Langs: []corpus.Lang{corpus.English}, Mix: []corpus.Share{{Part: corpus.Stories, Weight: 1}}}); err != nil {
 		t.Fatal(err)
 	}
 	tok, err := tokenizer.Train(context.Background(), bytes.NewReader(b.Bytes()), tokenizer.TrainOptions{VocabSize: 400})

@@ -1,0 +1,62 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestCLICorpusParts writes one part of the corpus in one language, as
+// documents and as task items.
+func TestCLICorpusParts(t *testing.T) {
+	dir := t.TempDir()
+	text := filepath.Join(dir, "qa.txt")
+	if code, out, stderr := runCLI(t, "corpus", "--out", text, "--stories", "5", "--parts", "qa", "--lang", "zh"); code != 0 || !strings.Contains(out, "wrote 5 documents") {
+		t.Fatalf("corpus --parts qa: exit %d: %s %s", code, out, stderr)
+	}
+	b, err := os.ReadFile(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Count(string(b), "问："); got != 15 {
+		t.Errorf("5 Chinese QA documents hold %d questions, want 15", got)
+	}
+	if strings.Contains(string(b), "Q:") {
+		t.Error("--lang zh wrote English questions")
+	}
+
+	items := filepath.Join(dir, "items.jsonl")
+	if code, out, stderr := runCLI(t, "corpus", "--out", items, "--stories", "4", "--parts", "summary", "--lang", "en", "--format", "jsonl"); code != 0 || !strings.Contains(out, "wrote 4 task items") {
+		t.Fatalf("corpus --format jsonl: exit %d: %s %s", code, out, stderr)
+	}
+	f, err := os.Open(items)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<20)
+	n := 0
+	for sc.Scan() {
+		var rec struct{ Part, Lang, Prompt, Answer string }
+		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
+			t.Fatal(err)
+		}
+		if rec.Part != "summary" || rec.Lang != "en" || !strings.HasSuffix(rec.Prompt, "TL;DR:") || !strings.HasPrefix(rec.Answer, " ") {
+			t.Errorf("item %+v", rec)
+		}
+		n++
+	}
+	if n != 4 {
+		t.Errorf("%d items, want 4", n)
+	}
+
+	for _, bad := range [][]string{{"--parts", "poems"}, {"--lang", "fr"}, {"--format", "xml"}, {"--parts", "qa=0"}} {
+		if code, _, _ := runCLI(t, append([]string{"corpus", "--out", filepath.Join(dir, "x")}, bad...)...); code == 0 {
+			t.Errorf("corpus %v succeeded", bad)
+		}
+	}
+}
