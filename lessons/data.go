@@ -6,52 +6,16 @@ import (
 	"math"
 
 	"github.com/transformer-explorer/explorer/lessons/expr"
+	"github.com/transformer-explorer/explorer/trace"
 )
 
-// Model is the configuration of the model a trace came from, with the
-// field meanings of trace.ModelInfo.
-type Model struct {
-	Name      string
-	NLayer    int
-	NHead     int
-	NEmbd     int
-	NInner    int // 0 means 4·NEmbd
-	NCtx      int
-	VocabSize int
-	Epsilon   float64
-}
-
-// HeadSize returns NEmbd / NHead.
-func (m Model) HeadSize() int {
-	if m.NHead == 0 {
-		return 0
-	}
-	return m.NEmbd / m.NHead
-}
-
-// Inner returns the MLP width, 4·NEmbd unless the config sets n_inner.
-func (m Model) Inner() int {
-	if m.NInner > 0 {
-		return m.NInner
-	}
-	return 4 * m.NEmbd
-}
-
-// Params returns the parameter count of a GPT-2 with this config and tied
-// embeddings: V·C + N_ctx·C for the embeddings, per block 4C (two
-// LayerNorms) + 3C² + 3C (Q, K, V) + C² + C (output projection) + 2CF + F + C
-// (MLP), and 2C for the final LayerNorm.
-func (m Model) Params() int {
-	c, f := m.NEmbd, m.Inner()
-	block := 4*c + 3*c*c + 3*c + c*c + c + 2*c*f + f + c
-	return m.VocabSize*c + m.NCtx*c + m.NLayer*block + 2*c
-}
-
 // Data is what lessons read from one forward pass: the fields of a
-// trace.Trace as plain values (FromTrace fills it), so tests and callers
-// without a trace can build one by hand.
+// trace.Trace as plain values (FromTrace fills it), so callers without a
+// trace (a hand-built example) can build one.
 type Data struct {
-	Model Model
+	// Model describes the model the numbers come from; every setting a
+	// lesson quotes is read from it.
+	Model trace.ModelInfo
 	// Text is the prompt as typed.
 	Text string
 	// IDs are the token ids of the prompt.

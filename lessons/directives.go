@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/transformer-explorer/explorer/lessons/expr"
+	"github.com/transformer-explorer/explorer/trace"
 )
 
 // dirSpec describes one directive: its expression and plain arguments,
@@ -206,18 +207,22 @@ func vectorTeX(r *renderer, d *directive) (string, error) {
 	return `\begin{bmatrix}` + strings.Join(parts, " & ") + `\end{bmatrix}`, err
 }
 
-// configNames are the names {{config NAME}} knows.
-var configNames = map[string]func(m Model) string{
-	"name":       func(m Model) string { return m.Name },
-	"n_layer":    func(m Model) string { return strconv.Itoa(m.NLayer) },
-	"n_head":     func(m Model) string { return strconv.Itoa(m.NHead) },
-	"n_embd":     func(m Model) string { return strconv.Itoa(m.NEmbd) },
-	"n_inner":    func(m Model) string { return strconv.Itoa(m.Inner()) },
-	"n_ctx":      func(m Model) string { return strconv.Itoa(m.NCtx) },
-	"vocab_size": func(m Model) string { return strconv.Itoa(m.VocabSize) },
-	"d_head":     func(m Model) string { return strconv.Itoa(m.HeadSize()) },
-	"epsilon":    func(m Model) string { return strconv.FormatFloat(m.Epsilon, 'g', -1, 64) },
-	"params":     func(m Model) string { return groupThousands(int64(m.Params())) },
+// configNames are the names {{config NAME}} knows, each read from the
+// loaded model's description.
+var configNames = map[string]func(m trace.ModelInfo) (string, error){
+	"name":       func(m trace.ModelInfo) (string, error) { return m.Name, nil },
+	"n_layer":    func(m trace.ModelInfo) (string, error) { return strconv.Itoa(m.NLayer), nil },
+	"n_head":     func(m trace.ModelInfo) (string, error) { return strconv.Itoa(m.NHead), nil },
+	"n_embd":     func(m trace.ModelInfo) (string, error) { return groupThousands(int64(m.NEmbd)), nil },
+	"n_inner":    func(m trace.ModelInfo) (string, error) { return groupThousands(int64(m.Inner())), nil },
+	"n_ctx":      func(m trace.ModelInfo) (string, error) { return groupThousands(int64(m.NCtx)), nil },
+	"vocab_size": func(m trace.ModelInfo) (string, error) { return groupThousands(int64(m.VocabSize)), nil },
+	"d_head":     func(m trace.ModelInfo) (string, error) { return strconv.Itoa(m.HeadSize()), nil },
+	"epsilon":    func(m trace.ModelInfo) (string, error) { return strconv.FormatFloat(m.Epsilon, 'g', -1, 64), nil },
+	"params": func(m trace.ModelInfo) (string, error) {
+		n, err := params(m)
+		return groupThousands(int64(n)), err
+	},
 }
 
 func checkConfig(d *directive) error {
@@ -233,18 +238,21 @@ func checkConfig(d *directive) error {
 }
 
 func configHTML(r *renderer, d *directive) (string, error) {
-	return `<span class="num">` + html.EscapeString(configNames[d.pos[0]](r.env.data.Model)) + `</span>`, nil
+	s, err := configNames[d.pos[0]](r.env.data.Model)
+	return `<span class="num">` + html.EscapeString(s) + `</span>`, err
 }
 
 func configTeX(r *renderer, d *directive) (string, error) {
-	s := configNames[d.pos[0]](r.env.data.Model)
-	if d.pos[0] == "name" {
+	s, err := configNames[d.pos[0]](r.env.data.Model)
+	switch {
+	case err != nil:
+		return "", err
+	case d.pos[0] == "name":
 		return `\text{` + texText(s) + `}`, nil
-	}
-	if d.pos[0] == "epsilon" {
+	case d.pos[0] == "epsilon":
 		return formatNumber(r.env.data.Model.Epsilon, "", true)
 	}
-	return "{" + s + "}", nil
+	return "{" + strings.ReplaceAll(s, ",", "{,}") + "}", nil
 }
 
 func checkToken(d *directive) error {

@@ -33,6 +33,9 @@ func formatNumber(x float64, spec string, tex bool) (string, error) {
 		s = strconv.FormatFloat(x, 'g', 4, 64)
 	case "int":
 		s = groupThousands(int64(math.Round(x)))
+		if tex {
+			return strings.ReplaceAll(s, ",", "{,}"), nil // one number, no space after the commas
+		}
 	case "pct":
 		s = strconv.FormatFloat(100*x, 'f', 1, 64)
 		if tex {

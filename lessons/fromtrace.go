@@ -5,10 +5,8 @@ import "github.com/transformer-explorer/explorer/trace"
 // FromTrace returns the lesson data of a recorded forward pass. The tensors
 // are read from tr when a lesson asks for them, so tr must outlive the Data.
 func FromTrace(tr *trace.Trace) *Data {
-	mi := tr.Model
 	return &Data{
-		Model: Model{Name: mi.Name, NLayer: mi.NLayer, NHead: mi.NHead, NEmbd: mi.NEmbd,
-			NInner: mi.NInner, NCtx: mi.NCtx, VocabSize: mi.VocabSize, Epsilon: mi.Epsilon},
+		Model:        tr.Model,
 		Text:         tr.Text,
 		IDs:          tr.IDs,
 		Tokens:       tr.Tokens,

@@ -136,7 +136,7 @@ func TestBadLessons(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = lib.Render("a", "en", NewContext(dataOf(tinyTrace(t, testPrompts[0]))))
+	_, err = lib.Render("a", "en", NewContext(FromTrace(tinyTrace(t, testPrompts[0]))))
 	if want := `en/01-a.md:11: {{value}}: hook "blocks.0.attn.hook_weights" is not in the trace`; err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("Render of an unknown hook: error = %v, want it to contain %q", err, want)
 	}
@@ -210,7 +210,7 @@ func TestHooksExist(t *testing.T) {
 			for _, d := range l.directives() {
 				for _, tmpl := range d.hookTemplates() {
 					for _, layer := range []int{0, nLayer - 1} {
-						e := &env{data: &Data{Model: Model{NLayer: nLayer, NHead: 12, NEmbd: 768}}, layer: layer}
+						e := &env{data: &Data{Model: trace.ModelInfo{NLayer: nLayer, NHead: 12, NEmbd: 768}}, layer: layer}
 						name, err := e.expand(tmpl)
 						if err != nil {
 							t.Errorf("%s:%d: %v", l.File, d.line, err)
@@ -244,7 +244,7 @@ func renderCases(d *Data) []Context {
 // unavailable, never as another position's numbers.
 func TestFirstQuery(t *testing.T) {
 	lib := mustLoad(t)
-	d := dataOf(tinyTrace(t, testPrompts[0]))
+	d := FromTrace(tinyTrace(t, testPrompts[0]))
 	ctx := NewContext(d)
 	ctx.Query, ctx.Key = 0, 0
 	for _, lang := range Langs() {
@@ -270,7 +270,7 @@ func TestFirstQuery(t *testing.T) {
 func TestRenderAll(t *testing.T) {
 	lib := mustLoad(t)
 	for _, prompt := range testPrompts {
-		d := dataOf(tinyTrace(t, prompt))
+		d := FromTrace(tinyTrace(t, prompt))
 		for _, lang := range Langs() {
 			ls, _ := lib.List(lang)
 			for _, l := range ls {
@@ -357,7 +357,7 @@ func checkHTML(t *testing.T, l *Lesson, s string, static bool) {
 // computed and as displayed) and rejects a wrong one, in both languages.
 func TestExercises(t *testing.T) {
 	lib := mustLoad(t)
-	d := dataOf(tinyTrace(t, testPrompts[0]))
+	d := FromTrace(tinyTrace(t, testPrompts[0]))
 	for _, lang := range Langs() {
 		ls, _ := lib.List(lang)
 		for _, l := range ls {
@@ -412,7 +412,7 @@ func TestExercises(t *testing.T) {
 
 func TestCheckErrors(t *testing.T) {
 	lib := mustLoad(t)
-	ctx := NewContext(dataOf(tinyTrace(t, testPrompts[0])))
+	ctx := NewContext(FromTrace(tinyTrace(t, testPrompts[0])))
 	if _, _, err := lib.Check("nope", "x", "en", "1", ctx); !errors.Is(err, ErrNotFound) {
 		t.Errorf("unknown lesson: err = %v, want ErrNotFound", err)
 	}
@@ -445,7 +445,7 @@ func TestCheckErrors(t *testing.T) {
 // weight).
 func TestDefaults(t *testing.T) {
 	tr := tinyTrace(t, testPrompts[0])
-	e, err := NewContext(dataOf(tr)).resolve()
+	e, err := NewContext(FromTrace(tr)).resolve()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -467,7 +467,7 @@ func TestDefaults(t *testing.T) {
 // lesson's formula disagreed with the computation, the numbers in it would
 // not add up for the learner.
 func TestLessonClaims(t *testing.T) {
-	d := dataOf(tinyTrace(t, testPrompts[0]))
+	d := FromTrace(tinyTrace(t, testPrompts[0]))
 	for _, ctx := range renderCases(d)[:2] {
 		e, err := ctx.resolve()
 		if err != nil {
@@ -498,20 +498,6 @@ func TestLessonClaims(t *testing.T) {
 				t.Errorf("layer %d head %d: %s: %v ≠ %v", e.layer, e.head, c.claim, l.S, r.S)
 			}
 		}
-	}
-}
-
-// TestParamsGPT2 checks Model.Params against GPT-2 small's published
-// count and the tiny model's checkpoint.
-func TestParamsGPT2(t *testing.T) {
-	gpt2 := Model{NLayer: 12, NHead: 12, NEmbd: 768, NCtx: 1024, VocabSize: 50257}
-	if got, want := gpt2.Params(), 124439808; got != want {
-		t.Errorf("GPT-2 small: Params() = %d, want %d", got, want)
-	}
-	tiny := Model{NLayer: 2, NHead: 4, NEmbd: 32, NCtx: 64, VocabSize: 50257}
-	// 50257·32 + 64·32 + 2·(12·32² + 13·32) + 2·32
-	if got, want := tiny.Params(), 1608224+2048+2*(12288+416)+64; got != want {
-		t.Errorf("tiny: Params() = %d, want %d", got, want)
 	}
 }
 
@@ -560,7 +546,7 @@ func Example_fmt() {
 	// Output:
 	// 0.303 | 0.303
 	// 1.2×10⁻⁵ | 1.2 \times 10^{-5}
-	// 124,439,808 | 124,439,808
+	// 124,439,808 | 124{,}439{,}808
 	// 25.0% | 25.0\%
 	// −∞ | -\infty
 }
@@ -589,7 +575,7 @@ func TestParseAnswer(t *testing.T) {
 // head and query and shows the image, and shows nothing without Plot.
 func TestPlots(t *testing.T) {
 	lib := mustLoad(t)
-	ctx := NewContext(dataOf(tinyTrace(t, testPrompts[0])))
+	ctx := NewContext(FromTrace(tinyTrace(t, testPrompts[0])))
 	ctx.Layer, ctx.Head = 1, 3
 	var got []PlotRequest
 	ctx.Plot = func(p PlotRequest) (string, error) {
@@ -633,7 +619,7 @@ func BenchmarkRender(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	ctx := NewContext(dataOf(tinyTrace(b, testPrompts[0])))
+	ctx := NewContext(FromTrace(tinyTrace(b, testPrompts[0])))
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := lib.Render("self-attention", "en", ctx); err != nil {
@@ -646,7 +632,7 @@ func BenchmarkRender(b *testing.B) {
 // as the web app's sessions do (run with -race).
 func TestConcurrentRender(t *testing.T) {
 	lib := mustLoad(t)
-	d := dataOf(tinyTrace(t, testPrompts[0]))
+	d := FromTrace(tinyTrace(t, testPrompts[0]))
 	done := make(chan error)
 	for g := 0; g < 4; g++ {
 		go func(g int) {

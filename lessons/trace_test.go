@@ -13,20 +13,6 @@ import (
 // GPT-2's real vocabulary.
 const tinyModel = "../testdata/conformance/tiny-gpt2"
 
-// dataOf fills Data from a trace, as web and cmd/explorer do.
-func dataOf(tr *trace.Trace) *Data {
-	mi := tr.Model
-	return &Data{
-		Model: Model{Name: mi.Name, NLayer: mi.NLayer, NHead: mi.NHead, NEmbd: mi.NEmbd,
-			NInner: mi.NInner, NCtx: mi.NCtx, VocabSize: mi.VocabSize, Epsilon: mi.Epsilon},
-		Text: tr.Text, IDs: tr.IDs, Tokens: tr.Tokens, TokenStrings: tr.TokenStrings, Labels: tr.Labels,
-		Tensor: func(name string) ([]int, []float32, bool) {
-			t, ok := tr.Tensor(name)
-			return t.Shape, t.Data, ok
-		},
-	}
-}
-
 var tinyTraces sync.Map // prompt → *trace.Trace
 
 // tinyTrace runs prompt through the tiny model, recording every hook.

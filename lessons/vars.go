@@ -5,27 +5,32 @@ import (
 	"unicode/utf8"
 
 	"github.com/transformer-explorer/explorer/lessons/expr"
+	"github.com/transformer-explorer/explorer/trace"
 )
 
-// variables are the names an expression may use.
-var variables = map[string]func(e *env) float64{
-	"layer":   func(e *env) float64 { return float64(e.layer) },
-	"head":    func(e *env) float64 { return float64(e.head) },
-	"q":       func(e *env) float64 { return float64(e.query) },
-	"k":       func(e *env) float64 { return float64(e.key) },
-	"T":       func(e *env) float64 { return float64(len(e.data.IDs)) },
-	"L":       func(e *env) float64 { return float64(e.data.Model.NLayer) },
-	"H":       func(e *env) float64 { return float64(e.data.Model.NHead) },
-	"C":       func(e *env) float64 { return float64(e.data.Model.NEmbd) },
-	"D":       func(e *env) float64 { return float64(e.data.Model.HeadSize()) },
-	"F":       func(e *env) float64 { return float64(e.data.Model.Inner()) },
-	"V":       func(e *env) float64 { return float64(e.data.Model.VocabSize) },
-	"N_ctx":   func(e *env) float64 { return float64(e.data.Model.NCtx) },
-	"eps":     func(e *env) float64 { return e.data.Model.Epsilon },
-	"P":       func(e *env) float64 { return float64(e.data.Model.Params()) },
-	"n_chars": func(e *env) float64 { return float64(utf8.RuneCountInString(e.data.Text)) },
-	"n_bytes": func(e *env) float64 { return float64(len(e.data.Text)) },
+// variables are the names an expression may use. A variable the model or
+// prompt does not have fails with errRange and shows as unavailable.
+var variables = map[string]func(e *env) (float64, error){
+	"layer":   func(e *env) (float64, error) { return float64(e.layer), nil },
+	"head":    func(e *env) (float64, error) { return float64(e.head), nil },
+	"q":       func(e *env) (float64, error) { return float64(e.query), nil },
+	"k":       func(e *env) (float64, error) { return float64(e.key), nil },
+	"T":       func(e *env) (float64, error) { return float64(len(e.data.IDs)), nil },
+	"L":       func(e *env) (float64, error) { return float64(e.data.Model.NLayer), nil },
+	"H":       func(e *env) (float64, error) { return float64(e.data.Model.NHead), nil },
+	"C":       func(e *env) (float64, error) { return float64(e.data.Model.NEmbd), nil },
+	"D":       func(e *env) (float64, error) { return float64(e.data.Model.HeadSize()), nil },
+	"F":       func(e *env) (float64, error) { return float64(e.data.Model.Inner()), nil },
+	"V":       func(e *env) (float64, error) { return float64(e.data.Model.VocabSize), nil },
+	"N_ctx":   func(e *env) (float64, error) { return float64(e.data.Model.NCtx), nil },
+	"eps":     func(e *env) (float64, error) { return e.data.Model.Epsilon, nil },
+	"P":       func(e *env) (float64, error) { return params(e.data.Model) },
+	"n_chars": func(e *env) (float64, error) { return float64(utf8.RuneCountInString(e.data.Text)), nil },
+	"n_bytes": func(e *env) (float64, error) { return float64(len(e.data.Text)), nil },
 }
+
+// params returns the model's parameter count (trace.ModelInfo.Params).
+func params(m trace.ModelInfo) (float64, error) { return float64(m.Params()), nil }
 
 // varNames are the variables of lesson expressions, for expr.Parse.
 func variableNames() []string {
@@ -33,7 +38,7 @@ func variableNames() []string {
 }
 
 // Var implements expr.Env.
-func (e *env) Var(name string) float64 { return variables[name](e) }
+func (e *env) Var(name string) (float64, error) { return variables[name](e) }
 
 // TokenID implements expr.Env.
 func (e *env) TokenID(pos int) (int, error) {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -116,14 +115,10 @@ func TestLessonPlotKinds(t *testing.T) {
 }
 
 // TestLessonsOnDefaultModel renders every lesson in both languages on the
-// embedded default model, so that every binding resolves on it too; it
-// skips while the binary has no default model.
+// embedded default model, so that every binding resolves on it too.
 func TestLessonsOnDefaultModel(t *testing.T) {
 	ctx := context.Background()
 	m, tok, err := loadModel(ctx, "")
-	if errors.Is(err, errNoModel) {
-		t.Skip("no embedded default model yet")
-	}
 	if err != nil {
 		t.Fatal(err)
 	}

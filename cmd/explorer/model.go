@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -12,10 +11,6 @@ import (
 	"github.com/transformer-explorer/explorer/engine/hub"
 	"github.com/transformer-explorer/explorer/engine/tokenizer"
 )
-
-// errNoModel is returned when no --model is given and the binary has no
-// embedded default model.
-var errNoModel = errors.New("no model: give --model DIR (a Hugging Face style folder) or --model NAME (a model in the Hugging Face cache, e.g. gpt2)")
 
 // modelFlag registers --model on fs.
 func modelFlag(fs *flag.FlagSet) *string {

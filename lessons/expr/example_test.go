@@ -9,7 +9,7 @@ import (
 // oneHook serves a single attention row and the variable q.
 type oneHook struct{}
 
-func (oneHook) Var(string) float64 { return 2 }
+func (oneHook) Var(string) (float64, error) { return 2, nil }
 func (oneHook) TokenID(pos int) (int, error) {
 	return 0, expr.ErrRange
 }

@@ -7,9 +7,14 @@
 //	            element, a scalar is broadcast
 //	t("hook", i, j, …)  the hook's value at those indices; with fewer
 //	            indices than axes, the remaining axis as a vector
+//	comparison  < <= > >= == != give 1 (true) or 0 (false), on scalars;
+//	            they bind more loosely than arithmetic
+//	if(c, a, b) a when c is not 0, else b; only the chosen branch is
+//	            evaluated, so the other may read a value the prompt lacks
 //	functions   sqrt exp log abs gelu  (element-wise)
 //	            dot(a, b) sum mean var std norm len max min argmax
 //	            at(v, i)  softmax(v)  id(pos)
+//	na()        a value the prompt does not have (fails with ErrRange)
 //
 // In hook names, {expr} is replaced by the value of expr, so
 // "blocks.{layer}.attn.hook_pattern" names the current layer's pattern.
@@ -28,8 +33,9 @@ import (
 // Env supplies what an expression reads. Lessons implement it over a
 // trace.
 type Env interface {
-	// Var returns the value of a declared variable.
-	Var(name string) float64
+	// Var returns the value of a declared variable, or an error (wrapping
+	// ErrRange when the prompt or model does not have it).
+	Var(name string) (float64, error)
 	// Tensor reads a hook at idx: a scalar when idx indexes every axis, the
 	// last axis as a vector when it indexes all but one. An index outside
 	// the hook is an error wrapping ErrRange.
@@ -74,6 +80,10 @@ type (
 		op   byte
 		l, r Node
 	}
+	cmpNode struct {
+		op   string
+		l, r Node
+	}
 	callNode struct {
 		fn   string
 		args []Node
@@ -84,7 +94,7 @@ type (
 func Parse(src string, vars []string) (Node, error) {
 	p := &exprParser{src: src, vars: vars}
 	p.next()
-	n, err := p.expr()
+	n, err := p.compare()
 	if err != nil {
 		return nil, err
 	}
@@ -100,7 +110,7 @@ func ParseList(src string, vars []string) ([]Node, error) {
 	p.next()
 	var out []Node
 	for {
-		n, err := p.expr()
+		n, err := p.compare()
 		if err != nil {
 			return nil, err
 		}
@@ -196,6 +206,30 @@ func (p *exprParser) fail(want string) error {
 	return fmt.Errorf("expression %q: want %s, got %q at offset %d", p.src, want, what, p.start)
 }
 
+// compare := expr (('<'|'<='|'>'|'>='|'=='|'!=') expr)?
+func (p *exprParser) compare() (Node, error) {
+	l, err := p.expr()
+	if err != nil || p.tok != tokOp || !strings.Contains("<>=!", p.lit) {
+		return l, err
+	}
+	op := p.lit
+	if p.pos < len(p.src) && p.src[p.pos] == '=' {
+		op += "="
+		p.pos++
+	}
+	switch op {
+	case "<", "<=", ">", ">=", "==", "!=":
+	default:
+		return nil, fmt.Errorf("expression %q: unknown operator %q at offset %d (comparisons: < <= > >= == !=)", p.src, op, p.start)
+	}
+	p.next()
+	r, err := p.expr()
+	if err != nil {
+		return nil, err
+	}
+	return cmpNode{op, l, r}, nil
+}
+
 // expr := term (('+'|'-') term)*
 func (p *exprParser) expr() (Node, error) {
 	l, err := p.term()
@@ -277,7 +311,7 @@ func (p *exprParser) primary() (Node, error) {
 		p.next()
 		var args []Node
 		for !(p.tok == tokOp && p.lit == ")") {
-			a, err := p.expr()
+			a, err := p.compare()
 			if err != nil {
 				return nil, err
 			}
@@ -293,7 +327,7 @@ func (p *exprParser) primary() (Node, error) {
 	case tokOp:
 		if p.lit == "(" {
 			p.next()
-			x, err := p.expr()
+			x, err := p.compare()
 			if err != nil {
 				return nil, err
 			}
@@ -313,7 +347,46 @@ func (n strNode) Eval(Env) (Value, error) {
 	return Value{}, fmt.Errorf("string %q is only allowed as the hook of t(…)", string(n))
 }
 
-func (n varNode) Eval(e Env) (Value, error) { return Scalar(e.Var(string(n))), nil }
+func (n varNode) Eval(e Env) (Value, error) {
+	x, err := e.Var(string(n))
+	if err != nil {
+		return Value{}, fmt.Errorf("%s: %w", string(n), err)
+	}
+	return Scalar(x), nil
+}
+
+func (n cmpNode) Eval(e Env) (Value, error) {
+	l, err := n.l.Eval(e)
+	if err != nil {
+		return l, err
+	}
+	r, err := n.r.Eval(e)
+	if err != nil {
+		return r, err
+	}
+	if l.Vec || r.Vec {
+		return Value{}, fmt.Errorf("%q compares numbers, not vectors", n.op)
+	}
+	var ok bool
+	switch n.op {
+	case "<":
+		ok = l.S < r.S
+	case "<=":
+		ok = l.S <= r.S
+	case ">":
+		ok = l.S > r.S
+	case ">=":
+		ok = l.S >= r.S
+	case "==":
+		ok = l.S == r.S
+	case "!=":
+		ok = l.S != r.S
+	}
+	if ok {
+		return Scalar(1), nil
+	}
+	return Scalar(0), nil
+}
 
 func (n unaryNeg) Eval(e Env) (Value, error) {
 	x, err := n.x.Eval(e)
@@ -407,6 +480,8 @@ func init() {
 		"dot":     callDot,
 		"at":      callAt,
 		"softmax": callSoftmax,
+		"if":      callIf,
+		"na":      callNA,
 	}
 }
 
@@ -577,6 +652,34 @@ func callSoftmax(e Env, args []Node) (Value, error) {
 	return Value{V: out, Vec: true}, nil
 }
 
+// callIf evaluates if(c, a, b): a when c is not 0, else b. Only the
+// chosen branch is evaluated.
+func callIf(e Env, args []Node) (Value, error) {
+	if len(args) != 3 {
+		return Value{}, fmt.Errorf("if wants a condition and two values, got %d arguments", len(args))
+	}
+	c, err := args[0].Eval(e)
+	if err != nil {
+		return c, err
+	}
+	if c.Vec {
+		return Value{}, fmt.Errorf("the condition of if is a vector")
+	}
+	if c.S != 0 {
+		return args[1].Eval(e)
+	}
+	return args[2].Eval(e)
+}
+
+// callNA is a value the prompt does not have, for the branch of an if
+// that has no sensible value.
+func callNA(_ Env, args []Node) (Value, error) {
+	if len(args) != 0 {
+		return Value{}, fmt.Errorf("na takes no arguments")
+	}
+	return Value{}, ErrRange
+}
+
 // callID returns the token id at a position of the prompt.
 func callID(e Env, args []Node) (Value, error) {
 	vals, err := evalArgs(e, args)
@@ -629,6 +732,9 @@ func Hooks(n Node) []string {
 		case unaryNeg:
 			walk(x.x)
 		case binNode:
+			walk(x.l)
+			walk(x.r)
+		case cmpNode:
 			walk(x.l)
 			walk(x.r)
 		case callNode:
@@ -709,7 +815,7 @@ func CheckTemplate(s string, vars []string) error {
 func parseAny(src string) (Node, error) {
 	p := &exprParser{src: src, anyVar: true}
 	p.next()
-	n, err := p.expr()
+	n, err := p.compare()
 	if err != nil {
 		return nil, err
 	}

@@ -14,8 +14,8 @@ type fakeEnv struct{}
 
 var fakeVars = []string{"layer", "q"}
 
-func (fakeEnv) Var(name string) float64 {
-	return map[string]float64{"layer": 1, "q": 1}[name]
+func (fakeEnv) Var(name string) (float64, error) {
+	return map[string]float64{"layer": 1, "q": 1}[name], nil
 }
 
 func (fakeEnv) Tensor(name string, idx []int) (Value, error) {
@@ -82,6 +82,14 @@ func TestEval(t *testing.T) {
 		{"gelu(0)", 0},
 		{"gelu(1)", 0.8411919906082768},
 		{"id(1)", 20},
+		// Comparisons and the conditional.
+		{"q < 2", 1}, {"q <= 1", 1}, {"q > 1", 0}, {"q >= 2", 0}, {"q == 1", 1}, {"q != 1", 0},
+		{"1 + 1 == 2", 1},
+		{"if(q == 1, 10, 20)", 10},
+		{"if(q > 1, 10, 20)", 20},
+		{`if(q > 1, t("m", 9, 9), 3)`, 3}, // the branch not taken may be unavailable
+		{"if(0, na(), 5) + if(1, 1, na())", 6},
+		{"(q < 2) * 4", 4},
 	} {
 		n, err := Parse(c.src, fakeVars)
 		if err != nil {
@@ -106,6 +114,9 @@ func TestParseErrors(t *testing.T) {
 		{`t("x`, "unterminated string"},
 		{`t("blocks.{head}.x")`, `unknown variable "head"`},
 		{"max(1 2)", `"," or ")"`},
+		{"q = 1", `unknown operator "="`},
+		{"q ! 1", `unknown operator "!"`},
+		{"1 < 2 < 3", `unexpected "<"`},
 	} {
 		_, err := Parse(c.src, fakeVars)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
@@ -128,6 +139,11 @@ func TestEvalErrors(t *testing.T) {
 		{`t("m", 0) + t("blocks.1.x", 0)`, "lengths 3 and 2", false},
 		{`"m" + 1`, "only allowed as the hook", false},
 		{`t(1)`, "quoted hook name", false},
+		{"na()", "not available", true},
+		{"if(1, na(), 0)", "not available", true},
+		{`if(t("m", 0), 1, 2)`, "condition of if is a vector", false},
+		{`t("m", 0) < 1`, "compares numbers", false},
+		{"if(1, 2)", "two values", false},
 	} {
 		n, err := Parse(c.src, fakeVars)
 		if err != nil {
@@ -172,7 +188,7 @@ func TestHooksAndExpand(t *testing.T) {
 }
 
 func FuzzParse(f *testing.F) {
-	for _, s := range []string{"1+2*3", `t("m", q, 0)`, "max(1, 2)", "-(-q)^2", `dot(t("m",0),t("m",1))`} {
+	for _, s := range []string{"1+2*3", `t("m", q, 0)`, "max(1, 2)", "-(-q)^2", "if(q >= 1, 2, na())", `dot(t("m",0),t("m",1))`} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, src string) {

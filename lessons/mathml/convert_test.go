@@ -5,8 +5,18 @@ import (
 	"testing"
 )
 
+// The expectations in this file are golden outputs: each was written down
+// when the case was added, from the converter's output after reading it
+// against the MathML Core element definitions (mi/mn/mo, msub/msup,
+// mfrac, munder/mover, mtable). They pin the converter's behaviour so that
+// a change is seen; they are not an independent derivation of MathML from
+// TeX. The independent checks are TestStyleRune (code points from the
+// Unicode charts) and the browser test in lessons/render_browser_test.go,
+// which measures what Chromium draws.
+
 // wrap builds the full <math> element expected around the presentation
-// markup inner, written out from the MathML spec rather than the code.
+// markup inner: the MathML namespace, display="block" for display math,
+// and the TeX kept as an annotation.
 func wrap(tex, inner string, display bool) string {
 	open := `<math xmlns="http://www.w3.org/1998/Math/MathML">`
 	if display {
@@ -35,6 +45,12 @@ var convertTests = []convertTest{
 	{`x`, false, `<mi>x</mi>`},
 	{`xy`, false, `<mi>x</mi><mi>y</mi>`},
 	{`3.14 + 0.5`, false, `<mn>3.14</mn><mo>+</mo><mn>0.5</mn>`},
+	// A braced comma between digit groups is part of the number (TeX sets
+	// {,} as an ordinary); a bare comma is punctuation.
+	{`50{,}257`, false, `<mn>50,257</mn>`},
+	{`1{,}024.5`, false, `<mn>1,024.5</mn>`},
+	{`50,257`, false, `<mn>50</mn><mo>,</mo><mn>257</mn>`},
+	{`1{,}23`, false, `<mn>1</mn><mo>,</mo><mn>23</mn>`},
 	{`1.5\times10^{-5}`, false, `<mn>1.5</mn><mo>×</mo><msup><mn>10</mn><mrow><mo form="prefix">−</mo><mn>5</mn></mrow></msup>`},
 	{`12\cdot L\cdot d^2`, false, `<mn>12</mn><mo>⋅</mo><mi>L</mi><mo>⋅</mo><msup><mi>d</mi><mn>2</mn></msup>`},
 	{`\alpha\Delta\epsilon\varepsilon`, false, `<mi>α</mi><mi mathvariant="normal">Δ</mi><mi>ϵ</mi><mi>ε</mi>`},

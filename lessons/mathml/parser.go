@@ -248,20 +248,38 @@ func (p *parser) letter(r rune) *node {
 }
 
 // number reads a run of digits with at most one decimal point, starting at
-// offset start (already consumed up to p.pos).
+// offset start (already consumed up to p.pos). A thousands separator
+// written {,} before three digits, as in 50{,}257, stays inside the
+// number: TeX sets a braced comma as an ordinary character, with no space
+// after it.
 func (p *parser) number(start int) *node {
 	i, dot := start, false
+	var text strings.Builder
 	for i < len(p.src) {
 		c := rune(p.src[i])
+		if !dot && strings.HasPrefix(p.src[i:], "{,}") && threeDigits(p.src[i+3:]) {
+			text.WriteByte(',')
+			i += 3
+			continue
+		}
 		if c == '.' && !dot && i+1 < len(p.src) && isDigit(rune(p.src[i+1])) {
 			dot = true
 		} else if !isDigit(c) {
 			break
 		}
+		text.WriteByte(p.src[i])
 		i++
 	}
 	p.pos = i
-	return leaf("mn", styleString(p.font, p.src[start:i]))
+	return leaf("mn", styleString(p.font, text.String()))
+}
+
+// threeDigits reports whether s starts with exactly three digits.
+func threeDigits(s string) bool {
+	if len(s) < 3 || !isDigit(rune(s[0])) || !isDigit(rune(s[1])) || !isDigit(rune(s[2])) {
+		return false
+	}
+	return len(s) == 3 || !isDigit(rune(s[3]))
 }
 
 // parseScripts attaches any following primes, subscript and superscript
