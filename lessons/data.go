@@ -46,6 +46,11 @@ type env struct {
 	layer      int
 	head       int
 	query, key int
+	// ans is the exercise's right answer while its tol= is evaluated.
+	ans *float64
+	// bestCache holds the best previous-token (false) and induction
+	// (true) heads once found.
+	bestCache map[bool]*bestHead
 }
 
 // expand fills in a hook-name template such as
@@ -88,7 +93,7 @@ func (e *env) Tensor(name string, idx []int) (expr.Value, error) {
 
 // evalString parses and evaluates src.
 func (e *env) evalString(src string) (expr.Value, error) {
-	n, err := expr.Parse(src, variableNames())
+	n, err := expr.Parse(src, names())
 	if err != nil {
 		return expr.Value{}, err
 	}

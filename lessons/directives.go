@@ -3,6 +3,7 @@ package lessons
 import (
 	"fmt"
 	"html"
+	"html/template"
 	"math"
 	"sort"
 	"strconv"
@@ -32,20 +33,21 @@ var mathDirectives = map[string]bool{}
 
 func init() {
 	directives = map[string]dirSpec{
-		"value":    {exprs: []string{"expr", "at"}, args: []string{"hook", "fmt"}, check: checkValue, html: valueHTML, tex: valueTeX},
-		"vector":   {exprs: []string{"expr", "at"}, args: []string{"hook", "fmt", "max"}, check: checkValue, html: vectorHTML, tex: vectorTeX},
-		"config":   {positional: 1, required: []string{"$0"}, check: checkConfig, html: configHTML, tex: configTeX},
-		"token":    {exprs: []string{"pos", "id"}, check: checkToken, html: tokenDirHTML, tex: tokenTeX},
-		"tokens":   {block: true, html: tokensHTML},
-		"matrix":   {exprs: []string{"at"}, args: []string{"hook", "fmt", "rows", "cols", "max"}, required: []string{"hook"}, block: true, check: checkMatrix, html: matrixHTML},
-		"topk":     {exprs: []string{"pos", "n"}, block: true, html: topkHTML},
-		"lens":     {exprs: []string{"pos"}, block: true, html: lensHTML},
-		"losses":   {block: true, html: lossesHTML},
-		"heads":    {block: true, html: headsHTML},
-		"plot":     {args: []string{"kind"}, required: []string{"kind"}, block: true, check: checkPlot, html: plotHTML},
-		"step":     {args: []string{"kind", "text"}, check: checkStep, html: stepHTML},
-		"prompt":   {args: []string{"text"}, required: []string{"text"}, block: true, html: promptHTML},
-		"exercise": {exprs: []string{"answer"}, args: []string{"id", "tol", "options", "how"}, required: []string{"id", "answer"}, block: true, check: checkExercise, html: exerciseHTML},
+		"value":     {exprs: []string{"expr", "at"}, args: []string{"hook", "fmt", "name"}, check: checkValue, html: valueHTML, tex: valueTeX},
+		"vector":    {exprs: []string{"expr", "at"}, args: []string{"hook", "fmt", "max", "name"}, check: checkValue, html: vectorHTML, tex: vectorTeX},
+		"config":    {positional: 1, args: []string{"name"}, required: []string{"$0"}, check: checkConfig, html: configHTML, tex: configTeX},
+		"token":     {exprs: []string{"pos", "id"}, check: checkToken, html: tokenDirHTML, tex: tokenTeX},
+		"tokens":    {block: true, html: tokensHTML},
+		"matrix":    {exprs: []string{"at"}, args: []string{"hook", "fmt", "rows", "cols", "max", "hidden"}, required: []string{"hook"}, block: true, check: checkMatrix, html: matrixHTML},
+		"topk":      {exprs: []string{"pos", "n"}, block: true, html: topkHTML},
+		"lens":      {exprs: []string{"pos"}, block: true, html: lensHTML},
+		"losses":    {block: true, html: lossesHTML},
+		"heads":     {block: true, html: headsHTML},
+		"positions": {args: []string{"max"}, block: true, html: positionsHTML},
+		"plot":      {args: []string{"kind"}, required: []string{"kind"}, block: true, check: checkPlot, html: plotHTML},
+		"step":      {exprs: []string{"layer", "head"}, args: []string{"kind", "text"}, check: checkStep, html: stepHTML},
+		"prompt":    {args: []string{"text", "model"}, required: []string{"text"}, block: true, html: promptHTML},
+		"exercise":  {exprs: []string{"answer"}, args: []string{"id", "tol", "options", "how"}, required: []string{"id", "answer"}, block: true, check: checkExercise, html: exerciseHTML},
 	}
 	for name, s := range directives {
 		if s.tex != nil {
@@ -84,6 +86,8 @@ func (d *directive) hookTemplates() []string {
 		out = append(out, "next.loss")
 	case "heads":
 		out = append(out, "blocks.{layer}.attn.hook_pattern")
+	case "positions":
+		out = append(out, "hook_pos_embed")
 	}
 	return out
 }
@@ -328,127 +332,6 @@ func tokensHTML(r *renderer, _ *directive) (string, error) {
 	return b.String(), nil
 }
 
-func checkMatrix(d *directive) error {
-	for _, k := range []string{"rows", "cols"} {
-		if v, ok := d.args[k]; ok && v != "tokens" && v != "index" {
-			return fmt.Errorf("%s=%q: want tokens or index", k, v)
-		}
-	}
-	return checkFmt(d)
-}
-
-// window chooses up to max indices of an axis of length n: for a token
-// axis, the last ones up to and including the query; else the first ones.
-func window(n, limit, query int, tokens bool) (lo, hi int) {
-	if n <= limit {
-		return 0, n
-	}
-	if tokens {
-		hi = min(query+1, n)
-		return max(0, hi-limit), hi
-	}
-	return 0, limit
-}
-
-// matrixHTML draws a 2-D slice of a hook (or a 1-D slice as one row) as a
-// table, with positions labelled by their tokens when rows= or cols= is
-// tokens, and the (query, key) cell highlighted.
-func matrixHTML(r *renderer, d *directive) (string, error) {
-	name, err := r.env.expand(d.args["hook"])
-	if err != nil {
-		return "", err
-	}
-	idx, err := r.indices(d)
-	if err != nil {
-		return "", err
-	}
-	shape, data, ok := r.env.data.Tensor(name)
-	if !ok {
-		return "", fmt.Errorf("hook %q is not in the trace", name)
-	}
-	rest := len(shape) - len(idx)
-	if rest != 1 && rest != 2 {
-		return "", fmt.Errorf("hook %q has shape %v: at= must leave 1 or 2 axes, it leaves %d", name, shape, rest)
-	}
-	off := 0
-	for a, i := range idx {
-		if i < 0 || i >= shape[a] {
-			return "", fmt.Errorf("hook %q: index %d of axis %d is outside [0, %d): %w", name, i, a, shape[a], errRange)
-		}
-		off = off*shape[a] + i
-	}
-	nr, nc := 1, shape[len(shape)-1]
-	if rest == 2 {
-		nr = shape[len(shape)-2]
-	}
-	off *= nr * nc
-	limit := 8
-	if m, ok := d.args["max"]; ok {
-		if limit, err = strconv.Atoi(m); err != nil || limit < 1 {
-			return "", fmt.Errorf("max=%q: want a positive integer", m)
-		}
-	}
-	rowTok, colTok := d.args["rows"] == "tokens", d.args["cols"] == "tokens"
-	r0, r1 := window(nr, limit, r.env.query, rowTok)
-	c0, c1 := window(nc, limit, r.env.query, colTok)
-	if rest == 1 {
-		r0, r1 = 0, 1
-	}
-	head := func(i int, tok bool) string {
-		if tok && i < len(r.env.data.Tokens) {
-			return fmt.Sprintf(`<span class="ix">%d</span> %s`, i, tokenHTML(r.env.data.Tokens[i]))
-		}
-		return strconv.Itoa(i)
-	}
-	var b strings.Builder
-	b.WriteString(`<div class="lesson-matrix"><table class="lesson-table"><thead><tr><th></th>`)
-	if c0 > 0 {
-		b.WriteString(`<th>…</th>`)
-	}
-	for j := c0; j < c1; j++ {
-		b.WriteString(`<th>` + head(j, colTok) + `</th>`)
-	}
-	if c1 < nc {
-		b.WriteString(`<th>…</th>`)
-	}
-	b.WriteString(`</tr></thead><tbody>`)
-	for i := r0; i < r1; i++ {
-		if rest == 2 && rowTok && i == r.env.query {
-			b.WriteString(`<tr class="qrow"><th>`)
-		} else {
-			b.WriteString(`<tr><th>`)
-		}
-		if rest == 2 {
-			b.WriteString(head(i, rowTok))
-		}
-		b.WriteString(`</th>`)
-		if c0 > 0 {
-			b.WriteString(`<td>…</td>`)
-		}
-		for j := c0; j < c1; j++ {
-			s, err := formatNumber(float64(data[off+i*nc+j]), d.args["fmt"], false)
-			if err != nil {
-				return "", err
-			}
-			cls := ""
-			if colTok && j == r.env.key && (rest == 1 || rowTok && i == r.env.query) {
-				cls = ` class="hl"`
-			}
-			b.WriteString(`<td` + cls + `>` + html.EscapeString(s) + `</td>`)
-		}
-		if c1 < nc {
-			b.WriteString(`<td>…</td>`)
-		}
-		b.WriteString(`</tr>`)
-	}
-	b.WriteString(`</tbody></table>`)
-	if nr > r1-r0 || nc > c1-c0 {
-		fmt.Fprintf(&b, `<p class="lesson-note">%s</p>`, fmt.Sprintf(r.ui("partOf"), r1-r0, c1-c0, nr, nc))
-	}
-	b.WriteString(`</div>`)
-	return b.String(), nil
-}
-
 // posArg evaluates an optional position argument, defaulting to the query.
 func (r *renderer) posArg(d *directive) (int, error) {
 	n, ok := d.exprs["pos"]
@@ -551,30 +434,76 @@ func stepHTML(r *renderer, d *directive) (string, error) {
 	if k, ok := d.args["kind"]; ok {
 		kind = k
 	}
-	id := StepID(kind, r.env.layer)
+	layer, head := r.env.layer, -1
+	for key, dst := range map[string]*int{"layer": &layer, "head": &head} {
+		if n, ok := d.exprs[key]; ok {
+			v, err := n.Eval(r.env)
+			if err != nil {
+				return "", err
+			}
+			*dst = int(math.Round(v.S))
+		}
+	}
+	if layer < 0 || layer >= r.env.data.Model.NLayer {
+		return "", fmt.Errorf("layer %d outside the model's %d layers", layer, r.env.data.Model.NLayer)
+	}
 	text := d.args["text"]
 	if text == "" {
-		text = r.kindName(kind)
+		text = r.kindNameIn(kind, layer)
 	}
-	return r.jumpLink(id, text), nil
+	return r.jumpLinkHead(StepID(kind, layer), text, head), nil
 }
 
 // jumpLink links to a step of the explorer; a static page, which has no
 // explorer to jump to, names the step instead.
-func (r *renderer) jumpLink(id, text string) string {
-	if r.static {
-		return fmt.Sprintf(`<span class="lesson-step" data-step="%s">%s (%s)</span>`, html.EscapeString(id), html.EscapeString(text), html.EscapeString(id))
+func (r *renderer) jumpLink(id, text string) string { return r.jumpLinkHead(id, text, -1) }
+
+// jumpLinkHead is jumpLink to a step shown with one head (data-head), or
+// with the page's current head when head < 0.
+func (r *renderer) jumpLinkHead(id, text string, head int) string {
+	v := jumpView{ID: id, Text: text, Static: r.static}
+	if head >= 0 {
+		v.Head = strconv.Itoa(head)
 	}
-	return fmt.Sprintf(`<a class="lesson-step" href="#step=%s" data-step="%s">%s</a>`, html.EscapeString(id), html.EscapeString(id), html.EscapeString(text))
+	var b strings.Builder
+	if err := jumpTemplate.Execute(&b, v); err != nil {
+		panic(err) // the template and its data are fixed: a failure is a bug
+	}
+	return b.String()
 }
 
+type jumpView struct {
+	ID, Text, Head string
+	Static         bool
+}
+
+var jumpTemplate = template.Must(template.New("jump").Parse(
+	`{{if .Static}}<span class="lesson-step" data-step="{{.ID}}"{{if .Head}} data-head="{{.Head}}"{{end}}>{{.Text}} ({{.ID}}{{if .Head}}, head {{.Head}}{{end}})</span>` +
+		`{{else}}<a class="lesson-step" href="#step={{.ID}}{{if .Head}}&amp;head={{.Head}}{{end}}" data-step="{{.ID}}"{{if .Head}} data-head="{{.Head}}"{{end}}>{{.Text}}</a>{{end}}`))
+
+type promptView struct {
+	Text, Fragment, Run string
+	Needs               string // a note that the preset needs another model
+}
+
+var promptTemplate = template.Must(template.New("prompt").Parse(
+	`<div class="lesson-prompt" data-prompt="{{.Text}}">{{if .Needs}}<p class="lesson-needs">{{.Needs}}</p>{{end}}<pre>{{.Text}}</pre>` +
+		`{{if .Run}}<a class="lesson-run" href="#prompt={{.Fragment}}" data-prompt="{{.Text}}">{{.Run}}</a>{{end}}</div>`))
+
+// promptHTML shows a preset prompt with a link that runs it; model=NAME
+// marks a preset meant for another model (e.g. gpt2), with the command
+// that loads it.
 func promptHTML(r *renderer, d *directive) (string, error) {
-	t := d.args["text"]
-	if r.static {
-		return fmt.Sprintf(`<div class="lesson-prompt" data-prompt="%s"><pre>%s</pre></div>`, html.EscapeString(t), html.EscapeString(t)), nil
+	v := promptView{Text: d.args["text"], Fragment: urlQueryEscape(d.args["text"])}
+	if !r.static {
+		v.Run = r.ui("runPrompt")
 	}
-	return fmt.Sprintf(`<div class="lesson-prompt" data-prompt="%s"><pre>%s</pre><a class="lesson-run" href="#prompt=%s" data-prompt="%s">%s</a></div>`,
-		html.EscapeString(t), html.EscapeString(t), html.EscapeString(urlQueryEscape(t)), html.EscapeString(t), r.ui("runPrompt")), nil
+	if m := d.args["model"]; m != "" {
+		v.Needs = fmt.Sprintf(r.ui("needsModel"), m, m)
+	}
+	var b strings.Builder
+	err := promptTemplate.Execute(&b, v)
+	return b.String(), err
 }
 
 // urlQueryEscape percent-encodes s for a URL fragment.
@@ -639,6 +568,10 @@ func plotHTML(r *renderer, d *directive) (string, error) {
 		return "", nil
 	}
 	kind := d.args["kind"]
+	if kind == "loss" && len(r.env.data.IDs) < 2 {
+		// A one-token prompt has no next token to score.
+		return "", fmt.Errorf("plot loss needs two tokens: %w", errRange)
+	}
 	src, err := r.plot(PlotRequest{Kind: kind, Layer: r.env.layer, Head: r.env.head, Pos: r.env.query})
 	if err != nil {
 		return "", fmt.Errorf("plot %s: %w", kind, err)

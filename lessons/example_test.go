@@ -24,7 +24,7 @@ func ExampleLibrary_List() {
 	// Output:
 	// tokenization         tokenize     Tokenization: from text to numbers
 	// token-embedding      embed        Token embedding: a vector for every token
-	// positional-embedding pos_embed    Positional embedding: where each token sits
+	// positional-embedding pos_embed    Positional encoding: where each token sits
 	// residual-stream      L0.resid_mid The residual stream: a running sum
 	// layer-norm           L0.ln1       Layer normalization: keeping numbers in range
 	// self-attention       L0.scores    Self-attention in six steps

@@ -251,7 +251,7 @@ func (l *Lesson) directives() []*directive {
 		if it.kind == itemDirective {
 			out = append(out, it.dir)
 		}
-		for _, p := range it.parts {
+		for _, p := range it.parts { // in math and live code
 			if p.kind == itemDirective {
 				out = append(out, p.dir)
 			}

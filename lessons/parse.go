@@ -110,7 +110,11 @@ func (p *bodyParser) parse() ([]item, error) {
 			} else {
 				n = len(rest)
 			}
-			p.emit(item{kind: itemCode, text: p.advance(n), line: line})
+			it, err := p.code(p.advance(n), line)
+			if err != nil {
+				return nil, err
+			}
+			p.emit(it)
 		case rest[0] == '`':
 			end := strings.IndexByte(rest[1:], '`')
 			if end < 0 {
@@ -153,6 +157,45 @@ func (p *bodyParser) addText(s string) {
 	}
 	p.text.WriteString(s)
 }
+
+// liveInfo marks a fenced code block whose {{config}} and {{value}}
+// directives are replaced by their plain text ("```python live"), so that
+// code quotes the loaded model's name and settings.
+const liveInfo = " live"
+
+// code returns the item of a fenced code block; a live block is split
+// into its text and directives.
+func (p *bodyParser) code(block string, line int) (item, error) {
+	fence, body, _ := strings.Cut(block, "\n")
+	info, live := strings.CutSuffix(strings.TrimRight(fence, " "), liveInfo)
+	if !live {
+		return item{kind: itemCode, text: block, line: line}, nil
+	}
+	it := item{kind: itemCode, line: line, parts: []item{{kind: itemText, text: info + "\n"}}}
+	texLine := line + 1
+	for len(body) > 0 {
+		i := strings.Index(body, "{{")
+		if i < 0 {
+			it.parts = append(it.parts, item{kind: itemText, text: body})
+			break
+		}
+		it.parts = append(it.parts, item{kind: itemText, text: body[:i]})
+		texLine += strings.Count(body[:i], "\n")
+		d, n, err := (&bodyParser{file: p.file, line: texLine}).directiveAt(body[i:])
+		if err != nil {
+			return item{}, err
+		}
+		if !codeDirectives[d.name] {
+			return item{}, p.errorf(texLine, "directive {{%s}} cannot be used inside code (only config and value)", d.name)
+		}
+		it.parts = append(it.parts, item{kind: itemDirective, dir: d, line: texLine})
+		body = body[i+n:]
+	}
+	return it, nil
+}
+
+// codeDirectives are the directives allowed in a live code block.
+var codeDirectives = map[string]bool{"config": true, "value": true}
 
 // math parses $…$ or $$…$$ starting at rest, with directives inside.
 func (p *bodyParser) math(rest string) (item, error) {
@@ -333,21 +376,21 @@ func (d *directive) check() error {
 			continue
 		}
 		if k == "at" {
-			list, err := expr.ParseList(src, variableNames())
+			list, err := expr.ParseList(src, names())
 			if err != nil {
 				return fmt.Errorf("at=: %w", err)
 			}
 			d.at = list
 			continue
 		}
-		n, err := expr.Parse(src, variableNames())
+		n, err := expr.Parse(src, names())
 		if err != nil {
 			return fmt.Errorf("%s=: %w", k, err)
 		}
 		d.exprs[k] = n
 	}
 	if h, ok := d.args["hook"]; ok {
-		if err := expr.CheckTemplate(h, variableNames()); err != nil {
+		if err := expr.CheckTemplate(h, names()); err != nil {
 			return fmt.Errorf("hook=: %w", err)
 		}
 	}

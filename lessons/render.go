@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"html"
 	"html/template"
-	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -183,8 +182,14 @@ func (r *renderer) body() (string, error) {
 	var md strings.Builder
 	for _, it := range r.lesson.items {
 		switch it.kind {
-		case itemText, itemCode:
+		case itemText:
 			md.WriteString(it.text)
+		case itemCode:
+			s, err := r.code(it)
+			if err != nil {
+				return "", r.wrap(it, err)
+			}
+			md.WriteString(s)
 		case itemDirective:
 			spec := directives[it.dir.name]
 			s, err := spec.html(r, it.dir)
@@ -216,6 +221,34 @@ func (r *renderer) body() (string, error) {
 		pairs = append(pairs, placeholder(i), s)
 	}
 	return strings.NewReplacer(pairs...).Replace(out.String()), nil
+}
+
+// code returns a code block's Markdown: as written, or for a live block
+// with each directive replaced by its plain text.
+func (r *renderer) code(it item) (string, error) {
+	if it.parts == nil {
+		return it.text, nil
+	}
+	var b strings.Builder
+	for _, p := range it.parts {
+		if p.kind == itemText {
+			b.WriteString(p.text)
+			continue
+		}
+		var s string
+		var err error
+		switch p.dir.name {
+		case "config":
+			s, err = configNames[p.dir.pos[0]](r.env.data.Model)
+		default:
+			s, err = r.scalarText(p.dir, false)
+		}
+		if err != nil {
+			return "", &posError{r.lesson.File, p.line, fmt.Errorf("{{%s}}: %w", p.dir.name, err)}
+		}
+		b.WriteString(s)
+	}
+	return b.String(), nil
 }
 
 // afterOperator matches TeX ending in a binary operator (possibly opening
@@ -259,224 +292,4 @@ func (r *renderer) unavailable(block bool) string {
 		return `<p class="lesson-na">` + r.ui("na") + `</p>`
 	}
 	return `<span class="lesson-na" title="` + r.ui("na") + `">—</span>`
-}
-
-// exercise HTML and checking.
-
-func checkExercise(d *directive) error {
-	if t, ok := d.args["tol"]; ok {
-		if v, err := strconv.ParseFloat(strings.TrimSuffix(t, "%"), 64); err != nil || v < 0 {
-			return fmt.Errorf("tol=%q: want a non-negative number", t)
-		}
-	}
-	if o, ok := d.args["options"]; ok && o != "keys" && len(strings.Split(o, "|")) < 2 {
-		return fmt.Errorf(`options=%q: want "keys" or at least two choices separated by |`, o)
-	}
-	return nil
-}
-
-// tolerance returns an exercise's stated tolerance: tol= (absolute, or
-// relative when it ends in %), else 0 for a choice and 0.001 for a number.
-func tolerance(d *directive) (tol float64, relative bool) {
-	if t, ok := d.args["tol"]; ok {
-		t, relative = strings.CutSuffix(t, "%")
-		v, _ := strconv.ParseFloat(t, 64)
-		if relative {
-			v /= 100
-		}
-		return v, relative
-	}
-	if _, ok := d.args["options"]; ok {
-		return 0, false
-	}
-	return 1e-3, false
-}
-
-// tolText states a tolerance for the reader: "0.001" or "1%".
-func tolText(d *directive) string {
-	tol, rel := tolerance(d)
-	if rel {
-		return strconv.FormatFloat(100*tol, 'g', -1, 64) + "%"
-	}
-	return strconv.FormatFloat(tol, 'g', -1, 64)
-}
-
-// options returns the choices of a multiple-choice exercise.
-func (r *renderer) options(d *directive) []string {
-	o, ok := d.args["options"]
-	if !ok {
-		return nil
-	}
-	if o == "keys" {
-		var out []string
-		for i := 0; i <= r.env.query && i < len(r.env.data.Tokens); i++ {
-			out = append(out, fmt.Sprintf("%d %s", i, visible(r.env.data.Tokens[i])))
-		}
-		return out
-	}
-	return strings.Split(o, "|")
-}
-
-// answer evaluates an exercise's right answer.
-func (r *renderer) answer(d *directive) (float64, error) {
-	v, err := d.exprs["answer"].Eval(r.env)
-	if err != nil {
-		return 0, err
-	}
-	if v.Vec {
-		return 0, fmt.Errorf("answer= is a vector, want a number")
-	}
-	return v.S, nil
-}
-
-// answerText formats the right answer for a reader.
-func (r *renderer) answerText(d *directive, x float64) string {
-	if opts := r.options(d); opts != nil {
-		i := int(math.Round(x))
-		if i >= 0 && i < len(opts) {
-			return opts[i]
-		}
-	}
-	tol, rel := tolerance(d)
-	if rel {
-		tol *= math.Abs(x)
-	}
-	if tol == 0 {
-		if x == math.Round(x) {
-			return groupThousands(int64(x))
-		}
-		return strconv.FormatFloat(x, 'g', -1, 64)
-	}
-	s, _ := formatNumber(x, decimalsFor(tol), false)
-	return s
-}
-
-// decimalsFor picks a format showing enough decimals for a positive
-// tolerance.
-func decimalsFor(tol float64) string {
-	n := int(math.Ceil(-math.Log10(tol))) + 1
-	if n <= 0 {
-		return "int"
-	}
-	return "." + strconv.Itoa(n) + "f"
-}
-
-func exerciseHTML(r *renderer, d *directive) (string, error) {
-	x, err := r.answer(d)
-	if err != nil {
-		return "", err
-	}
-	id := html.EscapeString(d.args["id"])
-	var b strings.Builder
-	fmt.Fprintf(&b, `<form class="lesson-exercise" data-lesson="%s" data-exercise="%s" data-lang="%s">`,
-		html.EscapeString(r.lesson.ID), id, r.lang)
-	if opts := r.options(d); opts != nil {
-		b.WriteString(`<fieldset>`)
-		for i, o := range opts {
-			fmt.Fprintf(&b, `<label><input type="radio" name="answer" value="%d"> %s</label>`, i, html.EscapeString(o))
-		}
-		b.WriteString(`</fieldset>`)
-	} else {
-		fmt.Fprintf(&b, `<label>%s <input name="answer" inputmode="decimal" autocomplete="off"></label> <span class="lesson-tol">%s</span>`,
-			r.ui("yourAnswer"), html.EscapeString(r.tolNote(d)))
-	}
-	if !r.static {
-		fmt.Fprintf(&b, ` <button type="submit">%s</button><output class="lesson-feedback"></output>`, r.ui("check"))
-	}
-	b.WriteString(`</form>`)
-	if r.static {
-		fmt.Fprintf(&b, `<details class="lesson-answer"><summary>%s</summary><p>%s</p></details>`,
-			r.ui("showAnswer"), html.EscapeString(r.explain(d, x)))
-	}
-	return b.String(), nil
-}
-
-// tolNote tells the learner how close an answer must be.
-func (r *renderer) tolNote(d *directive) string {
-	if tol, _ := tolerance(d); tol == 0 {
-		return r.ui("exact")
-	}
-	return fmt.Sprintf(r.ui("tol"), tolText(d))
-}
-
-// explain states the right answer and how to get it.
-func (r *renderer) explain(d *directive, x float64) string {
-	s := fmt.Sprintf(r.ui("answerIs"), r.answerText(d, x))
-	if how := d.args["how"]; how != "" {
-		s += " " + how
-	}
-	return s
-}
-
-// Check checks a learner's answer to an exercise against the trace of
-// ctx. For a number the answer is accepted within the exercise's stated
-// tolerance; for a choice the answer is the index of the option. The
-// explanation, in the lesson's language, says whether it was right and
-// what the trace gives. An answer that is not a number is not an error:
-// ok is false and the explanation says so.
-func (lib *Library) Check(id, exerciseID, lang, answer string, ctx Context) (ok bool, explanation string, err error) {
-	l, err := lib.Get(id, lang)
-	if err != nil {
-		return false, "", err
-	}
-	d, found := l.exercises[exerciseID]
-	if !found {
-		return false, "", fmt.Errorf("%w: lesson %q has no exercise %q (have %s)", ErrNotFound, id, exerciseID, strings.Join(l.Exercises, ", "))
-	}
-	e, err := ctx.resolve()
-	if err != nil {
-		return false, "", err
-	}
-	r := &renderer{env: e, lesson: l, lang: lang}
-	want, err := r.answer(d)
-	if errors.Is(err, errRange) {
-		return false, r.ui("na"), nil
-	}
-	if err != nil {
-		return false, "", &posError{l.File, d.line, fmt.Errorf("{{exercise id=%s}}: %w", exerciseID, err)}
-	}
-	got, perr := parseAnswer(answer)
-	if perr != nil {
-		return false, r.ui("notNumber"), nil
-	}
-	tol, rel := tolerance(d)
-	if rel {
-		tol *= math.Abs(want)
-	}
-	// A relative slack of 1e-9 absorbs float rounding of exact answers.
-	if math.Abs(got-want) <= tol+1e-9*math.Abs(want) {
-		return true, r.ui("right") + " " + r.explain(d, want), nil
-	}
-	return false, r.ui("wrong") + " " + r.explain(d, want), nil
-}
-
-// parseAnswer reads a number as a learner may type it: with a Unicode
-// minus, full-width digits, a decimal comma or surrounding spaces.
-func parseAnswer(s string) (float64, error) {
-	s = strings.Map(func(r rune) rune {
-		switch {
-		case r >= '０' && r <= '９':
-			return '0' + (r - '０')
-		case r == '−' || r == '－':
-			return '-'
-		case r == '．':
-			return '.'
-		case r == '，':
-			return ','
-		case r == ' ' || r == '\u3000':
-			return -1
-		}
-		return r
-	}, s)
-	// Commas group thousands ("106,985"), except a single comma with no
-	// point that is not followed by exactly three digits, or that follows
-	// a lone 0, which is a decimal comma ("0,25", "1,5").
-	if strings.Count(s, ",") == 1 && !strings.Contains(s, ".") {
-		whole, frac, _ := strings.Cut(s, ",")
-		if len(frac) != 3 || strings.TrimLeft(whole, "+-") == "0" {
-			s = whole + "." + frac
-		}
-	}
-	s = strings.ReplaceAll(s, ",", "")
-	return strconv.ParseFloat(s, 64)
 }

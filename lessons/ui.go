@@ -14,3 +14,8 @@ func (r *renderer) ui(key string) string { return i18n.Text(r.lang, "lesson."+ke
 func (r *renderer) kindName(kind string) string {
 	return StepTitle(trace.StepKind(kind), r.env.layer, r.lang)
 }
+
+// kindNameIn names a step kind in a given layer (StepTitle).
+func (r *renderer) kindNameIn(kind string, layer int) string {
+	return StepTitle(trace.StepKind(kind), layer, r.lang)
+}

@@ -2,6 +2,7 @@ package lessons
 
 import (
 	"fmt"
+	"sort"
 	"unicode/utf8"
 
 	"github.com/transformer-explorer/explorer/lessons/expr"
@@ -27,14 +28,33 @@ var variables = map[string]func(e *env) (float64, error){
 	"P":       func(e *env) (float64, error) { return params(e.data.Model) },
 	"n_chars": func(e *env) (float64, error) { return float64(utf8.RuneCountInString(e.data.Text)), nil },
 	"n_bytes": func(e *env) (float64, error) { return float64(len(e.data.Text)), nil },
+	"mid":     func(e *env) (float64, error) { return float64((len(e.data.IDs) - 1) / 2), nil },
+	"ans": func(e *env) (float64, error) {
+		if e.ans == nil {
+			return 0, fmt.Errorf("ans is only defined in an exercise's tol=")
+		}
+		return *e.ans, nil
+	},
+}
+
+func init() {
+	for name, f := range measuredVars {
+		variables[name] = f
+	}
 }
 
 // params returns the model's parameter count (trace.ModelInfo.Params).
 func params(m trace.ModelInfo) (float64, error) { return float64(m.Params()), nil }
 
-// varNames are the variables of lesson expressions, for expr.Parse.
-func variableNames() []string {
-	return []string{"layer", "head", "q", "k", "T", "L", "H", "C", "D", "F", "V", "N_ctx", "eps", "P", "n_chars", "n_bytes"}
+// names are the variables and functions of lesson expressions, for
+// expr.Parse.
+func names() expr.Names {
+	vars := make([]string, 0, len(variables))
+	for v := range variables {
+		vars = append(vars, v)
+	}
+	sort.Strings(vars)
+	return expr.Names{Vars: vars, Funcs: hostFuncNames()}
 }
 
 // Var implements expr.Env.

@@ -22,7 +22,7 @@ func (oneHook) Tensor(name string, idx []int) (expr.Value, error) {
 }
 
 func ExampleParse() {
-	n, err := expr.Parse(`argmax(t("blocks.0.attn.hook_pattern", 0)) + sum(t("blocks.0.attn.hook_pattern", 0))`, []string{"q"})
+	n, err := expr.Parse(`argmax(t("blocks.0.attn.hook_pattern", 0)) + sum(t("blocks.0.attn.hook_pattern", 0))`, expr.Names{Vars: []string{"q"}})
 	if err != nil {
 		panic(err)
 	}

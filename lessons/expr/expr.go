@@ -14,7 +14,13 @@
 //	functions   sqrt exp log abs gelu  (element-wise)
 //	            dot(a, b) sum mean var std norm len max min argmax
 //	            at(v, i)  softmax(v)  id(pos)
+//	sin cos     (element-wise)
+//	slice(v, a, b)  the entries a … b−1 of v
+//	entropy(p)  −Σ p log p in nats, 0·log 0 counted as 0
 //	na()        a value the prompt does not have (fails with ErrRange)
+//
+// The caller may declare functions of its own (Names.Funcs); they are
+// evaluated by the Env's Call method.
 //
 // In hook names, {expr} is replaced by the value of expr, so
 // "blocks.{layer}.attn.hook_pattern" names the current layer's pattern.
@@ -43,6 +49,18 @@ type Env interface {
 	// TokenID returns the id of the prompt's token at pos, or an error
 	// wrapping ErrRange.
 	TokenID(pos int) (int, error)
+}
+
+// A Caller is an Env with functions of its own, declared to Parse in
+// Names.Funcs. Call receives the evaluated arguments.
+type Caller interface {
+	Call(name string, args []Value) (Value, error)
+}
+
+// Names are the variables and caller functions an expression may use.
+type Names struct {
+	Vars  []string
+	Funcs []string
 }
 
 // ErrRange marks a value that the current prompt does not have, such as
@@ -88,11 +106,16 @@ type (
 		fn   string
 		args []Node
 	}
+	hostNode struct { // a function of the caller
+		fn   string
+		args []Node
+	}
 )
 
-// Parse parses an expression whose variables must be among vars.
-func Parse(src string, vars []string) (Node, error) {
-	p := &exprParser{src: src, vars: vars}
+// Parse parses an expression whose variables and caller functions must be
+// among names.
+func Parse(src string, names Names) (Node, error) {
+	p := &exprParser{src: src, vars: names.Vars, funcs: names.Funcs}
 	p.next()
 	n, err := p.compare()
 	if err != nil {
@@ -105,8 +128,8 @@ func Parse(src string, vars []string) (Node, error) {
 }
 
 // ParseList parses a comma-separated list of expressions ("head, q, k").
-func ParseList(src string, vars []string) ([]Node, error) {
-	p := &exprParser{src: src, vars: vars}
+func ParseList(src string, names Names) ([]Node, error) {
+	p := &exprParser{src: src, vars: names.Vars, funcs: names.Funcs}
 	p.next()
 	var out []Node
 	for {
@@ -137,7 +160,8 @@ const (
 
 type exprParser struct {
 	vars   []string
-	anyVar bool // accept every variable name (hook-name templates)
+	funcs  []string // the caller's functions
+	anyVar bool     // accept every variable name (hook-name templates)
 	src    string
 	pos    int
 	start  int
@@ -291,7 +315,7 @@ func (p *exprParser) primary() (Node, error) {
 		return numNode(f), nil
 	case tokStr:
 		s := p.lit
-		if err := CheckTemplate(s, p.vars); err != nil && !p.anyVar {
+		if err := CheckTemplate(s, Names{Vars: p.vars, Funcs: p.funcs}); err != nil && !p.anyVar {
 			return nil, fmt.Errorf("expression %q: %w", p.src, err)
 		}
 		p.next()
@@ -305,7 +329,9 @@ func (p *exprParser) primary() (Node, error) {
 			}
 			return varNode(name), nil
 		}
-		if _, ok := functions[name]; !ok {
+		_, builtin := functions[name]
+		host := slices.Contains(p.funcs, name) || p.anyVar && !builtin
+		if !builtin && !host {
 			return nil, fmt.Errorf("expression %q: unknown function %q", p.src, name)
 		}
 		p.next()
@@ -323,6 +349,9 @@ func (p *exprParser) primary() (Node, error) {
 			}
 		}
 		p.next()
+		if host {
+			return hostNode{name, args}, nil
+		}
 		return callNode{name, args}, nil
 	case tokOp:
 		if p.lit == "(" {
@@ -465,6 +494,10 @@ func init() {
 		"id":      callID,
 		"sqrt":    elementwise(math.Sqrt),
 		"exp":     elementwise(math.Exp),
+		"sin":     elementwise(math.Sin),
+		"cos":     elementwise(math.Cos),
+		"slice":   callSlice,
+		"entropy": reduce(entropy),
 		"log":     elementwise(math.Log),
 		"abs":     elementwise(math.Abs),
 		"gelu":    elementwise(gelu),
@@ -652,6 +685,34 @@ func callSoftmax(e Env, args []Node) (Value, error) {
 	return Value{V: out, Vec: true}, nil
 }
 
+// entropy is −Σ p log p, with 0·log 0 taken as 0.
+func entropy(p []float64) float64 {
+	h := 0.0
+	for _, x := range p {
+		if x > 0 {
+			h -= x * math.Log(x)
+		}
+	}
+	return h
+}
+
+// callSlice returns slice(v, a, b): the entries a … b−1 of v. An empty or
+// out-of-range slice is a value the prompt does not have.
+func callSlice(e Env, args []Node) (Value, error) {
+	vals, err := evalArgs(e, args)
+	if err != nil {
+		return Value{}, err
+	}
+	if len(vals) != 3 || !vals[0].Vec || vals[1].Vec || vals[2].Vec {
+		return Value{}, fmt.Errorf("slice wants a vector and two indices")
+	}
+	a, b := int(math.Round(vals[1].S)), int(math.Round(vals[2].S))
+	if a < 0 || b > len(vals[0].V) || a >= b {
+		return Value{}, fmt.Errorf("slice [%d, %d) of %d entries: %w", a, b, len(vals[0].V), ErrRange)
+	}
+	return Value{V: slices.Clone(vals[0].V[a:b]), Vec: true}, nil
+}
+
 // callIf evaluates if(c, a, b): a when c is not 0, else b. Only the
 // chosen branch is evaluated.
 func callIf(e Env, args []Node) (Value, error) {
@@ -737,6 +798,10 @@ func Hooks(n Node) []string {
 		case cmpNode:
 			walk(x.l)
 			walk(x.r)
+		case hostNode:
+			for _, a := range x.args {
+				walk(a)
+			}
 		case callNode:
 			if x.fn == "t" && len(x.args) > 0 {
 				if s, ok := x.args[0].(strNode); ok {
@@ -750,6 +815,22 @@ func Hooks(n Node) []string {
 	}
 	walk(n)
 	return out
+}
+
+func (n hostNode) Eval(e Env) (Value, error) {
+	c, ok := e.(Caller)
+	if !ok {
+		return Value{}, fmt.Errorf("%s: this environment has no functions of its own", n.fn)
+	}
+	args, err := evalArgs(e, n.args)
+	if err != nil {
+		return Value{}, err
+	}
+	v, err := c.Call(n.fn, args)
+	if err != nil {
+		return v, fmt.Errorf("%s: %w", n.fn, err)
+	}
+	return v, nil
 }
 
 func (n callNode) Eval(e Env) (Value, error) {
@@ -793,7 +874,7 @@ func Expand(s string, e Env) (string, error) {
 
 // CheckTemplate checks that every {expr} of a hook-name template parses
 // with the variables vars.
-func CheckTemplate(s string, vars []string) error {
+func CheckTemplate(s string, names Names) error {
 	for {
 		i := strings.IndexByte(s, '{')
 		if i < 0 {
@@ -803,7 +884,7 @@ func CheckTemplate(s string, vars []string) error {
 		if j < 0 {
 			return fmt.Errorf("unclosed { in %q", s)
 		}
-		if _, err := Parse(s[i+1:i+j], vars); err != nil {
+		if _, err := Parse(s[i+1:i+j], names); err != nil {
 			return err
 		}
 		s = s[i+j+1:]

@@ -12,7 +12,7 @@ import (
 // the variables layer=1 and q=1, and token ids 10, 20.
 type fakeEnv struct{}
 
-var fakeVars = []string{"layer", "q"}
+var fakeVars = Names{Vars: []string{"layer", "q"}, Funcs: []string{"twice"}}
 
 func (fakeEnv) Var(name string) (float64, error) {
 	return map[string]float64{"layer": 1, "q": 1}[name], nil
@@ -36,6 +36,14 @@ func (fakeEnv) Tensor(name string, idx []int) (Value, error) {
 		return Scalar(data[idx[0]][idx[1]]), nil
 	}
 	return Value{}, fmt.Errorf("bad index %v", idx)
+}
+
+// Call implements Caller with one function, twice(x) = 2x.
+func (fakeEnv) Call(name string, args []Value) (Value, error) {
+	if name != "twice" || len(args) != 1 || args[0].Vec {
+		return Value{}, fmt.Errorf("twice wants one number")
+	}
+	return Scalar(2 * args[0].S), nil
 }
 
 func (fakeEnv) TokenID(pos int) (int, error) {
@@ -90,6 +98,12 @@ func TestEval(t *testing.T) {
 		{`if(q > 1, t("m", 9, 9), 3)`, 3}, // the branch not taken may be unavailable
 		{"if(0, na(), 5) + if(1, 1, na())", 6},
 		{"(q < 2) * 4", 4},
+		// More functions, and one of the caller's.
+		{"sin(0) + cos(0)", 1},
+		{`sum(slice(t("m", 1), 1, 3))`, 11},
+		{`entropy(softmax(t("m", 0) * 0))`, math.Log(3)},
+		{"entropy(at(t(\"m\", 0), 0) - 1)", 0},
+		{"twice(q + 1)", 4},
 	} {
 		n, err := Parse(c.src, fakeVars)
 		if err != nil {
@@ -144,6 +158,9 @@ func TestEvalErrors(t *testing.T) {
 		{`if(t("m", 0), 1, 2)`, "condition of if is a vector", false},
 		{`t("m", 0) < 1`, "compares numbers", false},
 		{"if(1, 2)", "two values", false},
+		{`slice(t("m", 0), 2, 2)`, "not available", true},
+		{`slice(t("m", 0), 0, 4)`, "not available", true},
+		{"twice(1, 2)", "twice wants one number", false},
 	} {
 		n, err := Parse(c.src, fakeVars)
 		if err != nil {
