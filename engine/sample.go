@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -17,6 +18,54 @@ type SampleOptions struct {
 	// TopP keeps the smallest set of most likely tokens whose probabilities
 	// add up to at least P (nucleus sampling); 0 or 1 keeps all.
 	TopP float64
+}
+
+// Ranges of the sampling knobs that Validate accepts.
+const (
+	// MaxTemperature is the largest temperature: at 100, GPT-2's logits
+	// (spread over a few tens) give a nearly flat distribution, so a
+	// larger value is more likely a typo (1e9 for 1.9) than a wish.
+	MaxTemperature = 100
+	// MaxTopK is the largest top-k, larger than any vocabulary the
+	// explorer loads (a top-k at or above V keeps every token).
+	MaxTopK = 1 << 20
+)
+
+// Names of the sampling knobs in a SampleError.
+const (
+	KnobTemperature = "temperature"
+	KnobTopK        = "top_k"
+	KnobTopP        = "top_p"
+)
+
+// A SampleError says which sampling knob is out of its range. Front ends
+// name the knob their own way (a flag, a JSON field) from its facts.
+type SampleError struct {
+	Knob     string  // KnobTemperature, KnobTopK or KnobTopP
+	Value    float64 // what was given (NaN and infinities included)
+	Min, Max float64 // the range accepted, both ends included
+}
+
+func (e *SampleError) Error() string {
+	return fmt.Sprintf("engine: %s %g is outside [%g, %g]", e.Knob, e.Value, e.Min, e.Max)
+}
+
+// Validate checks the options against their ranges: Temperature a finite
+// number in [0, MaxTemperature] (0 picks the most likely token), TopK in
+// [0, MaxTopK] (0 keeps every token), TopP a finite number in [0, 1] (0 or
+// 1 keeps every token). Front ends call it on whatever they read (a flag,
+// a websocket message, an API request) and may accept less, stating why.
+// The error is a *SampleError.
+func (o SampleOptions) Validate() error {
+	switch {
+	case math.IsNaN(o.Temperature) || o.Temperature < 0 || o.Temperature > MaxTemperature:
+		return &SampleError{Knob: KnobTemperature, Value: o.Temperature, Min: 0, Max: MaxTemperature}
+	case o.TopK < 0 || o.TopK > MaxTopK:
+		return &SampleError{Knob: KnobTopK, Value: float64(o.TopK), Min: 0, Max: MaxTopK}
+	case math.IsNaN(o.TopP) || o.TopP < 0 || o.TopP > 1:
+		return &SampleError{Knob: KnobTopP, Value: o.TopP, Min: 0, Max: 1}
+	}
+	return nil
 }
 
 // Greedy reports whether the options always pick the most likely token.

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"errors"
 	"math"
 	"testing"
 )
@@ -90,6 +91,35 @@ func TestStopWriter(t *testing.T) {
 		}
 		if w.String() != tt.text || stopped != tt.stopped {
 			t.Errorf("stops %q: text %q stopped %v, want %q %v", tt.stops, w.String(), stopped, tt.text, tt.stopped)
+		}
+	}
+}
+
+func TestSampleOptionsValidate(t *testing.T) {
+	nan, inf := math.NaN(), math.Inf(1)
+	for _, tt := range []struct {
+		opt SampleOptions
+		ok  bool
+	}{
+		{SampleOptions{Temperature: 1, TopP: 1}, true},
+		{SampleOptions{}, true}, // greedy, every token
+		{SampleOptions{Temperature: MaxTemperature, TopK: MaxTopK, TopP: 0.5}, true},
+		{SampleOptions{Temperature: -0.1}, false},
+		{SampleOptions{Temperature: MaxTemperature + 1}, false},
+		{SampleOptions{Temperature: nan}, false},
+		{SampleOptions{Temperature: inf}, false},
+		{SampleOptions{Temperature: -inf}, false},
+		{SampleOptions{TopK: -1}, false},
+		{SampleOptions{TopK: MaxTopK + 1}, false},
+		{SampleOptions{TopP: nan}, false},
+		{SampleOptions{TopP: 1.0001}, false},
+		{SampleOptions{TopP: -0.5}, false},
+		{SampleOptions{TopP: inf}, false},
+	} {
+		err := tt.opt.Validate()
+		var se *SampleError
+		if (err == nil) != tt.ok || (err != nil && !errors.As(err, &se)) {
+			t.Errorf("%+v.Validate() = %v, want ok %v", tt.opt, err, tt.ok)
 		}
 	}
 }

@@ -60,12 +60,11 @@ func (s *Server) currentTrace(r *http.Request) (*trace.Trace, string, error) {
 	if !ok {
 		return nil, id, errNoSession
 	}
-	ss.mu.Lock()
-	defer ss.mu.Unlock()
-	if ss.tr == nil {
+	tr, _ := ss.runs.current()
+	if tr == nil {
 		return nil, id, errNoRun
 	}
-	return ss.tr, id, nil
+	return tr, id, nil
 }
 
 // Why a request finds no trace.

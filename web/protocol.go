@@ -1,8 +1,10 @@
 package web
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"io"
 	"math"
 
 	"github.com/transformer-explorer/explorer/trace"
@@ -22,18 +24,50 @@ func encodeTensor(seq int, name string, shape []int, data []float32) []byte {
 
 // encodeFrame is encodeTensor with any header, e.g. a pooled pattern's.
 func encodeFrame(h frameHeader, data []float32) []byte {
-	header, _ := json.Marshal(h)
+	var b bytes.Buffer
+	b.Grow(int(frameSize(h, len(data))))
+	writeFrame(&b, h, data) // a bytes.Buffer does not fail
+	return b.Bytes()
+}
+
+// frameHeaderBytes returns h as JSON padded with spaces so that the data
+// after it starts at a multiple of 4.
+func frameHeaderBytes(h frameHeader) []byte {
+	header, _ := json.Marshal(h) // ints and strings always marshal
 	for (4+len(header))%4 != 0 {
 		header = append(header, ' ')
 	}
-	frame := make([]byte, 4+len(header)+4*len(data))
-	binary.LittleEndian.PutUint32(frame, uint32(len(header)))
-	copy(frame[4:], header)
-	body := frame[4+len(header):]
-	for i, v := range data {
-		binary.LittleEndian.PutUint32(body[4*i:], math.Float32bits(v))
+	return header
+}
+
+// frameSize returns the bytes of the frame of h and n values.
+func frameSize(h frameHeader, n int) int64 {
+	return 4 + int64(len(frameHeaderBytes(h))) + 4*int64(n)
+}
+
+// writeFrame writes the frame of h and data to w, converting the values
+// a chunk at a time, so that a large tensor needs no copy of its own.
+func writeFrame(w io.Writer, h frameHeader, data []float32) error {
+	header := frameHeaderBytes(h)
+	var buf [16 << 10]byte
+	binary.LittleEndian.PutUint32(buf[:], uint32(len(header)))
+	if _, err := w.Write(buf[:4]); err != nil {
+		return err
 	}
-	return frame
+	if _, err := w.Write(header); err != nil {
+		return err
+	}
+	for len(data) > 0 {
+		n := min(len(data), len(buf)/4)
+		for i, v := range data[:n] {
+			binary.LittleEndian.PutUint32(buf[4*i:], math.Float32bits(v))
+		}
+		if _, err := w.Write(buf[:4*n]); err != nil {
+			return err
+		}
+		data = data[n:]
+	}
+	return nil
 }
 
 // frameHeader is the header of a tensor frame.

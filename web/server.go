@@ -10,13 +10,8 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"runtime"
-	"strings"
 	"sync"
-	"time"
-
-	"github.com/gorilla/websocket"
 
 	"github.com/transformer-explorer/explorer/engine"
 	"github.com/transformer-explorer/explorer/engine/tokenizer"
@@ -25,6 +20,7 @@ import (
 	"github.com/transformer-explorer/explorer/lessons/mathml"
 	"github.com/transformer-explorer/explorer/trace"
 	"github.com/transformer-explorer/explorer/viz/palette"
+	"github.com/transformer-explorer/explorer/web/internal/wsconn"
 )
 
 //go:embed static
@@ -58,9 +54,11 @@ type Options struct {
 type Server struct {
 	opt      Options
 	mux      *http.ServeMux
-	upgrader websocket.Upgrader
-	work     chan struct{} // semaphore of forward passes
-	training chan struct{} // one training run at a time
+	upgrader *wsconn.Upgrader // the explorer's sessions
+	// trainUpgrader is the training view's: its messages are tiny.
+	trainUpgrader *wsconn.Upgrader
+	work          chan struct{} // semaphore of forward passes
+	training      chan struct{} // one training run at a time
 	// demoTokens is the training view's encoded corpus, guarded by
 	// holding a slot of training.
 	demoTokens []int
@@ -88,12 +86,8 @@ func (st stepInfo) Title(lang string) string {
 	return lessons.StepTitle(trace.StepKind(st.Kind), st.Layer, lang)
 }
 
-// Limits of what a client may send.
-const (
-	maxMessageBytes = 64 << 10
-	pingEvery       = 30 * time.Second
-	pongWait        = 75 * time.Second
-)
+// maxMessageBytes limits what a page may send in one message.
+const maxMessageBytes = 64 << 10
 
 // NewServer returns a Server for opt.
 func NewServer(opt Options) (*Server, error) {
@@ -122,11 +116,8 @@ func NewServer(opt Options) (*Server, error) {
 		training: make(chan struct{}, 1),
 		sessions: map[string]*session{},
 	}
-	s.upgrader = websocket.Upgrader{
-		ReadBufferSize:  4096,
-		WriteBufferSize: 32 << 10,
-		CheckOrigin:     sameOrigin,
-	}
+	s.upgrader = wsconn.NewUpgrader(wsconn.Options{ReadLimit: maxMessageBytes})
+	s.trainUpgrader = wsconn.NewUpgrader(wsconn.Options{ReadLimit: 4 << 10})
 	if opt.Model != nil {
 		steps, err := stepInfos(opt.Model.Config.NLayer)
 		if err != nil {
@@ -178,7 +169,7 @@ func (s *Server) Close() {
 	}
 	s.mu.Unlock()
 	for _, ss := range sessions {
-		ss.stopWork()
+		ss.work.stop()
 	}
 }
 
@@ -202,20 +193,6 @@ func stepInfos(nLayer int) ([]stepInfo, error) {
 		out = append(out, stepInfo{ID: st.ID, Kind: string(st.Kind), Layer: st.Layer, Formula: formula, Hooks: hooks})
 	}
 	return out, nil
-}
-
-// sameOrigin accepts a websocket whose Origin names the host it connects
-// to, and clients (not browsers) that send no Origin at all.
-func sameOrigin(r *http.Request) bool {
-	origin := r.Header.Get("Origin")
-	if origin == "" {
-		return true
-	}
-	u, err := url.Parse(origin)
-	if err != nil {
-		return false
-	}
-	return strings.EqualFold(u.Host, r.Host)
 }
 
 // serveMessages serves the message catalogue (lessons/i18n) to the

@@ -4,11 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"net/http"
-	"time"
+
+	"github.com/gorilla/websocket"
 
 	"github.com/transformer-explorer/explorer/engine/train"
 	"github.com/transformer-explorer/explorer/engine/train/corpus"
@@ -45,51 +45,35 @@ type trainMessage struct {
 // serveTrainSocket runs training runs for one page. One run at a time in
 // the whole server: training uses every core.
 func (s *Server) serveTrainSocket(w http.ResponseWriter, r *http.Request) {
-	conn, err := s.upgrader.Upgrade(w, r, nil)
+	conn, err := s.trainUpgrader.Upgrade(w, r)
 	if err != nil {
 		return
 	}
-	defer conn.Close()
-	conn.SetReadLimit(4 << 10)
-	out := make(chan any, 16)
 	ctx, cancel := context.WithCancel(r.Context())
-	defer cancel()
-	writerDone := make(chan struct{})
-	go func() {
-		defer close(writerDone)
-		for {
-			select {
-			case v := <-out:
-				conn.SetWriteDeadline(time.Now().Add(10 * time.Second))
-				if conn.WriteJSON(v) != nil {
-					cancel()
-					return
-				}
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-	send := func(v any) bool {
-		select {
-		case out <- v:
-			return true
-		case <-ctx.Done():
-			return false
-		}
-	}
-	var stopRun context.CancelFunc = func() {}
+	send := func(v any) bool { return conn.SendJSON(ctx, v) == nil }
+	stopRun := func() {}
 	runDone := make(chan struct{})
 	close(runDone)
+	defer func() {
+		stopRun()
+		cancel()
+		<-runDone
+		conn.Close(websocket.CloseGoingAway, "")
+		conn.Wait()
+	}()
 	for {
+		kind, data, err := conn.Read()
+		if err != nil {
+			return // the page went away
+		}
 		var msg trainMessage
-		if err := conn.ReadJSON(&msg); err != nil {
-			var syn *json.SyntaxError
-			if errors.As(err, &syn) {
-				send(map[string]any{"type": "error", "message": "malformed JSON"})
-				continue
-			}
-			break // the page went away
+		if kind != websocket.TextMessage {
+			send(map[string]any{"type": "error", "message": "send JSON text messages"})
+			continue
+		}
+		if err := json.Unmarshal(data, &msg); err != nil {
+			send(map[string]any{"type": "error", "message": "malformed JSON: " + err.Error()})
+			continue
 		}
 		switch msg.Type {
 		case "stop":
@@ -106,8 +90,8 @@ func (s *Server) serveTrainSocket(w http.ResponseWriter, r *http.Request) {
 				send(map[string]any{"type": "error", "message": fmt.Sprintf("steps must be between 1 and %d", maxTrainSteps)})
 				continue
 			}
-			var runCtx context.Context
-			runCtx, stopRun = context.WithCancel(ctx)
+			runCtx, stop := context.WithCancel(ctx)
+			stopRun = stop
 			runDone = make(chan struct{})
 			go func(done chan struct{}) {
 				defer close(done)
@@ -117,10 +101,6 @@ func (s *Server) serveTrainSocket(w http.ResponseWriter, r *http.Request) {
 			send(map[string]any{"type": "error", "message": fmt.Sprintf("unknown message type %q", msg.Type)})
 		}
 	}
-	stopRun()
-	cancel()
-	<-runDone
-	<-writerDone
 }
 
 // trainRun trains a demo model and streams its progress.

@@ -3,6 +3,8 @@ package web
 import (
 	"strings"
 	"testing"
+
+	"github.com/gorilla/websocket"
 )
 
 // TestTrainingSocket starts a short run from the training view's socket
@@ -17,11 +19,15 @@ func TestTrainingSocket(t *testing.T) {
 		t.Fatalf("training page: %d", code)
 	}
 	c := dialPath(t, ts, "/train/ws")
-	for _, bad := range []map[string]any{{"type": "start", "steps": 0}, {"type": "start", "steps": 999999}, {"type": "dance"}} {
+	for _, bad := range []map[string]any{{"type": "start", "steps": 0}, {"type": "start", "steps": 999999}, {"type": "dance"}, {"type": "start", "steps": "many"}} {
 		c.writeJSON(t, bad)
 		if msg := c.readJSON(t); msg["type"] != "error" {
 			t.Fatalf("%v: got %v", bad, msg)
 		}
+	}
+	c.WriteMessage(websocket.TextMessage, []byte("{not json"))
+	if msg := c.readJSON(t); msg["type"] != "error" {
+		t.Fatalf("bad JSON: got %v", msg)
 	}
 	c.writeJSON(t, map[string]any{"type": "start", "steps": 3})
 	steps, probes := 0, 0

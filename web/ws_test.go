@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"math"
 	"slices"
 	"strings"
@@ -67,9 +68,7 @@ func TestRunStreamsTheTrace(t *testing.T) {
 	// The logit lens is left out of the run and added to a copy of the
 	// session's trace when something asks for it.
 	ss, _ := srv.session(hello["session"].(string))
-	ss.mu.Lock()
-	ran := ss.tr
-	ss.mu.Unlock()
+	ran, _ := ss.runs.current()
 	tr, err := ss.withLens(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -293,8 +292,9 @@ func TestOversizedMessage(t *testing.T) {
 		if err == nil {
 			continue
 		}
-		if !websocket.IsCloseError(err, websocket.CloseMessageTooBig) {
-			t.Fatalf("got %v, want close 1009 (message too big)", err)
+		var ce *websocket.CloseError
+		if !errors.As(err, &ce) || ce.Code != websocket.CloseMessageTooBig || !strings.Contains(ce.Text, "65536 bytes") {
+			t.Fatalf("got %v, want close 1009 (message too big) saying the limit", err)
 		}
 		return
 	}
@@ -338,6 +338,76 @@ func TestGenerateGreedy(t *testing.T) {
 		if want := []int{4, len(ids), len(ids)}; !slices.Equal(pattern, want) {
 			t.Fatalf("pattern shape %v, want %v", pattern, want)
 		}
+	}
+}
+
+// TestGenerateWaitsForTheRunInFlight sends a generate right after a new
+// run, before that run ends: the token must continue the new prompt, not
+// the run before it.
+func TestGenerateWaitsForTheRunInFlight(t *testing.T) {
+	_, ts := newTestServer(t, nil)
+	_, tok, _ := loadTiny(t)
+	c := dial(t, ts, nil)
+	c.readJSON(t)
+	c.writeJSON(t, map[string]any{"type": "run", "seq": 1, "prompt": "Once upon a time"})
+	waitDone(t, c, 1)
+	second := strings.Repeat("The cat sat on the mat. ", 8)
+	c.writeJSON(t, map[string]any{"type": "run", "seq": 2, "prompt": second})
+	c.writeJSON(t, map[string]any{"type": "generate", "seq": 3, "temperature": 0})
+	want, _ := tok.Encode(second)
+	for {
+		msg := c.readJSON(t)
+		if msg["type"] == "error" {
+			t.Fatalf("error: %v", msg)
+		}
+		if msg["type"] == "tokens" && msg["seq"].(float64) == 3 {
+			var ids []int
+			for _, id := range msg["ids"].([]any) {
+				ids = append(ids, int(id.(float64)))
+			}
+			if len(ids) != len(want)+1 || !slices.Equal(ids[:len(want)], want) {
+				t.Fatalf("generate continued %v, want the second prompt %v and one token", ids, want)
+			}
+			return
+		}
+	}
+}
+
+// TestSessionsSampleDifferently checks that two tabs generating without a
+// seed do not draw the same tokens, and that a seed repeats a draw.
+func TestSessionsSampleDifferently(t *testing.T) {
+	_, ts := newTestServer(t, nil)
+	draws := func(seed *uint64) []uint64 {
+		c := dial(t, ts, nil)
+		c.readJSON(t)
+		c.writeJSON(t, map[string]any{"type": "run", "seq": 1, "prompt": "Once upon a time"})
+		waitDone(t, c, 1)
+		var seeds []uint64
+		for seq := 2; seq <= 3; seq++ {
+			msg := map[string]any{"type": "generate", "seq": seq, "temperature": 1.5}
+			if seed != nil {
+				msg["seed"] = *seed
+			}
+			c.writeJSON(t, msg)
+			for {
+				m := c.readJSON(t)
+				if m["type"] == "sampled" {
+					// JSON numbers lose bits above 2⁵³; the comparison does not need them.
+					seeds = append(seeds, uint64(m["seed"].(float64)))
+					break
+				}
+			}
+			waitDone(t, c, seq)
+		}
+		return seeds
+	}
+	a, b := draws(nil), draws(nil)
+	if slices.Equal(a, b) || a[0] == a[1] {
+		t.Errorf("seeds without a seed set: %v and %v, want all different", a, b)
+	}
+	seven := uint64(7)
+	if s := draws(&seven); s[0] != 7 || s[1] != 7 {
+		t.Errorf("seeds with seed 7: %v", s)
 	}
 }
 
@@ -389,17 +459,17 @@ func TestClosingTheTabEndsTheSession(t *testing.T) {
 // TestNewWorkCancelsOld checks the session's work hand-over: starting new
 // work cancels the running one before it begins.
 func TestNewWorkCancelsOld(t *testing.T) {
-	ss := &session{done: make(chan struct{})}
+	var w work
 	firstCancelled := make(chan struct{})
 	started := make(chan struct{})
-	ss.begin(context.Background(), func(ctx context.Context) {
+	w.begin(context.Background(), func(ctx context.Context) {
 		close(started)
 		<-ctx.Done()
 		close(firstCancelled)
 	})
 	<-started
 	ran := make(chan struct{})
-	ss.begin(context.Background(), func(ctx context.Context) {
+	w.begin(context.Background(), func(ctx context.Context) {
 		select {
 		case <-firstCancelled:
 		default:
@@ -412,7 +482,7 @@ func TestNewWorkCancelsOld(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("the new work never ran")
 	}
-	ss.stopWork()
+	w.stop()
 }
 
 func TestEncodeTensorRoundTrip(t *testing.T) {

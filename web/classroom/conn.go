@@ -4,31 +4,26 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/transformer-explorer/explorer/web/internal/wsconn"
 )
 
-// Timing of a connection.
-const (
-	joinWait  = 10 * time.Second // for the first message
-	writeWait = 10 * time.Second // for one frame to go out
-	pingEvery = 25 * time.Second
-	pongWait  = 60 * time.Second
-)
+// joinWait is how long a new connection has to send its join.
+const joinWait = 10 * time.Second
 
-// serveWebsocket runs one room connection: it reads the join, then runs a
-// writer goroutine draining the client's queue while it reads the
-// teacher's views, until the client leaves, is dropped, or ctx ends.
+// serveWebsocket runs one room connection: it reads the join, then reads
+// the teacher's views, until the client leaves, is dropped, or ctx ends;
+// the connection's own writer (wsconn) sends what the room queues.
 func (h *Hub) serveWebsocket(w http.ResponseWriter, r *http.Request) {
-	conn, err := h.upgrader.Upgrade(w, r, nil)
+	conn, err := h.upgrader.Upgrade(w, r)
 	if err != nil {
 		return // the upgrader has answered
 	}
-	defer conn.Close()
-	conn.SetReadLimit(maxMessageBytes)
+	defer conn.Wait()
 	conn.SetReadDeadline(time.Now().Add(joinWait))
 	room, c, err := h.join(conn)
 	if err != nil {
@@ -37,22 +32,24 @@ func (h *Hub) serveWebsocket(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
-	done := make(chan struct{})
 	go func() {
-		defer close(done)
-		writePump(ctx, conn, c.send)
+		select {
+		case <-ctx.Done():
+			conn.Close(websocket.CloseGoingAway, "the explorer is stopping")
+		case <-conn.Done():
+		}
 	}()
-	readPump(conn, room, c)
+	readViews(conn, room, c)
 	room.leave(c)
-	cancel()
-	<-done
+	conn.Close(websocket.CloseNormalClosure, "")
 }
 
 // join reads the join message and adds the connection to its room, or
 // refuses it with an error message and a close frame.
-func (h *Hub) join(conn *websocket.Conn) (*Room, *client, error) {
-	_, b, err := conn.ReadMessage()
+func (h *Hub) join(conn *wsconn.Conn) (*Room, *client, error) {
+	_, b, err := conn.Read()
 	if err != nil {
+		conn.Close(websocket.CloseNormalClosure, "")
 		return nil, nil, err
 	}
 	m, err := parseMessage(b)
@@ -70,38 +67,29 @@ func (h *Hub) join(conn *websocket.Conn) (*Room, *client, error) {
 	if teacher && !sameKey(m.Key, room.key) {
 		return nil, nil, refuse(conn, errBadKey, "This teacher link is not valid for this room. Use the link that explorer serve printed.")
 	}
-	c := newClient(teacher, h.opt.Queue)
+	c := newClient(teacher, connOutbox{conn})
 	if err := room.join(c); err != nil {
 		return nil, nil, refuse(conn, errFull, err.Error())
 	}
 	return room, c, nil
 }
 
-// refuse sends an error and closes the websocket politely; it returns an
-// error saying why.
-func refuse(conn *websocket.Conn, code, text string) error {
-	deadline := time.Now().Add(writeWait)
-	conn.SetWriteDeadline(deadline)
-	conn.WriteMessage(websocket.TextMessage, errorMessage(code, text))
-	reason := text
-	if len(reason) > 120 { // a close frame holds 123 bytes of reason
-		reason = reason[:120]
-	}
-	conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.ClosePolicyViolation, reason), deadline)
+// refuse sends an error message and closes the websocket politely after
+// it; it returns an error saying why.
+func refuse(conn *wsconn.Conn, code, text string) error {
+	conn.TrySend(wsconn.Text(errorMessage(code, text)))
+	conn.Close(websocket.ClosePolicyViolation, text)
 	return errors.New(code)
 }
 
-// readPump reads the client's messages until the connection fails. Views
+// readViews reads the client's messages until the connection fails. Views
 // from the teacher are published; anything from a student is refused.
-func readPump(conn *websocket.Conn, room *Room, c *client) {
-	conn.SetReadDeadline(time.Now().Add(pongWait))
-	conn.SetPongHandler(func(string) error { return conn.SetReadDeadline(time.Now().Add(pongWait)) })
+func readViews(conn *wsconn.Conn, room *Room, c *client) {
 	for {
-		_, b, err := conn.ReadMessage()
+		_, b, err := conn.Read()
 		if err != nil {
 			return
 		}
-		conn.SetReadDeadline(time.Now().Add(pongWait))
 		m, err := parseMessage(b)
 		switch {
 		case err != nil:
@@ -116,45 +104,12 @@ func readPump(conn *websocket.Conn, room *Room, c *client) {
 	}
 }
 
-// writePump sends the client's queue in order, and pings. When the queue
-// closes (the client left or was dropped) or ctx ends, it sends a close
-// frame and closes the connection, which ends the reader.
-func writePump(ctx context.Context, conn *websocket.Conn, send <-chan []byte) {
-	defer conn.Close()
-	ping := time.NewTicker(pingEvery)
-	defer ping.Stop()
-	bye := func(code int, reason string) {
-		conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Now().Add(time.Second))
-	}
-	for {
-		select {
-		case msg, ok := <-send:
-			if !ok {
-				bye(websocket.CloseTryAgainLater, "left the room or fell behind; reconnect")
-				return
-			}
-			conn.SetWriteDeadline(time.Now().Add(writeWait))
-			if err := conn.WriteMessage(websocket.TextMessage, msg); err != nil {
-				return
-			}
-		case <-ping.C:
-			if err := conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait)); err != nil {
-				return
-			}
-		case <-ctx.Done():
-			bye(websocket.CloseGoingAway, "the explorer is stopping")
-			return
-		}
-	}
-}
+// connOutbox is the outbox of a websocket client: its byte-bounded send
+// queue. A client whose queue is full has fallen behind and is dropped.
+type connOutbox struct{ conn *wsconn.Conn }
 
-// sameOrigin accepts a websocket whose Origin names the host it connects
-// to, and clients that are not browsers (no Origin).
-func sameOrigin(r *http.Request) bool {
-	origin := r.Header.Get("Origin")
-	if origin == "" {
-		return true
-	}
-	u, err := url.Parse(origin)
-	return err == nil && strings.EqualFold(u.Host, r.Host)
+func (o connOutbox) offer(msg []byte) bool { return o.conn.TrySend(wsconn.Text(msg)) == nil }
+
+func (o connOutbox) close() {
+	o.conn.Close(websocket.CloseTryAgainLater, "left the room or fell behind; reconnect")
 }

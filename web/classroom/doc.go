@@ -45,10 +45,11 @@
 //
 // # Delivery
 //
-// Each connection has one reader and one writer goroutine and a bounded
-// send queue. A broadcast never waits: a client whose queue is full is
-// dropped (its page reconnects and catches up from the welcome), so one
-// slow student can never hold up the teacher or the class. Views are
-// numbered and queued under the room's lock, so every student sees them
-// in the teacher's order.
+// Each connection has one reader and one writer goroutine and a send
+// queue bounded in bytes (the explorer's websocket helper, wsconn). A
+// broadcast never waits: a client whose queue is full is dropped (its
+// page reconnects and catches up from the welcome), so one slow student
+// can never hold up the teacher or the class. Views are numbered and
+// queued under the room's lock, so every student sees them in the
+// teacher's order.
 package classroom

@@ -8,7 +8,7 @@ import (
 	"net/http"
 	"sync"
 
-	"github.com/gorilla/websocket"
+	"github.com/transformer-explorer/explorer/web/internal/wsconn"
 )
 
 //go:embed static
@@ -25,10 +25,11 @@ type Options struct {
 	JoinURL string
 	// MaxStudents bounds each room (default 200).
 	MaxStudents int
-	// Queue is each connection's send queue, in messages (default 64). A
-	// student this far behind is dropped.
-	Queue  int
-	Logger *slog.Logger
+	// QueueBytes bounds each connection's send queue, in bytes (default
+	// 1 MiB: a dozen views with the longest prompts, thousands of short
+	// ones). A student this far behind is dropped.
+	QueueBytes int64
+	Logger     *slog.Logger
 }
 
 // A Hub serves the rooms of a classroom under /room/ (see the package
@@ -36,7 +37,7 @@ type Options struct {
 type Hub struct {
 	opt      Options
 	mux      *http.ServeMux
-	upgrader websocket.Upgrader
+	upgrader *wsconn.Upgrader
 
 	mu    sync.Mutex
 	rooms map[string]*Room
@@ -50,8 +51,8 @@ func NewHub(opt Options) (*Hub, error) {
 	if opt.MaxStudents <= 0 {
 		opt.MaxStudents = 200
 	}
-	if opt.Queue <= 0 {
-		opt.Queue = 64
+	if opt.QueueBytes <= 0 {
+		opt.QueueBytes = 1 << 20
 	}
 	if opt.Logger == nil {
 		opt.Logger = slog.Default()
@@ -60,11 +61,11 @@ func NewHub(opt Options) (*Hub, error) {
 		opt:   opt,
 		mux:   http.NewServeMux(),
 		rooms: map[string]*Room{},
-		upgrader: websocket.Upgrader{
-			ReadBufferSize:  4096,
+		upgrader: wsconn.NewUpgrader(wsconn.Options{
+			ReadLimit:       maxMessageBytes,
+			QueueBytes:      opt.QueueBytes,
 			WriteBufferSize: 4096,
-			CheckOrigin:     sameOrigin,
-		},
+		}),
 	}
 	static, err := fs.Sub(staticFiles, "static")
 	if err != nil {

@@ -26,16 +26,25 @@ type Room struct {
 	teachers map[*client]struct{}
 }
 
-// A client is one connection's membership of a room. Its send queue is
+// A client is one connection's membership of a room. Its outbox is
 // closed, exactly once and under the room's lock, when the client leaves
-// or is dropped; the connection's writer then says goodbye.
+// or is dropped; the connection then says goodbye.
 type client struct {
 	teacher bool
-	send    chan []byte
+	out     outbox
 }
 
-func newClient(teacher bool, queue int) *client {
-	return &client{teacher: teacher, send: make(chan []byte, queue)}
+// An outbox takes the messages of one client for its connection.
+type outbox interface {
+	// offer queues msg without waiting, and reports false when the
+	// client is too far behind to take it.
+	offer(msg []byte) bool
+	// close ends the client's connection after what was queued.
+	close()
+}
+
+func newClient(teacher bool, out outbox) *client {
+	return &client{teacher: teacher, out: out}
 }
 
 func newRoom(code, key string, maxStudents int) *Room {
@@ -152,9 +161,7 @@ func (r *Room) close() {
 // offer queues msg to c, or drops c when its queue is full. The caller
 // holds r.mu.
 func (r *Room) offer(c *client, msg []byte) {
-	select {
-	case c.send <- msg:
-	default:
+	if !c.out.offer(msg) {
 		r.removeLocked(c)
 	}
 }
@@ -178,7 +185,7 @@ func (r *Room) member(c *client) bool {
 	return ok
 }
 
-// removeLocked takes c out of the room and closes its queue, and reports
+// removeLocked takes c out of the room and closes its outbox, and reports
 // whether c was in it. The caller holds r.mu.
 func (r *Room) removeLocked(c *client) bool {
 	if !r.member(c) {
@@ -189,6 +196,6 @@ func (r *Room) removeLocked(c *client) bool {
 	} else {
 		delete(r.students, c)
 	}
-	close(c.send)
+	c.out.close()
 	return true
 }

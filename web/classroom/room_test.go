@@ -8,6 +8,24 @@ import (
 )
 
 // decode reads one queued message.
+// chanBox is an outbox of the tests: a channel of at most cap messages.
+type chanBox chan []byte
+
+func (b chanBox) offer(msg []byte) bool {
+	select {
+	case b <- msg:
+		return true
+	default:
+		return false
+	}
+}
+
+func (b chanBox) close() { close(b) }
+
+func newTestClient(teacher bool, queue int) *client {
+	return newClient(teacher, make(chanBox, queue))
+}
+
 func decode(t *testing.T, b []byte) outMessage {
 	t.Helper()
 	var m outMessage
@@ -23,7 +41,7 @@ func view(i int) View {
 
 func TestRoomOrder(t *testing.T) {
 	r := newRoom("ACDEF", "key", 10)
-	a, b := newClient(false, 100), newClient(false, 100)
+	a, b := newTestClient(false, 100), newTestClient(false, 100)
 	if err := r.join(a); err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +56,7 @@ func TestRoomOrder(t *testing.T) {
 	}
 	// a saw everything; b joined after view 0 and was welcomed with it.
 	for name, c := range map[string]*client{"a": a, "b": b} {
-		w := decode(t, <-c.send)
+		w := decode(t, <-c.out.(chanBox))
 		want := int64(0)
 		if name == "b" {
 			want = 1
@@ -50,27 +68,27 @@ func TestRoomOrder(t *testing.T) {
 			t.Fatalf("%s: welcome view %+v, want %+v", name, w.View, view(0))
 		}
 		for i := int(want); i < 50; i++ {
-			m := decode(t, <-c.send)
+			m := decode(t, <-c.out.(chanBox))
 			if m.Type != typeView || m.Seq != int64(i+1) || *m.View != view(i) {
 				t.Fatalf("%s: message %+v, want view %d at seq %d", name, m, i, i+1)
 			}
 		}
-		if len(c.send) != 0 {
-			t.Errorf("%s: %d messages left over", name, len(c.send))
+		if len(c.out.(chanBox)) != 0 {
+			t.Errorf("%s: %d messages left over", name, len(c.out.(chanBox)))
 		}
 	}
 }
 
 func TestRoomRepeatSendsNothing(t *testing.T) {
 	r := newRoom("ACDEF", "key", 10)
-	c := newClient(false, 10)
+	c := newTestClient(false, 10)
 	r.join(c)
-	<-c.send // welcome
+	<-c.out.(chanBox) // welcome
 	if s1, s2 := r.Publish(view(1)), r.Publish(view(1)); s1 != 1 || s2 != 1 {
 		t.Errorf("Publish twice = seq %d, %d; want 1, 1", s1, s2)
 	}
-	if len(c.send) != 1 {
-		t.Errorf("%d messages queued, want 1", len(c.send))
+	if len(c.out.(chanBox)) != 1 {
+		t.Errorf("%d messages queued, want 1", len(c.out.(chanBox)))
 	}
 }
 
@@ -79,7 +97,7 @@ func TestRoomRepeatSendsNothing(t *testing.T) {
 func TestSlowClientDropped(t *testing.T) {
 	const queue = 8
 	r := newRoom("ACDEF", "key", 10)
-	teacher, slow, fast := newClient(true, queue), newClient(false, queue), newClient(false, 1000)
+	teacher, slow, fast := newTestClient(true, queue), newTestClient(false, queue), newTestClient(false, 1000)
 	for _, c := range []*client{teacher, slow, fast} {
 		if err := r.join(c); err != nil {
 			t.Fatal(err)
@@ -96,22 +114,22 @@ func TestSlowClientDropped(t *testing.T) {
 		t.Errorf("Students() = %d after the drop, want 1", got)
 	}
 	n := 0
-	for range slow.send { // closed by the drop, so this ends
+	for range slow.out.(chanBox) { // closed by the drop, so this ends
 		n++
 	}
 	if n != queue {
 		t.Errorf("the slow student got %d messages before its queue closed, want %d", n, queue)
 	}
-	<-fast.send // welcome
+	<-fast.out.(chanBox) // welcome
 	for i := range 100 {
-		if m := decode(t, <-fast.send); m.Seq != int64(i+1) {
+		if m := decode(t, <-fast.out.(chanBox)); m.Seq != int64(i+1) {
 			t.Fatalf("fast student: seq %d, want %d", m.Seq, i+1)
 		}
 	}
 	// The teacher heard the class shrink to one.
 	last := -1
-	for len(teacher.send) > 0 {
-		if m := decode(t, <-teacher.send); m.Type == typeStudents {
+	for len(teacher.out.(chanBox)) > 0 {
+		if m := decode(t, <-teacher.out.(chanBox)); m.Type == typeStudents {
 			last = *m.Students
 		}
 	}
@@ -123,18 +141,18 @@ func TestSlowClientDropped(t *testing.T) {
 func TestRoomFullAndClosed(t *testing.T) {
 	r := newRoom("ACDEF", "key", 2)
 	for i := range 2 {
-		if err := r.join(newClient(false, 4)); err != nil {
+		if err := r.join(newTestClient(false, 4)); err != nil {
 			t.Fatalf("student %d: %v", i, err)
 		}
 	}
-	if err := r.join(newClient(false, 4)); err != ErrRoomFull {
+	if err := r.join(newTestClient(false, 4)); err != ErrRoomFull {
 		t.Errorf("third student: %v, want %v", err, ErrRoomFull)
 	}
-	if err := r.join(newClient(true, 4)); err != nil {
+	if err := r.join(newTestClient(true, 4)); err != nil {
 		t.Errorf("a teacher joins a full room: %v", err)
 	}
 	r.close()
-	if err := r.join(newClient(false, 4)); err != ErrRoomClosed {
+	if err := r.join(newTestClient(false, 4)); err != ErrRoomClosed {
 		t.Errorf("join after close: %v, want %v", err, ErrRoomClosed)
 	}
 	if n := r.Students(); n != 0 {

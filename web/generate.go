@@ -1,0 +1,119 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/transformer-explorer/explorer/engine"
+	"github.com/transformer-explorer/explorer/trace"
+)
+
+// sampleOptions reads a generate message's sampling knobs, with the
+// page's defaults (temperature 1, every token), and checks them against
+// the engine's ranges.
+func sampleOptions(msg clientMessage) (engine.SampleOptions, error) {
+	opt := engine.SampleOptions{Temperature: 1, TopK: msg.TopK, TopP: 1}
+	if msg.Temperature != nil {
+		opt.Temperature = *msg.Temperature
+	}
+	if msg.TopP != nil {
+		opt.TopP = *msg.TopP
+	}
+	var bad *engine.SampleError
+	if err := opt.Validate(); errors.As(err, &bad) {
+		return opt, fmt.Errorf("%s must be in [%g, %g], got %g", bad.Knob, bad.Min, bad.Max, bad.Value)
+	}
+	return opt, nil
+}
+
+// startGenerate picks the next token of the session's run with the given
+// sampling knobs, reports the distribution before and after them, and
+// runs the prompt extended by that token as run msg.Seq. A generate sent
+// while a run is still going waits for that run and continues it: it
+// never samples from the run before.
+func (ss *session) startGenerate(ctx context.Context, msg clientMessage) {
+	opt, err := sampleOptions(msg)
+	if err != nil {
+		ss.sendError(msg.Seq, codeBadMessage, err.Error())
+		return
+	}
+	plan, ok := ss.streamPlan(msg)
+	if !ok {
+		return
+	}
+	seed := ss.nextSeed()
+	if msg.Seed != nil {
+		seed = *msg.Seed
+	}
+	ss.work.then(ctx, func(ctx context.Context) { ss.generate(ctx, msg.Seq, opt, seed, plan) })
+}
+
+// generate samples a token after the current run and runs the result.
+func (ss *session) generate(ctx context.Context, seq int, opt engine.SampleOptions, seed uint64, plan streaming) {
+	m, tok := ss.srv.opt.Model, ss.srv.opt.Tokenizer
+	tr, _ := ss.runs.current()
+	if tr == nil {
+		ss.sendError(seq, codeNoTrace, "run a prompt before generating")
+		return
+	}
+	if len(tr.IDs) >= m.Config.NPositions {
+		ss.sendError(seq, codeTooLong, fmt.Sprintf("the context of %d tokens is full", m.Config.NPositions))
+		return
+	}
+	logits, ok := lastLogits(tr, m.Config.VocabSize)
+	if !ok {
+		ss.sendError(seq, codeNoTrace, "the run has no logits to sample from; run the prompt again")
+		return
+	}
+	sampler := engine.NewSampler(opt, engine.NewRand(seed))
+	before := engine.NewSampler(engine.SampleOptions{Temperature: 1}, nil).Distribution(logits)
+	after := sampler.Distribution(logits)
+	picked := sampler.Sample(logits)
+	label := func(id int) string { return tok.Display(id) }
+	err := ss.sendJSON(ctx, sampledMessage{
+		Type: "sampled", Seq: seq, Seed: seed,
+		Before: topTokens(before, 10, label), After: topTokens(after, 10, label),
+		Picked: pickedToken{ID: picked, Token: label(picked), PBefore: before[picked], PAfter: after[picked]},
+	})
+	if err != nil {
+		return
+	}
+	ids := append(slices.Clone(tr.IDs), picked)
+	text := tr.Text
+	if b, err := tok.Decode([]int{picked}); err == nil {
+		text += string(b)
+	}
+	ss.run(ctx, seq, plan, func() (*trace.Trace, error) {
+		return engine.NewTrace(m, tok, text, ids)
+	}, func(ctx context.Context, tr *trace.Trace, rec trace.Recorder) error {
+		_, err := m.Forward(ctx, ids, rec)
+		return err
+	})
+}
+
+// lastLogits returns the logits (V) of the last position of a trace.
+func lastLogits(tr *trace.Trace, V int) ([]float32, bool) {
+	ps := tr.Passes(trace.Logits)
+	if len(ps) == 0 {
+		return nil, false
+	}
+	last := ps[len(ps)-1].Data
+	if len(last) < V || len(last)%V != 0 {
+		return nil, false
+	}
+	return last[len(last)-V:], true
+}
+
+// topTokens lists the k most probable tokens of a distribution.
+func topTokens(p []float64, k int, label func(int) string) []tokenChance {
+	var out []tokenChance
+	for _, id := range engine.Top(p, k) {
+		if p[id] == 0 {
+			break
+		}
+		out = append(out, tokenChance{ID: id, Token: label(id), P: p[id]})
+	}
+	return out
+}

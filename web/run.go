@@ -1,0 +1,194 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+	"unicode/utf8"
+
+	"github.com/transformer-explorer/explorer/engine"
+	"github.com/transformer-explorer/explorer/trace"
+	"github.com/transformer-explorer/explorer/web/internal/wsconn"
+)
+
+// startRun tokenizes (or takes) a prompt and streams its trace, after
+// cancelling the session's running work.
+func (ss *session) startRun(ctx context.Context, msg clientMessage) {
+	plan, ok := ss.streamPlan(msg)
+	if !ok {
+		return
+	}
+	ids, text, ok := ss.promptIDs(msg)
+	if !ok {
+		return
+	}
+	ss.work.begin(ctx, func(ctx context.Context) {
+		ss.run(ctx, msg.Seq, plan, func() (*trace.Trace, error) {
+			return engine.NewTrace(ss.srv.opt.Model, ss.srv.opt.Tokenizer, text, ids)
+		}, func(ctx context.Context, tr *trace.Trace, rec trace.Recorder) error {
+			_, err := ss.srv.opt.Model.Forward(ctx, ids, rec)
+			return err
+		})
+	})
+}
+
+// streaming says what a run sends as the engine computes it.
+type streaming struct {
+	asked  func(name string) bool // the hooks the page asked for
+	limit  int                    // the largest tensor sent whole, in values
+	thumbs bool                   // send pooled patterns for the model map
+}
+
+// whole reports whether a hook is streamed whole as soon as it exists;
+// the others are held.
+func (st streaming) whole(name string, values int) bool {
+	return name != trace.Logits && values <= st.limit && st.asked(name)
+}
+
+// streamPlan reads what a run or generate message asks to be streamed, or
+// reports a bad eager pattern and returns false.
+func (ss *session) streamPlan(msg clientMessage) (streaming, bool) {
+	st := streaming{asked: func(string) bool { return true }, limit: ss.srv.opt.EagerLimit, thumbs: msg.Map}
+	if msg.Eager != nil {
+		sel, err := trace.Select(ss.srv.opt.Model.Config.NLayer, msg.Eager...)
+		if err != nil {
+			ss.sendError(msg.Seq, codeBadMessage, "eager: "+err.Error())
+			return st, false
+		}
+		st.asked = sel.Match
+	}
+	return st, true
+}
+
+// promptIDs checks a run message's prompt and returns its token ids.
+func (ss *session) promptIDs(msg clientMessage) ([]int, string, bool) {
+	m, tok := ss.srv.opt.Model, ss.srv.opt.Tokenizer
+	var ids []int
+	text := ""
+	switch {
+	case msg.Prompt != nil && msg.IDs != nil:
+		ss.sendError(msg.Seq, codeBadMessage, "give prompt or ids, not both")
+		return nil, "", false
+	case msg.Prompt != nil:
+		text = *msg.Prompt
+		if !utf8.ValidString(text) {
+			ss.sendError(msg.Seq, codeBadPrompt, "the prompt is not valid UTF-8")
+			return nil, "", false
+		}
+		var err error
+		if ids, err = tok.Encode(text); err != nil {
+			ss.sendError(msg.Seq, codeBadPrompt, err.Error())
+			return nil, "", false
+		}
+	case msg.IDs != nil:
+		ids = msg.IDs
+		for _, id := range ids {
+			if id < 0 || id >= m.Config.VocabSize {
+				ss.sendError(msg.Seq, codeBadPrompt, fmt.Sprintf("token id %d is outside the vocabulary of %d", id, m.Config.VocabSize))
+				return nil, "", false
+			}
+		}
+		b, err := tok.Decode(ids)
+		if err != nil {
+			ss.sendError(msg.Seq, codeBadPrompt, err.Error())
+			return nil, "", false
+		}
+		text = string(b)
+	default:
+		ss.sendError(msg.Seq, codeBadMessage, "a run needs a prompt")
+		return nil, "", false
+	}
+	if len(ids) == 0 {
+		ss.sendError(msg.Seq, codeBadPrompt, "the prompt is empty: type some text")
+		return nil, "", false
+	}
+	if n := m.Config.NPositions; len(ids) > n {
+		ss.sendError(msg.Seq, codeTooLong, fmt.Sprintf("the prompt is %d tokens; this model reads at most %d", len(ids), n))
+		return nil, "", false
+	}
+	return ids, text, true
+}
+
+// run records a forward pass into the trace newTrace makes, streaming
+// each tensor the plan picks as the engine produces it, as a binary frame,
+// and announcing the others as held (after a pooled thumbnail, for a
+// pattern, when the plan asks). A tensor the client is too far behind to
+// take is announced as held too, so that a slow page never holds up the
+// engine. pass runs the engine with the recorder it is given.
+func (ss *session) run(ctx context.Context, seq int, plan streaming, newTrace func() (*trace.Trace, error),
+	pass func(ctx context.Context, tr *trace.Trace, rec trace.Recorder) error) {
+	started := time.Now()
+	if err := ss.srv.acquire(ctx); err != nil {
+		return
+	}
+	defer ss.srv.release()
+
+	tr, err := newTrace()
+	if err != nil {
+		ss.sendError(seq, codeBadPrompt, err.Error())
+		return
+	}
+	ss.runs.started(tr, seq)
+	ok := false
+	defer func() {
+		if !ok {
+			ss.runs.finished(tr, seq, false)
+		}
+	}()
+	if err := ss.sendJSON(ctx, newTokensMessage(seq, tr)); err != nil {
+		return
+	}
+	var sent int64
+	held := func(t trace.Tensor) error {
+		return ss.sendJSON(ctx, heldMessage{Type: "held", Seq: seq, Name: t.Name, Shape: t.Shape})
+	}
+	// The trace records first (and lends the engine the memory of every
+	// hook); the stream then sends what the trace now keeps, which no one
+	// writes again, so a frame can be encoded when it goes out.
+	stream := trace.RecorderFunc(func(t trace.Tensor) error {
+		kept := lastPass(tr, t.Name)
+		if plan.whole(t.Name, len(kept.Data)) {
+			f := tensorFrame(seq, kept)
+			switch err := ss.conn.TrySend(f); {
+			case err == nil:
+				sent += f.Size
+				return nil
+			case errors.Is(err, wsconn.ErrQueueFull):
+				return held(kept)
+			default:
+				return err
+			}
+		}
+		if plan.thumbs {
+			if frame, ok := thumbnailFrame(seq, kept); ok {
+				if err := ss.send(ctx, wsconn.Binary(frame)); err != nil {
+					return err
+				}
+				sent += int64(len(frame))
+			}
+		}
+		return held(kept)
+	})
+	// The logit lens (L+1 unembeddings of every position, more work than
+	// the rest of the pass) is left out; withLens adds it when a lesson,
+	// plot or download needs it.
+	err = pass(ctx, tr, trace.Only(ss.srv.passHooks, trace.Tee(tr, stream)))
+	if err != nil {
+		if ctx.Err() == nil {
+			ss.sendError(seq, codeInternal, err.Error())
+		}
+		return
+	}
+	engine.LabelTrace(tr, ss.srv.opt.Tokenizer)
+	ok = true
+	ss.runs.finished(tr, seq, true) // before done, so that what the page asks next finds it
+	ss.sendJSON(ctx, doneMessage{Type: "done", Seq: seq, Labels: tr.Labels, MS: time.Since(started).Milliseconds(), Bytes: sent})
+}
+
+// lastPass returns the pass of the named hook that the trace recorded
+// last: the whole hook for a prompt, one position's for a generated token.
+func lastPass(tr *trace.Trace, name string) trace.Tensor {
+	ps := tr.Passes(name)
+	return ps[len(ps)-1]
+}

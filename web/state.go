@@ -1,0 +1,131 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sync"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/transformer-explorer/explorer/engine"
+	"github.com/transformer-explorer/explorer/trace"
+	"github.com/transformer-explorer/explorer/web/internal/wsconn"
+)
+
+// runs holds a session's traces: the last completed run, which downloads,
+// lessons and generate read, and the run in progress, whose held hooks the
+// page may fetch before it ends. Its methods may be called from any
+// goroutine. A trace, once published here, is never written again:
+// adding the lens or a generated token makes a new one (trace.Clone).
+type runs struct {
+	mu  sync.Mutex
+	tr  *trace.Trace // the last completed run
+	seq int          // its seq
+	// live is the trace of the run in progress, seq liveSeq.
+	live    *trace.Trace
+	liveSeq int
+
+	lensMu sync.Mutex // held while withLens adds the lens to tr
+}
+
+// current returns the last completed run and its seq.
+func (r *runs) current() (*trace.Trace, int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.tr, r.seq
+}
+
+// started records the run in progress.
+func (r *runs) started(tr *trace.Trace, seq int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.live, r.liveSeq = tr, seq
+}
+
+// finished ends the run in progress; a completed one (ok) becomes the
+// current run.
+func (r *runs) finished(tr *trace.Trace, seq int, ok bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.live == tr {
+		r.live = nil
+	}
+	if ok {
+		r.tr, r.seq = tr, seq
+	}
+}
+
+// find returns the trace of run seq: the current run, or the one still in
+// progress.
+func (r *runs) find(seq int) (*trace.Trace, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.live != nil && seq == r.liveSeq {
+		return r.live, true
+	}
+	if r.tr != nil && seq == r.seq {
+		return r.tr, true
+	}
+	return nil, false
+}
+
+// withLens returns the session's trace with the logit lens, which runs
+// leave out. The first call after a run computes the lens from the
+// trace's residual stream (engine.RecordLens) into a copy of the trace
+// that shares its tensors, and makes the copy the session's trace, so
+// that whoever is reading the old one is not disturbed.
+func (ss *session) withLens(ctx context.Context) (*trace.Trace, error) {
+	r := &ss.runs
+	r.lensMu.Lock()
+	defer r.lensMu.Unlock()
+	tr, _ := r.current()
+	if tr == nil {
+		return nil, errNoRun
+	}
+	if tr.Has(trace.LensTopIDs) {
+		return tr, nil
+	}
+	if err := ss.srv.acquire(ctx); err != nil {
+		return nil, err
+	}
+	defer ss.srv.release()
+	full := tr.Clone()
+	if err := engine.RecordLens(ctx, ss.srv.opt.Model, full); err != nil {
+		return nil, err
+	}
+	engine.LabelTrace(full, ss.srv.opt.Tokenizer)
+	r.mu.Lock()
+	if r.tr == tr {
+		r.tr = full
+	}
+	r.mu.Unlock()
+	return full, nil
+}
+
+// sendHeld sends a tensor the page asked for, from the current run or the
+// one in progress. The frame is encoded onto the socket when it goes out,
+// from the trace's own memory.
+func (ss *session) sendHeld(msg clientMessage) {
+	tr, ok := ss.runs.find(msg.Seq)
+	if !ok {
+		ss.sendError(msg.Seq, codeNoTrace, "that run is no longer current; run the prompt again")
+		return
+	}
+	t, ok := tr.Tensor(msg.Name)
+	if !ok {
+		ss.sendError(msg.Seq, codeBadMessage, fmt.Sprintf("the trace has no tensor %q", msg.Name))
+		return
+	}
+	ss.send(context.Background(), tensorFrame(msg.Seq, t))
+}
+
+// tensorFrame is the binary frame of t (see encodeTensor), encoded when
+// it is written. t's data must not change until then, as a trace's never
+// does.
+func tensorFrame(seq int, t trace.Tensor) wsconn.Frame {
+	h := frameHeader{Seq: seq, Name: t.Name, Shape: t.Shape}
+	return wsconn.Frame{Kind: websocket.BinaryMessage, Size: frameSize(h, len(t.Data)), Write: func(w io.Writer) error {
+		return writeFrame(w, h, t.Data)
+	}}
+}
