@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 )
 
 // SampleOptions are the knobs that turn logits into a choice of token, the
@@ -46,8 +47,13 @@ type SampleError struct {
 	Min, Max float64 // the range accepted, both ends included
 }
 
-func (e *SampleError) Error() string {
-	return fmt.Sprintf("engine: %s %g is outside [%g, %g]", e.Knob, e.Value, e.Min, e.Max)
+func (e *SampleError) Error() string { return "engine: " + e.Describe(e.Knob) }
+
+// Describe says what is wrong with the knob, calling it name (such as a
+// flag, "--top-p"): "name must be in [0, 1], got 2".
+func (e *SampleError) Describe(name string) string {
+	num := func(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) }
+	return fmt.Sprintf("%s must be in [%s, %s], got %s", name, num(e.Min), num(e.Max), num(e.Value))
 }
 
 // Validate checks the options against their ranges: Temperature a finite

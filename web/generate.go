@@ -23,7 +23,7 @@ func sampleOptions(msg clientMessage) (engine.SampleOptions, error) {
 	}
 	var bad *engine.SampleError
 	if err := opt.Validate(); errors.As(err, &bad) {
-		return opt, fmt.Errorf("%s must be in [%g, %g], got %g", bad.Knob, bad.Min, bad.Max, bad.Value)
+		return opt, errors.New(bad.Describe(bad.Knob))
 	}
 	return opt, nil
 }

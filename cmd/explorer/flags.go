@@ -1,8 +1,10 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -45,4 +47,29 @@ func parseIDs(s string) ([]int, error) {
 		return nil, fmt.Errorf("--ids: no token ids given")
 	}
 	return ids, nil
+}
+
+// finite is a float flag that refuses NaN and the infinities, which
+// strconv accepts but no knob of ours means.
+type finite float64
+
+func (f *finite) String() string { return strconv.FormatFloat(float64(*f), 'g', -1, 64) }
+func (f *finite) Set(v string) error {
+	x, err := strconv.ParseFloat(v, 64)
+	if err != nil {
+		return errors.New("not a number")
+	}
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return errors.New("must be a finite number")
+	}
+	*f = finite(x)
+	return nil
+}
+
+// floatFlag registers a float flag that must be finite.
+func floatFlag(fs *flag.FlagSet, name string, value float64, usage string) *float64 {
+	p := new(float64)
+	*p = value
+	fs.Var((*finite)(p), name, usage)
+	return p
 }

@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/transformer-explorer/explorer/engine"
 )
@@ -13,9 +15,9 @@ func runGenerate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	model := modelFlag(fs)
 	prompt := fs.String("prompt", "", "the prompt `TEXT` to continue")
 	maxNew := fs.Int("max-new-tokens", 50, "generate at most `N` tokens per sequence")
-	temperature := fs.Float64("temperature", 1.0, "divide logits by `T` before sampling; 0 is greedy")
+	temperature := floatFlag(fs, "temperature", 1.0, "divide logits by `T` before sampling; 0 is greedy")
 	topK := fs.Int("top-k", 0, "sample from the `K` most likely tokens only (0: all)")
-	topP := fs.Float64("top-p", 1.0, "sample from the smallest set of tokens with probability mass `P` (1: all)")
+	topP := floatFlag(fs, "top-p", 1.0, "sample from the smallest set of tokens with probability mass `P` (1: all)")
 	seed := fs.Uint64("seed", 0, "random `SEED`; the same seed gives the same text")
 	n := fs.Int("n", 1, "generate `N` sequences")
 	ignoreEOS := fs.Bool("ignore-eos", false, "keep going after <|endoftext|>")
@@ -27,15 +29,14 @@ func runGenerate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if !isSet(fs, "prompt") {
 		return fmt.Errorf("give the prompt with --prompt TEXT")
 	}
+	sample := engine.SampleOptions{Temperature: *temperature, TopK: *topK, TopP: *topP}
+	var bad *engine.SampleError
+	if err := sample.Validate(); errors.As(err, &bad) {
+		return errors.New(bad.Describe("--" + strings.ReplaceAll(bad.Knob, "_", "-")))
+	}
 	switch {
 	case *maxNew < 1:
 		return fmt.Errorf("--max-new-tokens must be at least 1")
-	case *temperature < 0:
-		return fmt.Errorf("--temperature must not be negative")
-	case *topK < 0:
-		return fmt.Errorf("--top-k must not be negative")
-	case *topP <= 0 || *topP > 1:
-		return fmt.Errorf("--top-p must be in (0, 1]")
 	case *n < 1 || *n > 64:
 		return fmt.Errorf("--n must be between 1 and 64")
 	}
@@ -56,7 +57,7 @@ func runGenerate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	current := -1
 	opt := engine.GenerateOptions{
 		MaxNewTokens: *maxNew,
-		Sample:       engine.SampleOptions{Temperature: *temperature, TopK: *topK, TopP: *topP},
+		Sample:       sample,
 		Seed:         *seed,
 		N:            *n,
 		Stop:         stops,

@@ -24,7 +24,7 @@ func runPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	layer := fs.Int("layer", 0, "the `LAYER` (block) for attention, heads, qkv and scores")
 	head := fs.Int("head", 0, "the attention `HEAD` for attention, qkv and scores")
 	pos := fs.Int("pos", -1, "the `POSITION` whose next-token guesses logits shows; negative counts from the end")
-	dpi := fs.Float64("dpi", viz.DefaultDPI, "resolution of PNG output in dots per inch (`N`)")
+	dpi := floatFlag(fs, "dpi", viz.DefaultDPI, "resolution of PNG output in dots per inch (`N`)")
 	out := fs.String("o", "", "the image `FILE` to write; its extension (.png, .svg, .pdf, .eps) picks the format")
 	if err := parseFlags(fs, args); err != nil {
 		return err

@@ -30,16 +30,16 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	initDir := fs.String("init", "", "start from the checkpoint in `DIR` (fine-tuning)")
 	resume := fs.Bool("resume", false, "continue the run saved in --out")
 	batch := fs.Int("batch", 8, "sequences per step `B`")
-	lr := fs.Float64("lr", 0, "peak learning rate `LR` (default 1e-3, or 1e-4 with --init)")
+	lr := floatFlag(fs, "lr", 0, "peak learning rate `LR` (default 1e-3, or 1e-4 with --init)")
 	warmup := fs.Int("warmup", 0, "warm-up `STEPS` (default min(100, steps/10))")
-	wd := fs.Float64("weight-decay", 0.1, "AdamW weight decay of matrices and embeddings")
-	clip := fs.Float64("clip", 1, "clip the gradient norm to `MAX` (0: off)")
-	valFrac := fs.Float64("val", 0.05, "held-out `FRACTION` of the corpus for validation")
+	wd := floatFlag(fs, "weight-decay", 0.1, "AdamW weight decay of matrices and embeddings")
+	clip := floatFlag(fs, "clip", 1, "clip the gradient norm to `MAX` (0: off)")
+	valFrac := floatFlag(fs, "val", 0.05, "held-out `FRACTION` of the corpus for validation")
 	evalEvery := fs.Int("eval-every", 100, "compute the validation loss every `N` steps")
 	saveEvery := fs.Int("save-every", 500, "save a checkpoint every `N` steps")
 	dtype := fs.String("dtype", "F32", "weights type of the saved model: F32 or F16")
 	seed := fs.Uint64("seed", 1, "random `SEED` for the weights and batches")
-	repeatFrac := fs.Float64("repeat-frac", 0, "share of sequences replaced by random tokens repeated (teaches copying: induction heads)")
+	repeatFrac := floatFlag(fs, "repeat-frac", 0, "share of sequences replaced by random tokens repeated (teaches copying: induction heads)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

@@ -40,9 +40,19 @@ type Options struct {
 
 // Limits of a request, as OpenAI states them for its Completions API.
 const (
-	maxStops    = 4
-	maxLogprobs = 5
+	maxStops       = 4
+	maxLogprobs    = 5
+	maxTemperature = 2
 )
+
+// saturatingAdd returns a + b for non-negative a and b, or the largest int
+// when that overflows.
+func saturatingAdd(a, b int) int {
+	if a > math.MaxInt-b {
+		return math.MaxInt
+	}
+	return a + b
+}
 
 type api struct {
 	m     *engine.Model
@@ -218,19 +228,24 @@ func (a *api) parse(body []byte) (*job, error) {
 	if req.Logprobs != nil {
 		j.logprobs = *req.Logprobs
 	}
+	var bad *engine.SampleError
+	if err := j.sample.Validate(); errors.As(err, &bad) {
+		return nil, badParam(bad.Knob, "%s", bad.Describe(bad.Knob))
+	}
 	switch {
 	case j.maxTokens < 0:
 		return nil, badParam("max_tokens", "max_tokens must be at least 0, got %d", j.maxTokens)
 	case j.n < 1:
 		return nil, badParam("n", "n must be at least 1, got %d", j.n)
-	case j.n*len(j.prompts) > a.opt.MaxN:
-		return nil, badParam("n", "n × prompts must be at most %d on this server, got %d", a.opt.MaxN, j.n*len(j.prompts))
-	case math.IsNaN(j.sample.Temperature) || j.sample.Temperature < 0 || j.sample.Temperature > 2:
-		return nil, badParam("temperature", "temperature must be between 0 and 2, got %g", j.sample.Temperature)
-	case math.IsNaN(j.sample.TopP) || j.sample.TopP < 0 || j.sample.TopP > 1:
-		return nil, badParam("top_p", "top_p must be between 0 and 1, got %g", j.sample.TopP)
-	case j.logprobs > maxLogprobs:
-		return nil, badParam("logprobs", "logprobs must be at most %d, got %d", maxLogprobs, j.logprobs)
+	// Divided, not multiplied, so that a huge n cannot wrap around.
+	case j.n > a.opt.MaxN/len(j.prompts):
+		return nil, badParam("n", "n × prompts must be at most %d on this server, got %d × %d", a.opt.MaxN, j.n, len(j.prompts))
+	// OpenAI's API takes temperatures up to 2 only; clients written
+	// against it expect the same answer here.
+	case j.sample.Temperature > maxTemperature:
+		return nil, badParam("temperature", "temperature must be between 0 and %d, got %g", maxTemperature, j.sample.Temperature)
+	case req.Logprobs != nil && (j.logprobs < 0 || j.logprobs > maxLogprobs):
+		return nil, badParam("logprobs", "logprobs must be between 0 and %d, got %d", maxLogprobs, j.logprobs)
 	case req.PresencePenalty != 0 || req.FrequencyPenalty != 0:
 		return nil, badParam("presence_penalty", "presence and frequency penalties are not supported by this server")
 	case req.BestOf != nil && *req.BestOf != 1 && *req.BestOf != j.n:
@@ -253,10 +268,12 @@ func (a *api) parse(body []byte) (*job, error) {
 	}
 	ctxLen := a.m.Config.NPositions
 	for _, p := range j.prompts {
-		if len(p)+j.maxTokens > ctxLen {
+		// Compared without adding, so that a max_tokens near the largest
+		// int cannot wrap around.
+		if len(p) > ctxLen || j.maxTokens > ctxLen-len(p) {
 			return nil, &requestError{status: http.StatusBadRequest, param: "prompt", code: "context_length_exceeded",
 				message: fmt.Sprintf("This model's maximum context length is %d tokens, however you requested %d tokens (%d in your prompt; %d for the completion). Please reduce your prompt; or completion length.",
-					ctxLen, len(p)+j.maxTokens, len(p), j.maxTokens)}
+					ctxLen, saturatingAdd(len(p), j.maxTokens), len(p), j.maxTokens)}
 		}
 	}
 	return j, nil
@@ -295,6 +312,9 @@ func (a *api) parsePrompt(raw json.RawMessage) ([]string, [][]int, error) {
 		texts, prompts = append(texts, s), append(prompts, p)
 	}
 	for _, p := range idLists {
+		if len(p) == 0 {
+			return nil, nil, badParam("prompt", "a prompt of token ids must hold at least one id")
+		}
 		for _, id := range p {
 			if id < 0 || id >= a.m.Config.VocabSize {
 				return nil, nil, badParam("prompt", "token id %d is outside the vocabulary of %d", id, a.m.Config.VocabSize)

@@ -338,7 +338,15 @@ func TestBadRequests(t *testing.T) {
 		{"n", "/v1/completions", `{"model":"tiny-gpt2","prompt":"a","n":0}`, 400, "n", "n must"},
 		{"n too big", "/v1/completions", `{"model":"tiny-gpt2","prompt":"a","n":100}`, 400, "n", "at most 16"},
 		{"stops", "/v1/completions", `{"model":"tiny-gpt2","prompt":"a","stop":["a","b","c","d","e"]}`, 400, "stop", "at most 4"},
-		{"logprobs", "/v1/completions", `{"model":"tiny-gpt2","prompt":"a","logprobs":9}`, 400, "logprobs", "at most 5"},
+		{"logprobs", "/v1/completions", `{"model":"tiny-gpt2","prompt":"a","logprobs":9}`, 400, "logprobs", "between 0 and 5"},
+		{"negative logprobs", "/v1/completions", `{"model":"tiny-gpt2","prompt":"a","logprobs":-1}`, 400, "logprobs", "between 0 and 5"},
+		// Limits whose arithmetic could wrap around (issue 15): n × prompts
+		// and prompt + max_tokens.
+		{"n wraps", "/v1/completions", `{"model":"tiny-gpt2","prompt":["a","b"],"n":4611686018427387904}`, 400, "n", "at most 16"},
+		{"n × prompts", "/v1/completions", `{"model":"tiny-gpt2","prompt":["a","b","c"],"n":6}`, 400, "n", "at most 16"},
+		{"max_tokens wraps", "/v1/completions", `{"model":"tiny-gpt2","prompt":"a","max_tokens":9223372036854775807}`, 400, "prompt", "maximum context length is 64"},
+		{"empty id list", "/v1/completions", `{"model":"tiny-gpt2","prompt":[[]]}`, 400, "prompt", "at least one id"},
+		{"NaN-like temperature", "/v1/completions", `{"model":"tiny-gpt2","prompt":"a","temperature":-0.5}`, 400, "temperature", "temperature"},
 		{"prompt type", "/v1/completions", `{"model":"tiny-gpt2","prompt":{"a":1}}`, 400, "prompt", "prompt must"},
 		{"bad token id", "/v1/completions", `{"model":"tiny-gpt2","prompt":[1,99999999]}`, 400, "prompt", "99999999"},
 		{"too long", "/v1/completions", `{"model":"tiny-gpt2","prompt":"` + strings.Repeat("go ", 60) + `","max_tokens":16}`, 400, "prompt", "maximum context length is 64"},
