@@ -74,7 +74,7 @@ func checkHookFormulas(t *testing.T, m *Model, tr *trace.Trace, ids []int) {
 			}
 		}
 	}
-	w := &m.Params
+	w := m.Params()
 
 	embed := make([]float64, T*C)
 	for i, id := range ids {

@@ -146,11 +146,7 @@ func load(ctx context.Context, src checkpoint) (*Model, *tokenizer.Tokenizer, er
 		closeAll(files)
 		return nil, nil, err
 	}
-	m, err := newModel(cfg, params)
-	if err != nil {
-		closeAll(files)
-		return nil, nil, err
-	}
+	m := newModel(cfg, params)
 	m.files = files
 	return m, tok, nil
 }

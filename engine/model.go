@@ -1,8 +1,10 @@
 package engine
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/transformer-explorer/explorer/engine/kernel"
 	"github.com/transformer-explorer/explorer/trace"
@@ -23,18 +25,26 @@ const TopK = 10
 // A Model is a GPT-2 ready to run. Its methods may be called from several
 // goroutines at once: each forward pass keeps its activations in its own
 // State. Close releases the memory-mapped weights and the worker pool.
+//
+// A Model owns its weights (see Params) and never changes them.
 type Model struct {
 	Config Config
-	Params Params
 	// Name identifies the model in traces and the UI, e.g. "gpt2".
 	Name string
 
+	params Params
+	mats   matrices // the matrices of params, with their packed copies
 	pool   *kernel.Pool
-	packed packedWeights
 	files  map[string]*safetensors.File
-	// hooks[l][i] is trace.Block(l, trace.BlockPoints()[i]), built once so
-	// a forward pass formats no names.
-	hooks [][]string
+	// hooks[l] are the hook names of block l (see blockHookNames), built
+	// once so a forward pass formats no names.
+	hooks [][numBlockHooks]string
+
+	// closed is closed by Close, which then waits for packers, the
+	// PackWeights calls still running, before freeing what they pack.
+	mu      sync.Mutex
+	closed  chan struct{}
+	packers sync.WaitGroup
 }
 
 // Indexes into Model.hooks rows, in the order of trace.BlockPoints.
@@ -60,8 +70,12 @@ const (
 )
 
 // New returns a model that computes with params, which must match cfg
-// (see Params.Tensors). The model owns a worker pool with one worker per
-// CPU until Close.
+// (see Params.Tensors). The model takes ownership of params: the caller
+// must not change them afterwards (a change would reach only the products
+// that read the checkpoint's layout, not the packed copies; to run other
+// weights, make another Model). The model owns a worker pool with one
+// worker per CPU until Close. Its matrices are not packed (see
+// PackWeights).
 func New(cfg Config, params Params) (*Model, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
@@ -74,95 +88,76 @@ func New(cfg Config, params Params) (*Model, error) {
 	if cfg.Tied() {
 		params.LMHead = params.WTE
 	}
-	return newModel(cfg, params)
+	return newModel(cfg, params), nil
 }
 
-func newModel(cfg Config, params Params) (*Model, error) {
-	m := &Model{Config: cfg, Params: params, pool: kernel.NewPool(0)}
-	var err error
-	if m.packed, err = packWeights(m.pool, cfg, &m.Params); err != nil {
-		m.pool.Close()
-		return nil, err
-	}
-	points := trace.BlockPoints()
-	if len(points) != numBlockHooks {
-		panic("engine: hook table out of date with trace.BlockPoints")
-	}
-	m.hooks = make([][]string, cfg.NLayer)
+func newModel(cfg Config, params Params) *Model {
+	m := &Model{Config: cfg, params: params, pool: kernel.NewPool(0), closed: make(chan struct{})}
+	m.mats = newMatrices(cfg, &m.params)
+	m.hooks = make([][numBlockHooks]string, cfg.NLayer)
 	for l := range m.hooks {
-		m.hooks[l] = make([]string, len(points))
-		for i, p := range points {
-			m.hooks[l][i] = trace.Block(l, p)
+		m.hooks[l] = blockHookNames(l)
+	}
+	return m
+}
+
+// Params returns the model's weights, named after their checkpoint keys.
+// They are read-only: loaded F32 weights alias the memory-mapped file, and
+// the model may compute with packed copies of them.
+func (m *Model) Params() *Params { return &m.params }
+
+// PackWeights copies every weight matrix (the unembedding included), in
+// the order a pass uses them, into the matrix kernels' panel layout
+// (kernel.Pool.PackMapped), the form their products read fastest, and
+// returns when all are packed, or early with ctx's error. Passes may run
+// meanwhile on other goroutines: each product reads its matrix's packed
+// copy from the moment the copy exists. Packed matrices take as much
+// memory again as the matrices (≈ 500 MB for GPT-2 small), mapped outside
+// the Go heap until Close, and packing them costs about as much time as
+// one pass of 64 tokens spends reading them; see the package doc for who
+// packs. Packing matrices that are packed already does nothing.
+func (m *Model) PackWeights(ctx context.Context) error {
+	m.mu.Lock()
+	select {
+	case <-m.closed:
+		m.mu.Unlock()
+		return errors.New("engine: pack the weights: the model is closed")
+	default:
+	}
+	m.packers.Add(1)
+	m.mu.Unlock()
+	defer m.packers.Done()
+	for _, l := range m.mats.all() {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-m.closed:
+			return errors.New("engine: pack the weights: the model is closed")
+		default:
+		}
+		if _, err := l.pack(m.pool); err != nil {
+			return fmt.Errorf("engine: pack the weights: %w", err)
 		}
 	}
-	return m, nil
+	return nil
 }
 
-// packedWeights are the model's matrices copied once, when the model is
-// made, into the panel layout of the pool's matrix kernel (kernel.Pack),
-// so that no forward pass spends time packing them and every product reads
-// its weight as one contiguous stream. They take as much memory again as
-// the matrices in Params (≈ 500 MB for GPT-2 small, the unembedding
-// included), which stay the weights' canonical form. That memory is mapped
-// outside the Go heap (kernel.PackMapped) and released by Close.
-type packedWeights struct {
-	blocks []packedBlock
-	lmHead *kernel.Packed // (C, V): logits = x · lm_headᵀ
-}
-
-// packedBlock holds one block's four Conv1D weights, each (in, out).
-type packedBlock struct {
-	attn, attnProj, fc, fcProj *kernel.Packed
-}
-
-func packWeights(p *kernel.Pool, cfg Config, w *Params) (packedWeights, error) {
-	C, F, V := cfg.NEmbd, cfg.Inner(), cfg.VocabSize
-	pw := packedWeights{blocks: make([]packedBlock, cfg.NLayer)}
-	var err error
-	pack := func(transB bool, K, N int, b []float32, ldb int) *kernel.Packed {
-		if err != nil {
-			return nil
-		}
-		var pk *kernel.Packed
-		pk, err = p.PackMapped(transB, K, N, b, ldb)
-		return pk
-	}
-	for l := range pw.blocks {
-		b := &w.Blocks[l]
-		pw.blocks[l] = packedBlock{
-			attn:     pack(false, C, 3*C, b.AttnW, 3*C),
-			attnProj: pack(false, C, C, b.AttnProjW, C),
-			fc:       pack(false, C, F, b.FcW, F),
-			fcProj:   pack(false, F, C, b.FcProjW, C),
-		}
-	}
-	pw.lmHead = pack(true, C, V, w.LMHead, C)
-	if err != nil {
-		pw.free()
-		return packedWeights{}, fmt.Errorf("engine: pack the weights: %w", err)
-	}
-	return pw, nil
-}
-
-// free releases the packed matrices' memory.
-func (pw packedWeights) free() {
-	for _, b := range pw.blocks {
-		for _, pk := range []*kernel.Packed{b.attn, b.attnProj, b.fc, b.fcProj} {
-			if pk != nil {
-				pk.Free()
-			}
-		}
-	}
-	if pw.lmHead != nil {
-		pw.lmHead.Free()
-	}
-}
-
-// Close releases the model's worker pool, its packed weights and any
-// memory-mapped weight files. The model must not be used afterwards.
+// Close stops any PackWeights call, then releases the model's worker pool,
+// its packed weights and any memory-mapped weight files. No pass may be
+// running, and the model must not be used afterwards.
 func (m *Model) Close() error {
+	m.mu.Lock()
+	select {
+	case <-m.closed:
+	default:
+		close(m.closed)
+	}
+	m.mu.Unlock()
+	m.packers.Wait()
 	m.pool.Close()
-	m.packed.free()
+	for _, l := range m.mats.all() {
+		l.free()
+	}
 	var errs []error
 	for _, f := range m.files {
 		errs = append(errs, f.Close())

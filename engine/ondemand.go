@@ -49,7 +49,7 @@ func (m *Model) AttentionAt(ctx context.Context, l int, resid []float32, T int) 
 	if err := ctx.Err(); err != nil {
 		return nil, nil, err
 	}
-	w := &m.Params.Blocks[l]
+	w := &m.params.Blocks[l]
 	p := m.pool
 	ln := make([]float32, T*C)
 	qkv := make([]float32, T*3*C)
@@ -57,8 +57,8 @@ func (m *Model) AttentionAt(ctx context.Context, l int, resid []float32, T int) 
 	z := make([]float32, T*C)
 	scores, pattern = make([]float32, NH*T*T), make([]float32, NH*T*T)
 	nn.LayerNormForward(ln, nil, nil, resid, w.Ln1W, w.Ln1B, T, C, float32(cfg.LayerNormEpsilon))
-	nn.MatMulPackedForward(p, qkv, ln, m.packed.blocks[l].attn, w.AttnB, T)
-	splitQKV(q, k, v, qkv, T, C)
+	m.mats.blocks[l].attn.forward(p, qkv, ln, w.AttnB, T)
+	splitQKV(q, k, v, qkv, 1, T, T, C)
 	nn.AttentionForward(p, z, scores, pattern, q, k, v, 1, T, T, NH, HS)
 	return scores, pattern, nil
 }
@@ -98,15 +98,4 @@ func (m *Model) checkRecompute(l int, resid []float32, T, maxLayer int) error {
 		return fmt.Errorf("residual holds %d values, want %d (T=%d × C=%d)", len(resid), T*C, T, C)
 	}
 	return nil
-}
-
-// splitQKV copies the q, k and v thirds of each row of qkv (T, 3C) into
-// q, k and v (T, C).
-func splitQKV(q, k, v, qkv []float32, T, C int) {
-	for t := 0; t < T; t++ {
-		row := qkv[t*3*C : (t+1)*3*C]
-		copy(q[t*C:(t+1)*C], row[:C])
-		copy(k[t*C:(t+1)*C], row[C:2*C])
-		copy(v[t*C:(t+1)*C], row[2*C:])
-	}
 }

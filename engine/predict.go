@@ -74,7 +74,7 @@ func ceilDiv(a, b int) int { return (a + b - 1) / b }
 //
 // Rows are independent and are split across the pool's workers in groups
 // of nextRows, each group with its own heap.
-func (s *State) emitNext(h hooks, logits []float32, ids []int, T int) error {
+func (s *State) emitNext(h *hooks, logits []float32, ids []int, T int) {
 	V := s.m.Config.VocabSize
 	s.m.pool.Parallel(ceilDiv(T, nextRows), func(g int) {
 		buf := make([]candidate, 0, TopK)
@@ -86,16 +86,11 @@ func (s *State) emitNext(h hooks, logits []float32, ids []int, T int) error {
 			}
 		}
 	})
-	if err := h.emit(trace.NextTopIDs, s.topIDs, T, TopK); err != nil {
-		return err
+	h.emit(trace.NextTopIDs, s.topIDs, T, TopK)
+	h.emit(trace.NextTopProbs, s.topP, T, TopK)
+	if T >= 2 {
+		h.emit(trace.NextLoss, s.loss, T-1)
 	}
-	if err := h.emit(trace.NextTopProbs, s.topP, T, TopK); err != nil {
-		return err
-	}
-	if T < 2 {
-		return nil
-	}
-	return h.emit(trace.NextLoss, s.loss, T-1)
 }
 
 // lensChunk is how many positions the logit lens unembeds at once: enough
@@ -120,7 +115,7 @@ func (s *State) lens(ctx context.Context, x []float32, l, T int) error {
 func (m *Model) lensRows(ctx context.Context, ids, probs, resid, ln, z []float32, n int) error {
 	cfg := m.Config
 	C, V := cfg.NEmbd, cfg.VocabSize
-	w := &m.Params
+	w := &m.params
 	nn.LayerNormForward(ln, nil, nil, resid, w.LnFW, w.LnFB, n, C, float32(cfg.LayerNormEpsilon))
 	for t0 := 0; t0 < n; t0 += lensChunk {
 		if err := ctx.Err(); err != nil {
@@ -128,7 +123,7 @@ func (m *Model) lensRows(ctx context.Context, ids, probs, resid, ln, z []float32
 		}
 		rows := min(lensChunk, n-t0)
 		zc := z[:rows*V]
-		nn.MatMulPackedForward(m.pool, zc, ln[t0*C:(t0+rows)*C], m.packed.lmHead, nil, rows)
+		m.mats.lmHead.forward(m.pool, zc, ln[t0*C:(t0+rows)*C], nil, rows)
 		m.pool.Parallel(ceilDiv(rows, nextRows), func(g int) {
 			heap := make([]candidate, 0, TopK)
 			for t := t0 + g*nextRows; t < min(t0+(g+1)*nextRows, t0+rows); t++ {

@@ -37,13 +37,17 @@ type State struct {
 	topIDs  []float32 // (T, TopK)
 	topP    []float32 // (T, TopK)
 	loss    []float32 // (T-1)
+
+	acts   BlockActs // the buffers above as a block sees them; see grow
+	rowOps *rowOps
+	hooks  hooks // the hooks of the pass that is running
 }
 
 // NewState returns an empty sequence with room for capacity positions
 // before its cache has to grow (0 picks a small default).
 func (m *Model) NewState(capacity int) *State {
 	capacity = min(max(capacity, 16), m.Config.NPositions)
-	s := &State{m: m, k: make([][]float32, m.Config.NLayer), v: make([][]float32, m.Config.NLayer)}
+	s := &State{m: m, k: make([][]float32, m.Config.NLayer), v: make([][]float32, m.Config.NLayer), rowOps: newRowOps()}
 	for l := range s.k {
 		s.k[l] = make([]float32, 0, capacity*m.Config.NEmbd)
 		s.v[l] = make([]float32, 0, capacity*m.Config.NEmbd)
@@ -61,7 +65,7 @@ func (s *State) IDs() []int { return s.ids }
 // Clone returns an independent copy of the sequence, to continue it in
 // several ways (n samples of one prompt) without recomputing the prompt.
 func (s *State) Clone() *State {
-	c := &State{m: s.m, ids: slices.Clone(s.ids), k: make([][]float32, len(s.k)), v: make([][]float32, len(s.v))}
+	c := &State{m: s.m, ids: slices.Clone(s.ids), k: make([][]float32, len(s.k)), v: make([][]float32, len(s.v)), rowOps: newRowOps()}
 	for l := range s.k {
 		c.k[l] = append(make([]float32, 0, cap(s.k[l])), s.k[l]...)
 		c.v[l] = append(make([]float32, 0, cap(s.v[l])), s.v[l]...)
@@ -113,6 +117,16 @@ func (s *State) grow(T, Tk int, allLogits, lens bool) {
 	for l := range s.k {
 		s.k[l] = growCache(s.k[l], Tk*C)
 		s.v[l] = growCache(s.v[l], Tk*C)
+	}
+	// One set of buffers serves every block, and both halves of one (see
+	// BlockActs); K and V are set per block (State.layer).
+	s.acts = BlockActs{
+		LN1: s.ln, LN1Mean: s.mean, LN1Rstd: s.rstd,
+		QKV: s.qkv, Q: s.q, Scores: s.preatt, Pattern: s.att, Z: s.z,
+		AttnOut: s.proj, ResidMid: s.x,
+		LN2: s.ln, LN2Mean: s.mean, LN2Rstd: s.rstd,
+		Pre: s.fc, Post: s.fcGelu, MLPOut: s.proj, ResidPost: s.x,
+		Scale: s.scale,
 	}
 }
 

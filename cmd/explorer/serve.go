@@ -41,6 +41,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	} else {
 		defer m.Close()
 		opt.Model, opt.Tokenizer = m, tok
+		// A server runs many passes, so its matrices are packed (see the
+		// engine's doc); it serves meanwhile, each pass using what is
+		// packed so far. Close stops the packing.
+		go func() {
+			if err := m.PackWeights(ctx); err != nil && ctx.Err() == nil {
+				opt.Logger.Warn("the weights stay unpacked", "err", err)
+			}
+		}()
 	}
 	if opt.Lessons, err = lessons.Load(); err != nil {
 		return fmt.Errorf("lessons: %w", err)

@@ -67,7 +67,7 @@ func runPromptTrace(ctx context.Context, m *engine.Model, tok *tokenizer.Tokeniz
 	if err != nil {
 		return nil, err
 	}
-	if _, err := m.Forward(ctx, ids, trace.Only(sel, tr)); err != nil {
+	if err := m.Record(ctx, ids, trace.Only(sel, tr)); err != nil {
 		return nil, err
 	}
 	engine.LabelTrace(tr, tok)

@@ -186,7 +186,7 @@ func Load(ctx context.Context, dir string) (*Checkpoint, error) {
 	}
 	defer m.Close()
 	ck := &Checkpoint{Config: m.Config, Params: engine.NewParams(m.Config), Tokenizer: tok}
-	dst, src := ck.Params.Tensors(m.Config), m.Params.Tensors(m.Config)
+	dst, src := ck.Params.Tensors(m.Config), m.Params().Tensors(m.Config)
 	for i := range dst {
 		copy(*dst[i].Data, *src[i].Data)
 	}

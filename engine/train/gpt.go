@@ -9,6 +9,7 @@ import (
 	"github.com/transformer-explorer/explorer/engine"
 	"github.com/transformer-explorer/explorer/engine/kernel"
 	"github.com/transformer-explorer/explorer/engine/nn"
+	"github.com/transformer-explorer/explorer/trace"
 )
 
 // A GPT is a GPT-2 model being trained: its weights, their gradients, and
@@ -190,6 +191,23 @@ func (g *GPT) layerNormBackward(dinp, dweight, dbias, dout, inp, weight, mean, r
 // inputs[b,0..t] (entries < 0 are skipped); otherwise it returns NaN. It
 // saves every activation Backward needs. Ids must be below vocab_size.
 func (g *GPT) Forward(inputs, targets []int) float64 {
+	loss, _ := g.forward(inputs, targets, nil)
+	return loss
+}
+
+// Record runs one sequence, ids (T), through the model as Forward does
+// without targets (g.B must be 1), and reports the hooks of its blocks to
+// rec, as a engine.Model's forward pass names and shapes them (see
+// engine.ForwardBlock). It returns rec's first error.
+func (g *GPT) Record(ids []int, rec trace.Recorder) error {
+	if g.B != 1 {
+		return fmt.Errorf("train: record: the model runs batches of %d sequences; hooks describe one", g.B)
+	}
+	_, err := g.forward(ids, nil, rec)
+	return err
+}
+
+func (g *GPT) forward(inputs, targets []int, rec trace.Recorder) (float64, error) {
 	cfg, a := g.Config, &g.acts
 	B, T := g.B, g.T
 	C, V := cfg.NEmbd, cfg.VocabSize
@@ -213,7 +231,9 @@ func (g *GPT) Forward(inputs, targets []int) float64 {
 	}
 	x := a.encoded
 	for l := 0; l < cfg.NLayer; l++ {
-		g.blockForward(l, x, eps)
+		if err := g.blockForward(l, x, rec); err != nil {
+			return math.NaN(), err
+		}
 		x = layer(a.residual3, l, BT*C)
 	}
 	g.parallelRows(BT, func(lo, hi int) {
@@ -222,7 +242,7 @@ func (g *GPT) Forward(inputs, targets []int) float64 {
 	nn.UnembedForward(g.pool, a.probs, a.lnf, w.LMHead, BT, C, V)
 	if targets == nil {
 		g.parallelRows(BT, func(lo, hi int) { nn.SoftmaxForward(a.probs[lo*V:], a.probs[lo*V:], hi-lo, V) })
-		return math.NaN()
+		return math.NaN(), nil
 	}
 	g.parallelRows(BT, func(lo, hi int) {
 		nn.CrossEntropyForward(a.losses[lo:], a.probs[lo*V:], a.probs[lo*V:], g.tgts[lo:], hi-lo, V)
@@ -236,53 +256,37 @@ func (g *GPT) Forward(inputs, targets []int) float64 {
 		}
 	}
 	if n == 0 {
-		return math.NaN()
+		return math.NaN(), nil
 	}
-	return sum / float64(n)
+	return sum / float64(n), nil
 }
 
-// blockForward runs block l on its input x (B, T, C):
+// blockForward runs block l on its input x (B, T, C), the engine's block
+// (engine.ForwardBlock) with every activation saved in g.acts:
 //
 //	residual2 = x + c_proj(attention(c_attn(ln_1(x))))
 //	residual3 = residual2 + mlp_c_proj(GELU(c_fc(ln_2(residual2))))
-func (g *GPT) blockForward(l int, x []float32, eps float32) {
-	cfg, a, p := g.Config, &g.acts, g.pool
-	B, T := g.B, g.T
-	C, F, NH, HS := cfg.NEmbd, cfg.Inner(), cfg.NHead, cfg.HeadSize()
-	BT := B * T
-	w := &g.Params.Blocks[l]
-	ln1, ln1Mean, ln1Rstd := layer(a.ln1, l, BT*C), layer(a.ln1Mean, l, BT), layer(a.ln1Rstd, l, BT)
-	qkv := layer(a.qkv, l, BT*3*C)
-	q, k, v := layer(a.q, l, BT*C), layer(a.k, l, BT*C), layer(a.v, l, BT*C)
-	preatt, att := layer(a.preatt, l, B*NH*T*T), layer(a.att, l, B*NH*T*T)
-	atty, attproj, residual2 := layer(a.atty, l, BT*C), layer(a.attproj, l, BT*C), layer(a.residual2, l, BT*C)
-	ln2, ln2Mean, ln2Rstd := layer(a.ln2, l, BT*C), layer(a.ln2Mean, l, BT), layer(a.ln2Rstd, l, BT)
-	fch, fchGelu := layer(a.fch, l, BT*F), layer(a.fchGelu, l, BT*F)
-	fcproj, residual3 := layer(a.fcproj, l, BT*C), layer(a.residual3, l, BT*C)
-
-	g.parallelRows(BT, func(lo, hi int) {
-		nn.LayerNormForward(ln1[lo*C:], ln1Mean[lo:], ln1Rstd[lo:], x[lo*C:], w.Ln1W, w.Ln1B, hi-lo, C, eps)
-	})
-	nn.MatMulForward(p, qkv, ln1, w.AttnW, w.AttnB, BT, C, 3*C)
-	splitQKV(q, k, v, qkv, BT, C)
-	nn.AttentionForward(p, atty, preatt, att, q, k, v, B, T, T, NH, HS)
-	nn.MatMulForward(p, attproj, atty, w.AttnProjW, w.AttnProjB, BT, C, C)
-	nn.ResidualForward(residual2, x, attproj, BT*C)
-
-	g.parallelRows(BT, func(lo, hi int) {
-		nn.LayerNormForward(ln2[lo*C:], ln2Mean[lo:], ln2Rstd[lo:], residual2[lo*C:], w.Ln2W, w.Ln2B, hi-lo, C, eps)
-	})
-	nn.MatMulForward(p, fch, ln2, w.FcW, w.FcB, BT, C, F)
-	g.parallelRows(BT, func(lo, hi int) { g.gelu(fchGelu[lo*F:hi*F], fch[lo*F:hi*F]) })
-	nn.MatMulForward(p, fcproj, fchGelu, w.FcProjW, w.FcProjB, BT, F, C)
-	nn.ResidualForward(residual3, residual2, fcproj, BT*C)
+//
+// rec, when not nil (B = 1), receives the block's hooks.
+func (g *GPT) blockForward(l int, x []float32, rec trace.Recorder) error {
+	_, err := engine.ForwardBlock(g.pool, g.Config, &g.Params.Blocks[l], g.blockActs(l), x, l, g.B, g.T, rec)
+	return err
 }
 
-func (g *GPT) gelu(out, inp []float32) {
-	if g.Config.ActivationFunction == "gelu" {
-		nn.GeluExactForward(out, inp, len(inp))
-	} else {
-		nn.GeluForward(out, inp, len(inp))
+// blockActs returns layer l's slices of the saved activations.
+func (g *GPT) blockActs(l int) *engine.BlockActs {
+	cfg, a := g.Config, &g.acts
+	C, F, NH := cfg.NEmbd, cfg.Inner(), cfg.NHead
+	BT := g.B * g.T
+	att := g.B * NH * g.T * g.T
+	return &engine.BlockActs{
+		LN1: layer(a.ln1, l, BT*C), LN1Mean: layer(a.ln1Mean, l, BT), LN1Rstd: layer(a.ln1Rstd, l, BT),
+		QKV: layer(a.qkv, l, BT*3*C), Q: layer(a.q, l, BT*C), K: layer(a.k, l, BT*C), V: layer(a.v, l, BT*C),
+		Scores: layer(a.preatt, l, att), Pattern: layer(a.att, l, att),
+		Z: layer(a.atty, l, BT*C), AttnOut: layer(a.attproj, l, BT*C), ResidMid: layer(a.residual2, l, BT*C),
+		LN2: layer(a.ln2, l, BT*C), LN2Mean: layer(a.ln2Mean, l, BT), LN2Rstd: layer(a.ln2Rstd, l, BT),
+		Pre: layer(a.fch, l, BT*F), Post: layer(a.fchGelu, l, BT*F),
+		MLPOut: layer(a.fcproj, l, BT*C), ResidPost: layer(a.residual3, l, BT*C),
 	}
 }
 
@@ -291,16 +295,6 @@ func (g *GPT) geluBackward(dinp, inp, dout []float32) {
 		nn.GeluExactBackward(dinp, inp, dout, len(inp))
 	} else {
 		nn.GeluBackward(dinp, inp, dout, len(inp))
-	}
-}
-
-// splitQKV copies the rows of qkv (N, 3C) into q, k and v (N, C).
-func splitQKV(q, k, v, qkv []float32, N, C int) {
-	for n := 0; n < N; n++ {
-		row := qkv[n*3*C : (n+1)*3*C]
-		copy(q[n*C:(n+1)*C], row[:C])
-		copy(k[n*C:(n+1)*C], row[C:2*C])
-		copy(v[n*C:(n+1)*C], row[2*C:])
 	}
 }
 
@@ -391,13 +385,6 @@ func (g *GPT) blockBackward(l int, x []float32) {
 	nn.MatMulBackward(p, d.dln, dw.AttnW, dw.AttnB, d.dqkv, layer(a.ln1, l, BT*C), w.AttnW, BT, C, 3*C)
 	ln1Mean, ln1Rstd := layer(a.ln1Mean, l, BT), layer(a.ln1Rstd, l, BT)
 	g.layerNormBackward(d.dx, dw.Ln1W, dw.Ln1B, d.dln, x, w.Ln1W, ln1Mean, ln1Rstd, BT, C)
-}
-
-// Attention returns the attention pattern (B, NH, T, T) of layer l saved
-// by the last Forward. The slice belongs to g.
-func (g *GPT) Attention(l int) []float32 {
-	n := g.B * g.Config.NHead * g.T * g.T
-	return layer(g.acts.att, l, n)
 }
 
 // Probs returns the next-token probabilities (B, T, V) of the last Forward

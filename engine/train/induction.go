@@ -87,7 +87,7 @@ func ModelInductionScores(ctx context.Context, m *engine.Model, eot, n, reps int
 		if err != nil {
 			return nil, fmt.Errorf("train: %w", err)
 		}
-		if _, err := m.Forward(ctx, ids, trace.Only(sel, rec)); err != nil {
+		if err := m.Record(ctx, ids, trace.Only(sel, rec)); err != nil {
 			return nil, fmt.Errorf("train: induction probe: %w", err)
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/transformer-explorer/explorer/engine"
 	"github.com/transformer-explorer/explorer/engine/kernel"
 	"github.com/transformer-explorer/explorer/engine/tokenizer"
+	"github.com/transformer-explorer/explorer/trace"
 	"github.com/transformer-explorer/explorer/trace/safetensors"
 )
 
@@ -277,7 +278,10 @@ func Run(ctx context.Context, o Options, onStep func(Progress) error) (Result, e
 			res.ValLoss = p.ValLoss
 		}
 		if probe != nil && ((step+1)%o.ProbeEvery == 0 || last || step == start) {
-			p.Probe = runProbe(probe, probeIDs, o.ProbeLen)
+			if p.Probe, err = runProbe(probe, probeIDs, o.ProbeLen); err != nil {
+				res.Duration = time.Since(began)
+				return stop(err)
+			}
 		}
 		if onStep != nil {
 			if err := onStep(p); err != nil {
@@ -309,14 +313,24 @@ func evaluate(g *GPT, ids []int, n int, inputs, targets []int) float64 {
 }
 
 // runProbe runs the probe ids through probe and copies out every layer's
-// attention pattern with the heads' induction scores.
-func runProbe(probe *GPT, ids []int, n int) *Probe {
-	probe.Forward(ids, nil)
+// attention pattern, as the probe reports it, with the heads' induction
+// scores.
+func runProbe(probe *GPT, ids []int, n int) (*Probe, error) {
 	L, NH := probe.Config.NLayer, probe.Config.NHead
 	p := &Probe{Tokens: append([]int(nil), ids...), Attention: make([][]float32, L), Induction: make([][]float64, L)}
-	for l := 0; l < L; l++ {
-		p.Attention[l] = append([]float32(nil), probe.Attention(l)...)
-		p.Induction[l] = InductionScores(p.Attention[l], NH, n)
+	sel, err := trace.Select(L, "blocks.*."+trace.AttnPattern)
+	if err != nil {
+		return nil, fmt.Errorf("train: probe: %w", err)
 	}
-	return p
+	rec := trace.RecorderFunc(func(t trace.Tensor) error {
+		if l, _, ok := trace.ParseBlock(t.Name); ok {
+			p.Attention[l] = append([]float32(nil), t.Data...)
+			p.Induction[l] = InductionScores(p.Attention[l], NH, n)
+		}
+		return nil
+	})
+	if err := probe.Record(ids, trace.Only(sel, rec)); err != nil {
+		return nil, fmt.Errorf("train: probe: %w", err)
+	}
+	return p, nil
 }
