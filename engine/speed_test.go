@@ -46,23 +46,44 @@ func randomModel(cfg Config, seed uint64) (*Model, error) {
 	return New(cfg, *randomParams(cfg, seed))
 }
 
-// gpt2Small is one random GPT-2-small-shaped model shared by the
-// benchmarks of a test binary, loaded the way users load a checkpoint:
-// written as an F32 safetensors file and memory-mapped, so its weights lie
-// outside the Go heap, as a real checkpoint's do. Building it takes a few
-// seconds; the checkpoint is removed once mapped, and the model is never
-// closed, the process ends first.
-var gpt2Small = sync.OnceValues(func() (*Model, error) {
+// benchModels are one random GPT-2-small-shaped checkpoint loaded twice,
+// as it is mapped (the one-shot commands' model) and with its matrices
+// packed (a server's, see PackWeights).
+type benchModels struct {
+	mapped, packed *Model
+}
+
+// weights names the model of a benchmark: "mapped" or "packed".
+func (bm benchModels) weights(name string) *Model {
+	if name == "packed" {
+		return bm.packed
+	}
+	return bm.mapped
+}
+
+// gpt2Small are the models shared by the benchmarks of a test binary,
+// loaded the way users load a checkpoint: written as an F32 safetensors
+// file and memory-mapped, so their weights lie outside the Go heap, as a
+// real checkpoint's do. Building them takes a few seconds; the checkpoint
+// is removed once mapped, and the models are never closed, the process
+// ends first.
+var gpt2Small = sync.OnceValues(func() (benchModels, error) {
 	dir, err := os.MkdirTemp("", "explorer-bench-")
 	if err != nil {
-		return nil, err
+		return benchModels{}, err
 	}
 	defer os.RemoveAll(dir)
 	if err := writeParamsCheckpoint(dir, gpt2SmallConfig(), randomParams(gpt2SmallConfig(), 1)); err != nil {
-		return nil, err
+		return benchModels{}, err
 	}
-	m, _, err := LoadDir(context.Background(), dir)
-	return m, err
+	var bm benchModels
+	if bm.mapped, _, err = LoadDir(context.Background(), dir); err != nil {
+		return bm, err
+	}
+	if bm.packed, _, err = LoadDir(context.Background(), dir); err != nil {
+		return bm, err
+	}
+	return bm, bm.packed.PackWeights(context.Background())
 })
 
 // writeParamsCheckpoint writes p as a Hugging Face checkpoint in dir: config.json,
@@ -103,13 +124,13 @@ func writeParamsCheckpoint(dir string, cfg Config, p *Params) error {
 	return nil
 }
 
-// benchModel returns gpt2Small's model or fails b.
-func benchModel(b *testing.B) *Model {
-	m, err := gpt2Small()
+// benchModel returns gpt2Small's models or fails b.
+func benchModel(b *testing.B) benchModels {
+	bm, err := gpt2Small()
 	if err != nil {
 		b.Fatal(err)
 	}
-	return m
+	return bm
 }
 
 // randomIDs returns n token ids below V.
@@ -136,34 +157,38 @@ func fullTrace(nLayer int) trace.Selection {
 // BenchmarkForward times a prompt pass of GPT-2 small (random weights) at
 // T = 16, 128 and 512 tokens: with no recorder (last-position logits only),
 // with a trace.Trace recording every hook but the logit lens, and with the
-// logit lens added. The state is reused across iterations (Truncate), as
-// the explorer reuses one per session, so the steady state is timed.
+// logit lens added; each with the weights as mapped and packed. The state
+// is reused across iterations (Truncate), as the explorer reuses one per
+// session, so the steady state is timed.
 func BenchmarkForward(b *testing.B) {
-	m := benchModel(b)
+	bm := benchModel(b)
 	ctx := context.Background()
 	for _, T := range []int{16, 128, 512} {
-		ids := randomIDs(T, m.Config.VocabSize, uint64(T))
+		ids := randomIDs(T, bm.mapped.Config.VocabSize, uint64(T))
 		for _, mode := range []string{"none", "full", "lens"} {
-			b.Run(fmt.Sprintf("T=%d/trace=%s", T, mode), func(b *testing.B) {
-				if mode == "lens" && T > 128 {
-					b.Skip("the lens at T=512 is 13 unembeddings of 512 rows; timed at T ≤ 128")
-				}
-				s := m.NewState(T)
-				for b.Loop() {
-					var rec trace.Recorder
-					switch mode {
-					case "full":
-						rec = trace.Only(fullTrace(m.Config.NLayer), trace.New(m.Info(), "", ids, nil, nil))
-					case "lens":
-						rec = trace.New(m.Info(), "", ids, nil, nil)
+			for _, weights := range []string{"mapped", "packed"} {
+				m := bm.weights(weights)
+				b.Run(fmt.Sprintf("T=%d/trace=%s/weights=%s", T, mode, weights), func(b *testing.B) {
+					if mode == "lens" && T > 128 {
+						b.Skip("the lens at T=512 is 13 unembeddings of 512 rows; timed at T ≤ 128")
 					}
-					s.Truncate(0)
-					if _, err := s.Append(ctx, ids, rec); err != nil {
-						b.Fatal(err)
+					s := m.NewState(T)
+					for b.Loop() {
+						var rec trace.Recorder
+						switch mode {
+						case "full":
+							rec = trace.Only(fullTrace(m.Config.NLayer), trace.New(m.Info(), "", ids, nil, nil))
+						case "lens":
+							rec = trace.New(m.Info(), "", ids, nil, nil)
+						}
+						s.Truncate(0)
+						if _, err := s.Append(ctx, ids, rec); err != nil {
+							b.Fatal(err)
+						}
 					}
-				}
-				b.ReportMetric(float64(T)*float64(b.N)/b.Elapsed().Seconds(), "tok/s")
-			})
+					b.ReportMetric(float64(T)*float64(b.N)/b.Elapsed().Seconds(), "tok/s")
+				})
+			}
 		}
 	}
 }
@@ -174,7 +199,13 @@ func BenchmarkForward(b *testing.B) {
 // a decode step streams the weights (all matrices plus the tied
 // unembedding, ≈ 0.5 GB per token).
 func BenchmarkGenerate(b *testing.B) {
-	m := benchModel(b)
+	bm := benchModel(b)
+	for _, weights := range []string{"mapped", "packed"} {
+		b.Run("weights="+weights, func(b *testing.B) { benchGenerate(b, bm.weights(weights)) })
+	}
+}
+
+func benchGenerate(b *testing.B, m *Model) {
 	ctx := context.Background()
 	const prompt, gen = 32, 64
 	ids := randomIDs(prompt, m.Config.VocabSize, 99)
@@ -198,7 +229,13 @@ func BenchmarkGenerate(b *testing.B) {
 // BenchmarkDecodeStep times one single-token pass against a 64-position
 // cache and reports the weight bytes streamed per second.
 func BenchmarkDecodeStep(b *testing.B) {
-	m := benchModel(b)
+	bm := benchModel(b)
+	for _, weights := range []string{"mapped", "packed"} {
+		b.Run("weights="+weights, func(b *testing.B) { benchDecodeStep(b, bm.weights(weights)) })
+	}
+}
+
+func benchDecodeStep(b *testing.B, m *Model) {
 	ctx := context.Background()
 	ids := randomIDs(64, m.Config.VocabSize, 5)
 	s := m.NewState(65)
