@@ -62,7 +62,7 @@ func cases() []benchCase {
 		cs = append(cs, benchCase{
 			name:  "forward T=" + t + ", no trace",
 			T:     T,
-			bench: "^BenchmarkForward$/^T=" + t + "/trace=none$",
+			bench: "^BenchmarkForward$/^T=" + t + "/trace=none/weights=packed$",
 			iters: iters,
 			torch: []string{"--mode", "forward", "--T", t, "--runs", "5", "--warmup", "1"},
 			// The engine computes the last position's logits only.
@@ -75,7 +75,7 @@ func cases() []benchCase {
 		cs = append(cs, benchCase{
 			name:     "forward T=" + t + ", full trace",
 			T:        T,
-			bench:    "^BenchmarkForward$/^T=" + t + "/trace=full$",
+			bench:    "^BenchmarkForward$/^T=" + t + "/trace=full/weights=packed$",
 			iters:    iters,
 			torch:    []string{"--mode", "trace", "--T", t, "--runs", "5", "--warmup", "1"},
 			torchKey: path("median_s"),
@@ -83,7 +83,7 @@ func cases() []benchCase {
 	}
 	cs = append(cs, benchCase{
 		name:  "generate 64 tokens (prompt 32, KV cache)",
-		bench: "^BenchmarkGenerate$",
+		bench: "^BenchmarkGenerate$/^weights=packed$",
 		iters: 2,
 		torch: []string{"--mode", "generate", "--prompt", "32", "--new", "64", "--runs", "3", "--warmup", "1"},
 		// The faster of PyTorch's two cached variants (nn.Linear, or gemv
