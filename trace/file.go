@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -113,7 +112,9 @@ func (tr *Trace) WriteFile(path string) error {
 	return nil
 }
 
-// ReadFile reads a trace file written by Write.
+// ReadFile reads a trace file written by Write (see Open for files from
+// elsewhere). A file without the explorer's metadata is an error wrapping
+// ErrFormat.
 func ReadFile(path string) (*Trace, error) {
 	f, err := safetensors.Open(path)
 	if err != nil {
@@ -127,73 +128,25 @@ func ReadFile(path string) (*Trace, error) {
 	return tr, nil
 }
 
-// Parse reads a trace from the bytes of a trace file.
+// Parse reads a trace from the bytes of a trace file written by Write, as
+// ReadFile does.
 func Parse(buf []byte) (*Trace, error) {
 	f, err := safetensors.Parse(buf)
 	if err != nil {
 		return nil, fmt.Errorf("trace: read: %w", err)
 	}
-	return fromFile(f)
+	tr, err := fromFile(f)
+	if err != nil {
+		return nil, fmt.Errorf("trace: read: %w", err)
+	}
+	return tr, nil
 }
 
+// fromFile reads an explorer trace file the way Open reads any file.
 func fromFile(f *safetensors.File) (*Trace, error) {
 	if got := f.Metadata[metaFormat]; got != FormatName {
 		return nil, fmt.Errorf("%w: format %q, want %q", ErrFormat, got, FormatName)
 	}
-	tr := New(ModelInfo{}, f.Metadata[metaText], nil, nil, nil)
-	var names []string
-	var labels map[string]string
-	for key, dst := range map[string]any{
-		metaModel: &tr.Model, metaTokens: &tr.Tokens, metaTokenStrings: &tr.TokenStrings,
-		metaHooks: &names, metaLabels: &labels,
-	} {
-		if err := json.Unmarshal([]byte(f.Metadata[key]), dst); err != nil {
-			return nil, fmt.Errorf("%w: metadata %q: %v", ErrFormat, key, err)
-		}
-	}
-	for k, v := range labels {
-		id, err := strconv.Atoi(k)
-		if err != nil {
-			return nil, fmt.Errorf("%w: label key %q is not a token id", ErrFormat, k)
-		}
-		tr.Labels[id] = v
-	}
-	_, ids, err := f.Int64s(InputIDs)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrFormat, err)
-	}
-	for _, id := range ids {
-		if id < 0 || id > math.MaxInt32 {
-			return nil, fmt.Errorf("%w: token id %d out of range", ErrFormat, id)
-		}
-		tr.IDs = append(tr.IDs, int(id))
-	}
-	for _, name := range names {
-		info, ok := f.Info(name)
-		if !ok {
-			return nil, fmt.Errorf("%w: hook %q listed but not stored", ErrFormat, name)
-		}
-		t := Tensor{Name: name, Shape: info.Shape}
-		if IsIDs(name) {
-			_, v, err := f.Int64s(name)
-			if err != nil {
-				return nil, fmt.Errorf("%w: %v", ErrFormat, err)
-			}
-			t.Data = make([]float32, len(v))
-			for i, x := range v {
-				t.Data[i] = float32(x)
-			}
-		} else {
-			_, v, err := f.Float32s(name)
-			if err != nil {
-				return nil, fmt.Errorf("%w: %v", ErrFormat, err)
-			}
-			t.Data = v
-		}
-		// Record copies, so nothing aliases the (possibly mapped) file.
-		if err := tr.Record(t); err != nil {
-			return nil, err
-		}
-	}
-	return tr, nil
+	tr, _, err := decode(f, ReadOptions{})
+	return tr, err
 }

@@ -61,6 +61,44 @@ func ToFloat32(dt DType, raw []byte) ([]float32, error) {
 	return nil, fmt.Errorf("safetensors: cannot convert %s to float32", dt)
 }
 
+// ToInt64 converts raw little-endian elements of the integer (or BOOL)
+// type dt to int64, in a new slice.
+func ToInt64(dt DType, raw []byte) ([]int64, error) {
+	size := dt.Size()
+	if size == 0 {
+		return nil, fmt.Errorf("%w %q", ErrDType, dt)
+	}
+	if len(raw)%size != 0 {
+		return nil, fmt.Errorf("safetensors: %d bytes is not a whole number of %s elements", len(raw), dt)
+	}
+	out := make([]int64, len(raw)/size)
+	switch dt {
+	case I64:
+		for i := range out {
+			out[i] = int64(binary.LittleEndian.Uint64(raw[8*i:]))
+		}
+	case I32:
+		for i := range out {
+			out[i] = int64(int32(binary.LittleEndian.Uint32(raw[4*i:])))
+		}
+	case I16:
+		for i := range out {
+			out[i] = int64(int16(binary.LittleEndian.Uint16(raw[2*i:])))
+		}
+	case I8:
+		for i := range out {
+			out[i] = int64(int8(raw[i]))
+		}
+	case U8, Bool:
+		for i := range out {
+			out[i] = int64(raw[i])
+		}
+	default:
+		return nil, fmt.Errorf("safetensors: %s is not an integer type", dt)
+	}
+	return out, nil
+}
+
 // Float16ToFloat32 widens an IEEE 754 half-precision value exactly,
 // including subnormals, infinities and NaN.
 func Float16ToFloat32(h uint16) float32 {

@@ -273,31 +273,9 @@ func (f *File) Int64s(name string) (Info, []int64, error) {
 	if err != nil {
 		return info, nil, err
 	}
-	n := len(raw) / max(1, info.DType.Size())
-	out := make([]int64, n)
-	switch info.DType {
-	case I64:
-		for i := range out {
-			out[i] = int64(binary.LittleEndian.Uint64(raw[8*i:]))
-		}
-	case I32:
-		for i := range out {
-			out[i] = int64(int32(binary.LittleEndian.Uint32(raw[4*i:])))
-		}
-	case I16:
-		for i := range out {
-			out[i] = int64(int16(binary.LittleEndian.Uint16(raw[2*i:])))
-		}
-	case I8:
-		for i := range out {
-			out[i] = int64(int8(raw[i]))
-		}
-	case U8, Bool:
-		for i := range out {
-			out[i] = int64(raw[i])
-		}
-	default:
-		return info, nil, fmt.Errorf("safetensors: tensor %q is %s, not an integer type", name, info.DType)
+	out, err := ToInt64(info.DType, raw)
+	if err != nil {
+		return info, nil, fmt.Errorf("tensor %q: %w", name, err)
 	}
 	return info, out, nil
 }
