@@ -31,6 +31,16 @@ type Data struct {
 	Tensor func(name string) (shape []int, data []float32, ok bool)
 }
 
+// A MissingHookError reports that a lesson reads a hook its trace does
+// not hold, as a trace read from a file that kept only some hooks. Render
+// returns it wrapped with the lesson file and line; Handout shows such a
+// lesson as a note naming the hook.
+type MissingHookError struct {
+	Hook string
+}
+
+func (e *MissingHookError) Error() string { return fmt.Sprintf("hook %q is not in the trace", e.Hook) }
+
 // ErrNoTrace is returned when a lesson is rendered without trace data.
 var ErrNoTrace = errors.New("lessons: no trace to read numbers from")
 
@@ -68,7 +78,7 @@ func (e *env) Tensor(name string, idx []int) (expr.Value, error) {
 		return expr.Value{}, fmt.Errorf("hook %q: %w", name, errRange)
 	}
 	if !ok {
-		return expr.Value{}, fmt.Errorf("hook %q is not in the trace", name)
+		return expr.Value{}, &MissingHookError{Hook: name}
 	}
 	if len(idx) != len(shape) && len(idx) != len(shape)-1 {
 		return expr.Value{}, fmt.Errorf("hook %q has shape %v: give %d or %d indices, not %d", name, shape, len(shape)-1, len(shape), len(idx))

@@ -1,9 +1,13 @@
 package lessons
 
 import (
+	"errors"
 	"fmt"
 	"html"
+	"html/template"
 	"io"
+
+	"github.com/transformer-explorer/explorer/lessons/i18n"
 )
 
 // Handout writes every lesson of a language, with the numbers of ctx's
@@ -26,7 +30,10 @@ func (lib *Library) Handout(w io.Writer, lang string, ctx Context) error {
 	toc := ""
 	for _, l := range ls {
 		h, err := lib.Render(l.ID, lang, ctx)
-		if err != nil {
+		var missing *MissingHookError
+		if errors.As(err, &missing) {
+			h = missingLesson(l, lang, missing.Hook)
+		} else if err != nil {
 			return err
 		}
 		body = append(body, h...)
@@ -66,4 +73,15 @@ article.lesson { border-top: 1px solid #ddd; padding-top: 1rem; margin-top: 2rem
 var handoutText = map[string]map[string]string{
 	"en": {"title": "Transformer Explorer: how GPT-2 reads your prompt", "prompt": "Every number below comes from this prompt:"},
 	"zh": {"title": "Transformer Explorer：GPT-2 如何读你的提示词", "prompt": "下面所有的数都来自这个提示词："},
+}
+
+// missingLesson is a lesson's place in a handout whose trace lacks a hook
+// the lesson reads: its title and a sentence naming the hook.
+func missingLesson(l *Lesson, lang, hook string) template.HTML {
+	return template.HTML(fmt.Sprintf(`<article class="lesson lesson-missing" lang="%s" id="lesson-%s" data-lesson="%s">
+<h1>%s</h1>
+<p>%s</p>
+</article>
+`, html.EscapeString(langTag(lang)), html.EscapeString(l.ID), html.EscapeString(l.ID), html.EscapeString(l.Title),
+		html.EscapeString(fmt.Sprintf(i18n.Text(lang, "lesson.missingHook"), hook))))
 }

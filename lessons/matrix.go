@@ -129,7 +129,7 @@ func matrixHTML(r *renderer, d *directive) (string, error) {
 	}
 	shape, data, ok := r.env.data.Tensor(name)
 	if !ok {
-		return "", fmt.Errorf("hook %q is not in the trace", name)
+		return "", &MissingHookError{Hook: name}
 	}
 	rest := len(shape) - len(idx)
 	if rest != 1 && rest != 2 {

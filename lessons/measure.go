@@ -67,7 +67,7 @@ func (e *env) headQK(layer, head int) (q, k [][]float64, err error) {
 		name := trace.Block(layer, hook)
 		shape, data, ok := e.data.Tensor(name)
 		if !ok {
-			return nil, nil, fmt.Errorf("hook %q is not in the trace", name)
+			return nil, nil, &MissingHookError{Hook: name}
 		}
 		if len(shape) != 3 || head < 0 || head >= shape[1] {
 			return nil, nil, fmt.Errorf("hook %q has shape %v, want [T, H, D] with head %d", name, shape, head)
@@ -158,7 +158,7 @@ func (e *env) pattern(layer int) ([][][]float32, error) {
 	name := trace.Block(layer, trace.AttnPattern)
 	shape, data, ok := e.data.Tensor(name)
 	if !ok {
-		return nil, fmt.Errorf("hook %q is not in the trace", name)
+		return nil, &MissingHookError{Hook: name}
 	}
 	if len(shape) != 3 || shape[1] != shape[2] {
 		return nil, fmt.Errorf("hook %q has shape %v, want [H, T, T]", name, shape)

@@ -83,7 +83,7 @@ func positionsHTML(r *renderer, d *directive) (string, error) {
 	}
 	shape, learned, ok := e.data.Tensor(trace.PosEmbed)
 	if !ok {
-		return "", fmt.Errorf("hook %q is not in the trace", trace.PosEmbed)
+		return "", &MissingHookError{Hook: trace.PosEmbed}
 	}
 	if len(shape) != 2 {
 		return "", fmt.Errorf("hook %q has shape %v, want [T, C]", trace.PosEmbed, shape)

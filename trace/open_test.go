@@ -92,6 +92,7 @@ func TestOpenTransformerLensCache(t *testing.T) {
 		{"F32 batch of 2, row 1", []string{"--dtype", "F32", "--batch", "2"}, 1, "positions"},
 		{"BF16 with ids and an unknown hook", []string{"--dtype", "BF16", "--ids", "--extra"}, 0, "positions"},
 		{"F16 with tokens in the metadata", []string{"--tokens", "--batch", "2"}, 1, "metadata"},
+		{"F16 without the MLP", []string{"--partial"}, 0, "positions"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path, want := writeCache(t, tc.args...)
@@ -102,7 +103,11 @@ func TestOpenTransformerLensCache(t *testing.T) {
 			if rep.Explorer || !rep.Inferred || rep.Batch != want[trace.Embed].Shape[0] || rep.Tokens != tc.tokens {
 				t.Errorf("report = %+v", rep)
 			}
-			if wantModel := (trace.ModelInfo{NLayer: 2, NHead: 3, NEmbd: 12, VocabSize: 11}); tr.Model != wantModel {
+			wantModel := trace.ModelInfo{NLayer: 2, NHead: 3, NEmbd: 12, NInner: 48, VocabSize: 11}
+			if _, mlp := want[trace.Block(0, trace.MLPPre)]; !mlp {
+				wantModel.NInner = 0 // unknown
+			}
+			if tr.Model != wantModel {
 				t.Errorf("model = %+v, want %+v", tr.Model, wantModel)
 			}
 			for name, p := range want {

@@ -18,10 +18,10 @@ import (
 func runLessons(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "export" {
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
-			fmt.Fprintln(stdout, "Usage: explorer lessons export [--model M] --prompt TEXT --out DIR [--lang en|zh]")
+			fmt.Fprintln(stdout, "Usage: explorer lessons export ([--model M] --prompt TEXT | --trace FILE) --out DIR [--lang en|zh]")
 			return nil
 		}
-		fmt.Fprintln(stderr, "Usage: explorer lessons export [--model M] --prompt TEXT --out DIR [--lang en|zh]")
+		fmt.Fprintln(stderr, "Usage: explorer lessons export ([--model M] --prompt TEXT | --trace FILE) --out DIR [--lang en|zh]")
 		return errUsage
 	}
 	return runLessonsExport(ctx, args[1:], stdout, stderr)
@@ -30,9 +30,11 @@ func runLessons(ctx context.Context, args []string, stdout, stderr io.Writer) er
 // runLessonsExport writes a static HTML handout of every lesson with the
 // numbers of one prompt.
 func runLessonsExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("lessons export", "[--model M] --prompt TEXT --out DIR [--lang en|zh] [--layer N] [--head N] [--query P] [--key P]", stderr)
+	fs := newFlags("lessons export", "([--model M] --prompt TEXT | --trace FILE [--batch-index N] [--tokens T]) --out DIR [--lang en|zh] [--layer N] [--head N] [--query P] [--key P]", stderr)
 	model := modelFlag(fs)
 	prompt := fs.String("prompt", "", "the prompt `TEXT` whose numbers the lessons show")
+	traceFile := fs.String("trace", "", "show the numbers of a saved trace `FILE` instead of running a model: an explorer trace, or a TransformerLens cache saved as safetensors (with --trace, --model only names the file's token ids)")
+	ff := addTraceFileFlags(fs)
 	out := fs.String("out", "", "the `DIR` to write index.html (and its images) into")
 	lang := fs.String("lang", "en", "the language of the handout: en or zh (Simplified Chinese)")
 	layer := fs.Int("layer", 0, "the `LAYER` whose steps the lessons follow")
@@ -42,8 +44,11 @@ func runLessonsExport(ctx context.Context, args []string, stdout, stderr io.Writ
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if !isSet(fs, "prompt") || *prompt == "" {
-		return fmt.Errorf("give the prompt with --prompt TEXT")
+	switch {
+	case *traceFile != "" && isSet(fs, "prompt"):
+		return fmt.Errorf("give either --trace FILE or --prompt TEXT, not both")
+	case *traceFile == "" && (!isSet(fs, "prompt") || *prompt == ""):
+		return fmt.Errorf("give the prompt with --prompt TEXT, or a saved trace with --trace FILE")
 	}
 	if *out == "" {
 		return fmt.Errorf("give the output folder with --out DIR")
@@ -55,12 +60,7 @@ func runLessonsExport(ctx context.Context, args []string, stdout, stderr io.Writ
 	if _, err := lib.List(*lang); err != nil {
 		return fmt.Errorf("--lang: %w", err)
 	}
-	m, tok, err := loadModel(ctx, *model)
-	if err != nil {
-		return err
-	}
-	defer m.Close()
-	tr, err := runPromptTrace(ctx, m, tok, *prompt, "", "")
+	tr, err := handoutTrace(ctx, *traceFile, *model, *prompt, ff, stderr)
 	if err != nil {
 		return err
 	}
@@ -82,8 +82,26 @@ func runLessonsExport(ctx context.Context, args []string, stdout, stderr io.Writ
 	if err := os.WriteFile(file, page.Bytes(), 0o644); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "wrote %s (%d tokens of %s)\n", file, len(tr.IDs), m.Name)
+	fmt.Fprintf(stdout, "wrote %s (%d tokens of %s)\n", file, len(tr.IDs), tr.Model.Name)
 	return nil
+}
+
+// handoutTrace reads the trace file, or runs the prompt through the model.
+func handoutTrace(ctx context.Context, traceFile, model, prompt string, ff traceFileFlags, stderr io.Writer) (*trace.Trace, error) {
+	if traceFile != "" {
+		return openTrace(traceFile, model, ff, stderr)
+	}
+	m, tok, err := loadModel(ctx, model)
+	if err != nil {
+		return nil, err
+	}
+	defer m.Close()
+	tr, err := runPromptTrace(ctx, m, tok, prompt, "", "")
+	if err != nil {
+		return nil, err
+	}
+	tr.Model.Name = m.Name
+	return tr, nil
 }
 
 // handoutPlots returns the lessons' plot callback for a handout in dir:

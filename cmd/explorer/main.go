@@ -36,6 +36,8 @@ func commands() map[string]command {
 		"generate":  {"generate text from a prompt, streaming it", runGenerate},
 		"trace":     {"run a prompt and save every intermediate tensor to a safetensors file", runTrace},
 		"tokenize":  {"show how a text splits into GPT-2 tokens", runTokenize},
+		"export":    {"write the numbers of one hook or head of a trace file as CSV, .npy or JSON", runExport},
+		"diff":      {"compare two traces of a prompt hook by hook; fails above a tolerance", runDiff},
 	}
 }
 

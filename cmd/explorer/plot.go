@@ -15,10 +15,11 @@ import (
 )
 
 func runPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("plot", "([--model M] --prompt TEXT | --trace FILE.safetensors | --train-log train_log.jsonl) --kind KIND [--layer L --head H --pos P] [--dpi N] -o FILE.(png|svg|pdf|eps)", stderr)
+	fs := newFlags("plot", "([--model M] --prompt TEXT | --trace FILE.safetensors [--batch-index N] [--tokens T] | --train-log train_log.jsonl) --kind KIND [--layer L --head H --pos P] [--dpi N] -o FILE.(png|svg|pdf|eps)", stderr)
 	model := modelFlag(fs)
 	prompt := fs.String("prompt", "", "the prompt `TEXT` to run")
-	traceFile := fs.String("trace", "", "plot a saved trace `FILE` (from explorer trace) instead of running a model")
+	traceFile := fs.String("trace", "", "plot a saved trace `FILE` instead of running a model: an explorer trace, or a TransformerLens cache saved as safetensors (with --trace, --model only names the file's token ids)")
+	ff := addTraceFileFlags(fs)
 	trainLog := fs.String("train-log", "", "plot the loss curve and learning rate of a training run from its `FILE` train_log.jsonl (written by explorer train)")
 	kind := fs.String("kind", viz.KindAttention, "what to plot: `KIND` is one of "+strings.Join(viz.Kinds(), ", "))
 	layer := fs.Int("layer", 0, "the `LAYER` (block) for attention, heads, qkv and scores")
@@ -45,10 +46,10 @@ func runPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	req := viz.Request{Kind: *kind, Layer: *layer, Head: *head, Pos: *pos, Format: format, DPI: *dpi}
 	var tr *trace.Trace
 	switch {
-	case *traceFile != "" && (isSet(fs, "prompt") || *model != ""):
-		return fmt.Errorf("give either --trace FILE or a prompt (with --model), not both")
+	case *traceFile != "" && isSet(fs, "prompt"):
+		return fmt.Errorf("give either --trace FILE or --prompt TEXT, not both")
 	case *traceFile != "":
-		if tr, err = trace.ReadFile(*traceFile); err != nil {
+		if tr, err = openTrace(*traceFile, *model, ff, stderr); err != nil {
 			return err
 		}
 	case isSet(fs, "prompt"):

@@ -48,5 +48,6 @@ var lessonMessages = map[string]message{
 	"lesson.plot_lens":      {"The logit lens: the top token of each layer at each position.", "logit 透镜：每一层在每个位置的首选词元。"},
 	"lesson.plot_loss":      {"Loss of each next token along the prompt.", "提示词中每个位置的下一个词元损失。"},
 	"lesson.topKey":         {"key it weights most", "权重最大的键"},
+	"lesson.missingHook":    {"This lesson reads the hook %s, which this trace does not hold, so it is left out.", "这一课要读取钩子 %s，而这份轨迹里没有它，所以略去。"},
 	"lesson.onKey":          {"weight on key %d", "在键 %d 上的权重"},
 }

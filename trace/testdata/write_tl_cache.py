@@ -3,13 +3,15 @@ numpy alone, as an independent source of foreign trace files for the tests.
 
 The file is what `model.run_with_cache` gives and `safetensors.save_file`
 writes: tensors named by TransformerLens hook names, each with a leading
-batch dimension, F16 by default, and no explorer metadata. The numbers are a
-small two-layer attention computed here in float64 (scores = q·kᵀ/√d with
-the causal mask as -inf, pattern = softmax(scores), z = pattern·v), so a
-test can check what the explorer shows against them.
+batch dimension, F16 by default, and no explorer metadata. The tensors are
+every hook TransformerLens records for a GPT-2 (and the logits) of a small
+two-layer model, with random weights replaced by simple stand-ins; the
+attention is computed here in float64 (scores = q·kᵀ/√d with the causal
+mask as -inf, pattern = softmax(scores), z = pattern·v), so a test can
+check what the explorer shows against it.
 
 Usage: write_tl_cache.py OUT.safetensors [--dtype F16|F32|BF16] [--batch B]
-       [--ids] [--tokens] [--extra]
+       [--ids] [--tokens] [--extra] [--partial]
 
 Prints one JSON object: for each tensor written, its shape and the values
 exactly as stored (after rounding to the dtype), as a flat list, with null
@@ -29,6 +31,7 @@ parser.add_argument("--batch", type=int, default=1)
 parser.add_argument("--ids", action="store_true", help="store input_ids [B, T] as I64")
 parser.add_argument("--tokens", action="store_true", help='store metadata {"tokens": [...]}')
 parser.add_argument("--extra", action="store_true", help="add a hook the explorer does not know")
+parser.add_argument("--partial", action="store_true", help="leave out the final LayerNorm and every MLP hook")
 args = parser.parse_args()
 
 B, T, L, H, D = args.batch, 5, 2, 3, 4
@@ -67,11 +70,29 @@ for layer in range(L):
     attn_out = z.reshape(B, T, C)
     tensors[p + "hook_attn_out"] = attn_out
     resid = resid + attn_out
+    tensors[p + "hook_resid_mid"] = resid
+    mu = resid.mean(-1, keepdims=True)
+    scale = np.sqrt(((resid - mu) ** 2).mean(-1, keepdims=True) + 1e-5)
+    tensors[p + "ln2.hook_scale"] = scale
+    x = (resid - mu) / scale
+    tensors[p + "ln2.hook_normalized"] = x
+    pre = np.concatenate([x, -x, 2 * x, x * x], axis=-1)  # [B, T, 4C]
+    post = 0.5 * pre * (1 + np.tanh(np.sqrt(2 / np.pi) * (pre + 0.044715 * pre**3)))
+    mlp_out = post[:, :, :C] * 0.1
+    if not args.partial:
+        tensors[p + "mlp.hook_pre"] = pre
+        tensors[p + "mlp.hook_post"] = post
+        tensors[p + "hook_mlp_out"] = mlp_out
+    resid = resid + mlp_out
     tensors[p + "hook_resid_post"] = resid
     if args.extra and layer == 0:
         tensors[p + "hook_attn_in"] = np.repeat(x[:, :, None, :], H, axis=2)
-tensors["ln_final.hook_normalized"] = resid / np.sqrt((resid**2).mean(-1, keepdims=True) + 1e-5)
-tensors["logits"] = rng.normal(size=(B, T, V))
+if not args.partial:
+    mu = resid.mean(-1, keepdims=True)
+    scale = np.sqrt(((resid - mu) ** 2).mean(-1, keepdims=True) + 1e-5)
+    tensors["ln_final.hook_scale"] = scale
+    tensors["ln_final.hook_normalized"] = (resid - mu) / scale
+tensors["logits"] = rng.normal(size=(B, T, V)) * 3
 if args.ids:
     tensors["input_ids"] = rng.integers(0, V, size=(B, T)).astype(np.int64)
 
