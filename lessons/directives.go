@@ -43,6 +43,7 @@ func init() {
 		"lens":      {exprs: []string{"pos"}, block: true, html: lensHTML},
 		"losses":    {block: true, html: lossesHTML},
 		"heads":     {block: true, html: headsHTML},
+		"run":       {positional: 1, args: []string{"fmt"}, required: []string{"$0"}, check: checkFmt, html: runHTML, tex: runTeX},
 		"positions": {args: []string{"max"}, block: true, html: positionsHTML},
 		"plot":      {args: []string{"kind"}, required: []string{"kind"}, block: true, check: checkPlot, html: plotHTML},
 		"step":      {exprs: []string{"layer", "head"}, args: []string{"kind", "text"}, check: checkStep, html: stepHTML},

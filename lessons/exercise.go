@@ -215,7 +215,7 @@ func (lib *Library) Check(id, exerciseID, lang, answer string, ctx Context) (ok 
 	if err != nil {
 		return false, "", err
 	}
-	r := &renderer{env: e, lesson: l, lang: lang}
+	r := &renderer{env: e, lesson: l, lang: lang, runs: lib.runs}
 	fail := func(err error) (bool, string, error) {
 		if errors.Is(err, errRange) {
 			return false, r.ui("na"), nil

@@ -78,6 +78,7 @@ func (l *Lesson) StepID(layer int) string { return StepID(l.Steps[0], layer) }
 // Load and safe for concurrent use.
 type Library struct {
 	byLang map[string][]*Lesson
+	runs   runs // recorded runs the lessons quote
 }
 
 // Errors of the lessons package.
@@ -131,6 +132,13 @@ func LoadFS(fsys fs.FS) (*Library, error) {
 		})
 	}
 	if err := lib.checkLanguages(); err != nil {
+		return nil, err
+	}
+	var err error
+	if lib.runs, err = loadRuns(fsys); err != nil {
+		return nil, err
+	}
+	if err := lib.checkRuns(); err != nil {
 		return nil, err
 	}
 	return lib, nil

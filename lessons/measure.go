@@ -236,8 +236,15 @@ func (e *env) headScore(args []expr.Value, score func([][]float32, []int) (float
 	if !ok {
 		return expr.Value{}, fmt.Errorf("the prompt has no position to score: %w", errRange)
 	}
+	if math.IsNaN(s) {
+		return expr.Value{}, fmt.Errorf("layer %d, head %d: the score is NaN", l, h)
+	}
 	return expr.Scalar(s), nil
 }
+
+// errNoRepeat is the induction measurements' errRange: the prompt
+// repeats no token.
+var errNoRepeat = fmt.Errorf("no token of the prompt appears twice: %w", errRange)
 
 // bestHead is the head of the model with the highest score, with an
 // example query and key where it behaves so.
@@ -274,7 +281,7 @@ func (e *env) best(induction bool) (bestHead, error) {
 	}
 	if !found {
 		if induction {
-			return b, fmt.Errorf("no token of the prompt appears twice: %w", errRange)
+			return b, errNoRepeat
 		}
 		return b, fmt.Errorf("a one-token prompt has no previous token: %w", errRange)
 	}

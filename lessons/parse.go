@@ -186,7 +186,7 @@ func (p *bodyParser) code(block string, line int) (item, error) {
 			return item{}, err
 		}
 		if !codeDirectives[d.name] {
-			return item{}, p.errorf(texLine, "directive {{%s}} cannot be used inside code (only config and value)", d.name)
+			return item{}, p.errorf(texLine, "directive {{%s}} cannot be used inside code (only config, value and run)", d.name)
 		}
 		it.parts = append(it.parts, item{kind: itemDirective, dir: d, line: texLine})
 		body = body[i+n:]
@@ -195,7 +195,7 @@ func (p *bodyParser) code(block string, line int) (item, error) {
 }
 
 // codeDirectives are the directives allowed in a live code block.
-var codeDirectives = map[string]bool{"config": true, "value": true}
+var codeDirectives = map[string]bool{"config": true, "value": true, "run": true}
 
 // math parses $…$ or $$…$$ starting at rest, with directives inside.
 func (p *bodyParser) math(rest string) (item, error) {

@@ -91,6 +91,7 @@ type renderer struct {
 	lang   string
 	static bool
 	plot   func(PlotRequest) (string, error)
+	runs   runs     // the library's recorded runs
 	blocks []string // HTML of placeholder i
 }
 
@@ -107,7 +108,7 @@ func (lib *Library) Render(id, lang string, ctx Context) (template.HTML, error) 
 	if err != nil {
 		return "", err
 	}
-	r := &renderer{env: e, lesson: l, lang: lang, static: ctx.Static, plot: ctx.Plot}
+	r := &renderer{env: e, lesson: l, lang: lang, static: ctx.Static, plot: ctx.Plot, runs: lib.runs}
 	body, err := r.body()
 	if err != nil {
 		return "", err
@@ -194,7 +195,7 @@ func (r *renderer) body() (string, error) {
 			spec := directives[it.dir.name]
 			s, err := spec.html(r, it.dir)
 			if errors.Is(err, errRange) {
-				s, err = r.unavailable(spec.block), nil
+				s, err = r.unavailable(spec.block, err), nil
 			}
 			if err != nil {
 				return "", r.wrap(it, fmt.Errorf("{{%s}}: %w", it.dir.name, err))
@@ -240,6 +241,8 @@ func (r *renderer) code(it item) (string, error) {
 		switch p.dir.name {
 		case "config":
 			s, err = configNames[p.dir.pos[0]](r.env.data.Model)
+		case "run":
+			s, err = r.runText(p.dir, false)
 		default:
 			s, err = r.scalarText(p.dir, false)
 		}
@@ -286,10 +289,15 @@ func (r *renderer) math(it item) (string, error) {
 	return out, nil
 }
 
-// unavailable stands for a value the current prompt does not have.
-func (r *renderer) unavailable(block bool) string {
-	if block {
-		return `<p class="lesson-na">` + r.ui("na") + `</p>`
+// unavailable stands for a value the current prompt does not have,
+// saying why: it needs a repeated token, or more tokens.
+func (r *renderer) unavailable(block bool, why error) string {
+	msg := r.ui("na")
+	if errors.Is(why, errNoRepeat) {
+		msg = r.ui("naRepeat")
 	}
-	return `<span class="lesson-na" title="` + r.ui("na") + `">—</span>`
+	if block {
+		return `<p class="lesson-na">` + html.EscapeString(msg) + `</p>`
+	}
+	return `<span class="lesson-na" title="` + html.EscapeString(msg) + `">—</span>`
 }

@@ -14,7 +14,7 @@
 //	functions   sqrt exp log abs gelu  (element-wise)
 //	            dot(a, b) sum mean var std norm len max min argmax
 //	            at(v, i)  softmax(v)  id(pos)
-//	sin cos     (element-wise)
+//	sin cos floor  (element-wise)
 //	slice(v, a, b)  the entries a … b−1 of v
 //	entropy(p)  −Σ p log p in nats, 0·log 0 counted as 0
 //	na()        a value the prompt does not have (fails with ErrRange)
@@ -494,6 +494,7 @@ func init() {
 		"id":      callID,
 		"sqrt":    elementwise(math.Sqrt),
 		"exp":     elementwise(math.Exp),
+		"floor":   elementwise(math.Floor),
 		"sin":     elementwise(math.Sin),
 		"cos":     elementwise(math.Cos),
 		"slice":   callSlice,

@@ -100,6 +100,7 @@ func TestEval(t *testing.T) {
 		{"(q < 2) * 4", 4},
 		// More functions, and one of the caller's.
 		{"sin(0) + cos(0)", 1},
+		{"floor(2.7) + floor(-0.5)", 1},
 		{`sum(slice(t("m", 1), 1, 3))`, 11},
 		{`entropy(softmax(t("m", 0) * 0))`, math.Log(3)},
 		{"entropy(at(t(\"m\", 0), 0) - 1)", 0},
