@@ -73,12 +73,18 @@ func (a *alphabet) encode(b []byte) string {
 // decode turns a string spelled in the alphabet back into raw bytes. It
 // reports false if s contains a rune outside the alphabet.
 func (a *alphabet) decode(s string) ([]byte, bool) {
-	out := make([]byte, 0, utf8.RuneCountInString(s))
+	return a.decodeAppend(make([]byte, 0, utf8.RuneCountInString(s)), s)
+}
+
+// decodeAppend is decode appending to dst; when s is not in the alphabet
+// it returns dst unchanged.
+func (a *alphabet) decodeAppend(dst []byte, s string) ([]byte, bool) {
+	n := len(dst)
 	for _, r := range s {
 		if r < 0 || r >= alphabetEnd || a.byteOf[r] < 0 {
-			return nil, false
+			return dst[:n], false
 		}
-		out = append(out, byte(a.byteOf[r]))
+		dst = append(dst, byte(a.byteOf[r]))
 	}
-	return out, true
+	return dst, true
 }

@@ -54,7 +54,7 @@ func (t *Tokenizer) mergeShort(syms []int32) []int32 {
 		best := merge{rank: math.MaxInt32}
 		var left, right int32
 		for i := 0; i+1 < len(syms); i++ {
-			if m, ok := t.ranks[pairKey(syms[i], syms[i+1])]; ok && m.rank < best.rank {
+			if m, ok := t.ranks.get(pairKey(syms[i], syms[i+1])); ok && m.rank < best.rank {
 				best, left, right = m, syms[i], syms[i+1]
 			}
 		}
@@ -151,7 +151,7 @@ func (t *Tokenizer) mergeLong(syms []int32) []int32 {
 			return
 		}
 		l, r := syms[pos], syms[next[pos]]
-		if m, ok := t.ranks[pairKey(l, r)]; ok {
+		if m, ok := t.ranks.get(pairKey(l, r)); ok {
 			h.push(candidate{rank: m.rank, pos: pos, left: l, right: r})
 		}
 	}
@@ -164,7 +164,7 @@ func (t *Tokenizer) mergeLong(syms []int32) []int32 {
 		for len(h) > 0 && h[0].rank == round[0].rank {
 			round = append(round, h.pop())
 		}
-		m := t.ranks[pairKey(round[0].left, round[0].right)]
+		m, _ := t.ranks.get(pairKey(round[0].left, round[0].right))
 		for _, c := range round {
 			if syms[c.pos] != c.left || next[c.pos] < 0 || syms[next[c.pos]] != c.right {
 				continue // stale: one of its symbols was merged already

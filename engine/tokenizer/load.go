@@ -1,12 +1,8 @@
 package tokenizer
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"io"
 	"math"
-	"strconv"
 	"strings"
 )
 
@@ -20,7 +16,7 @@ import (
 // concatenation must be in the vocabulary. Errors wrap ErrBadVocab or
 // ErrBadMerges and say what is wrong and where.
 func Load(vocabJSON, mergesTXT []byte) (*Tokenizer, error) {
-	tokens, err := parseVocab(vocabJSON, "vocab.json")
+	tokens, ids, err := parseVocab(vocabJSON, "vocab.json")
 	if err != nil {
 		return nil, err
 	}
@@ -28,7 +24,7 @@ func Load(vocabJSON, mergesTXT []byte) (*Tokenizer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return build(tokens, merges, "merges.txt line %d")
+	return buildIndexed(tokens, ids, merges, "merges.txt line %d")
 }
 
 // mergeSpec is one merge as written in a file, with where it was written
@@ -36,61 +32,6 @@ func Load(vocabJSON, mergesTXT []byte) (*Tokenizer, error) {
 type mergeSpec struct {
 	left, right string
 	pos         int
-}
-
-// parseVocab reads a JSON object from vocabulary string to id and returns
-// the strings in id order. It streams the object so that it can reject
-// duplicate keys, which encoding/json would silently collapse.
-func parseVocab(data []byte, name string) ([]string, error) {
-	bad := func(format string, args ...any) error {
-		return fmt.Errorf("%w: %s: %s", ErrBadVocab, name, fmt.Sprintf(format, args...))
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	if tok, err := dec.Token(); err != nil {
-		return nil, bad("%v", err)
-	} else if tok != json.Delim('{') {
-		return nil, bad("want a JSON object from token to id, found %v", tok)
-	}
-	byName := make(map[string]int)
-	var order []string
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, bad("%v", err)
-		}
-		key, ok := tok.(string)
-		if !ok {
-			return nil, bad("want a token string, found %v", tok)
-		}
-		tok, err = dec.Token()
-		if err != nil {
-			return nil, bad("%v", err)
-		}
-		num, ok := tok.(json.Number)
-		if !ok {
-			return nil, bad("token %q: id is %v, want an integer", key, tok)
-		}
-		id, err := strconv.ParseInt(string(num), 10, 64)
-		if err != nil || id < 0 {
-			return nil, bad("token %q: id %s is not a non-negative integer", key, num)
-		}
-		if _, dup := byName[key]; dup {
-			return nil, bad("token %q appears twice", key)
-		}
-		if id > math.MaxInt32 {
-			return nil, bad("token %q: id %d is too large", key, id)
-		}
-		byName[key] = int(id)
-		order = append(order, key)
-	}
-	if _, err := dec.Token(); err != nil {
-		return nil, bad("%v", err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, bad("unexpected data after the JSON object")
-	}
-	return denseTokens(byName, order, bad)
 }
 
 // denseTokens checks that the ids of byName are exactly 0..n-1 and returns
@@ -118,20 +59,28 @@ func denseTokens(byName map[string]int, order []string, bad func(string, ...any)
 
 // parseMergesTXT reads merges.txt: a first line starting with '#' (GPT-2's
 // "#version: 0.2") is skipped, as are empty lines; every other line is two
-// tokens separated by one space.
+// tokens separated by one space. The tokens are substrings of one copy of
+// data.
 func parseMergesTXT(data []byte) ([]mergeSpec, error) {
-	lines := strings.Split(string(data), "\n")
-	merges := make([]mergeSpec, 0, len(lines))
-	for i, line := range lines {
-		line = strings.TrimSuffix(line, "\r")
-		if line == "" || (i == 0 && strings.HasPrefix(line, "#")) {
+	text := string(data)
+	merges := make([]mergeSpec, 0, strings.Count(text, "\n")+1)
+	for i, lineNo := 0, 1; i < len(text); lineNo++ {
+		end := strings.IndexByte(text[i:], '\n')
+		if end < 0 {
+			end = len(text)
+		} else {
+			end += i
+		}
+		line := strings.TrimSuffix(text[i:end], "\r")
+		i = end + 1
+		if line == "" || (lineNo == 1 && line[0] == '#') {
 			continue
 		}
 		left, right, ok := strings.Cut(line, " ")
-		if !ok || left == "" || right == "" || strings.Contains(right, " ") {
-			return nil, fmt.Errorf("%w: merges.txt line %d: %q is not two tokens separated by one space", ErrBadMerges, i+1, line)
+		if !ok || left == "" || right == "" || strings.IndexByte(right, ' ') >= 0 {
+			return nil, fmt.Errorf("%w: merges.txt line %d: %q is not two tokens separated by one space", ErrBadMerges, lineNo, line)
 		}
-		merges = append(merges, mergeSpec{left: left, right: right, pos: i + 1})
+		merges = append(merges, mergeSpec{left: left, right: right, pos: lineNo})
 	}
 	return merges, nil
 }
@@ -140,15 +89,30 @@ func parseMergesTXT(data []byte) ([]mergeSpec, error) {
 // order) and makes the Tokenizer. where is a format with one %d verb that
 // tells a merge's position in its file, for error messages.
 func build(tokens []string, merges []mergeSpec, where string) (*Tokenizer, error) {
+	return buildIndexed(tokens, strTable{}, merges, where)
+}
+
+// buildIndexed is build given the table from token to id when the caller
+// has made it already (parseVocab does), or the zero strTable.
+func buildIndexed(tokens []string, ids strTable, merges []mergeSpec, where string) (*Tokenizer, error) {
 	if len(tokens) > math.MaxInt32 || len(merges) > math.MaxInt32 {
 		return nil, fmt.Errorf("%w: too many tokens or merges", ErrBadVocab)
 	}
+	indexed := ids.slots != nil
+	if !indexed {
+		ids = newStrTable(len(tokens), tokens)
+	}
+	n := 0
+	for _, s := range tokens {
+		n += len(s)
+	}
 	t := &Tokenizer{
 		tokens: tokens,
+		raw:    make([]byte, 0, n),
 		offs:   make([]int, len(tokens)+1),
-		ids:    make(map[string]int, len(tokens)),
+		ids:    ids,
 		merges: make([][2]int32, 0, len(merges)),
-		ranks:  make(map[uint64]merge, len(merges)),
+		ranks:  newPairTable(len(merges)),
 		eot:    -1,
 		cache:  newWordCache(),
 	}
@@ -156,13 +120,13 @@ func build(tokens []string, merges []mergeSpec, where string) (*Tokenizer, error
 		if s == "" {
 			return nil, fmt.Errorf("%w: id %d is the empty string", ErrBadVocab, id)
 		}
-		if prev, dup := t.ids[s]; dup {
-			return nil, fmt.Errorf("%w: token %q has ids %d and %d", ErrBadVocab, s, prev, id)
+		if !indexed {
+			if prev, fresh := t.ids.insert(id); !fresh {
+				return nil, fmt.Errorf("%w: token %q has ids %d and %d", ErrBadVocab, s, prev, id)
+			}
 		}
-		t.ids[s] = id
-		if b, ok := gpt2Alphabet.decode(s); ok {
-			t.raw = append(t.raw, b...)
-		} else {
+		var ok bool
+		if t.raw, ok = gpt2Alphabet.decodeAppend(t.raw, s); !ok {
 			// Not spelled in the byte alphabet (an added token such as
 			// "<|im_start|> "): its text is its bytes.
 			t.raw = append(t.raw, s...)
@@ -172,7 +136,7 @@ func build(tokens []string, merges []mergeSpec, where string) (*Tokenizer, error
 	var missing []string
 	for b := range 256 {
 		s := string(gpt2Alphabet.runeOf[b])
-		id, ok := t.ids[s]
+		id, ok := t.ids.find(s, "")
 		if !ok {
 			missing = append(missing, fmt.Sprintf("%q (byte 0x%02X)", s, b))
 			continue
@@ -185,11 +149,23 @@ func build(tokens []string, merges []mergeSpec, where string) (*Tokenizer, error
 		}
 		return nil, fmt.Errorf("%w: missing byte tokens %s; a byte-level BPE vocabulary needs all 256", ErrBadVocab, strings.Join(missing, ", "))
 	}
+	// Vocabularies usually list merged tokens in merge order (GPT-2's
+	// rank r makes id 256+r), so the id after the last merge's result is
+	// tried before the table.
+	prev := -1
 	for rank, m := range merges {
 		at := func() string { return fmt.Sprintf(where, m.pos) }
-		left, lok := t.ids[m.left]
-		right, rok := t.ids[m.right]
-		result, ok := t.ids[m.left+m.right]
+		left, lok := t.ids.find(m.left, "")
+		right, rok := t.ids.find(m.right, "")
+		result, ok := prev+1, false
+		if result < len(tokens) {
+			s := tokens[result]
+			ok = len(s) == len(m.left)+len(m.right) && s[:len(m.left)] == m.left && s[len(m.left):] == m.right
+		}
+		if !ok {
+			result, ok = t.ids.find(m.left, m.right)
+		}
+		prev = result
 		switch {
 		case !lok:
 			return nil, fmt.Errorf("%w: %s: token %q is not in the vocabulary", ErrBadMerges, at(), m.left)
@@ -198,14 +174,12 @@ func build(tokens []string, merges []mergeSpec, where string) (*Tokenizer, error
 		case !ok:
 			return nil, fmt.Errorf("%w: %s: merged token %q is not in the vocabulary", ErrBadMerges, at(), m.left+m.right)
 		}
-		key := pairKey(int32(left), int32(right))
-		if _, dup := t.ranks[key]; dup {
+		if !t.ranks.insert(pairKey(int32(left), int32(right)), merge{rank: int32(rank), result: int32(result)}) {
 			return nil, fmt.Errorf("%w: %s: merge %q %q is listed twice", ErrBadMerges, at(), m.left, m.right)
 		}
-		t.ranks[key] = merge{rank: int32(rank), result: int32(result)}
 		t.merges = append(t.merges, [2]int32{int32(left), int32(right)})
 	}
-	if id, ok := t.ids[EndOfTextToken]; ok {
+	if id, ok := t.ids.find(EndOfTextToken, ""); ok {
 		t.eot = id
 	}
 	return t, nil

@@ -13,14 +13,14 @@ const EndOfTextToken = "<|endoftext|>"
 // immutable once made by Load, LoadTokenizerJSON or Train, and safe for
 // concurrent use (its word cache is internally synchronised).
 type Tokenizer struct {
-	tokens  []string         // vocabulary string of each id, in the byte-to-unicode alphabet
-	raw     []byte           // raw bytes of all tokens, concatenated in id order
-	offs    []int            // token id's bytes are raw[offs[id]:offs[id+1]]
-	ids     map[string]int   // vocabulary string -> id
-	merges  [][2]int32       // merged pairs (left, right), in rank order
-	ranks   map[uint64]merge // pairKey(left, right) -> rank and result
-	byteIDs [256]int32       // id of the single-byte token of each byte value
-	eot     int              // id of EndOfTextToken, or -1
+	tokens  []string   // vocabulary string of each id, in the byte-to-unicode alphabet
+	raw     []byte     // raw bytes of all tokens, concatenated in id order
+	offs    []int      // token id's bytes are raw[offs[id]:offs[id+1]]
+	ids     strTable   // vocabulary string -> id
+	merges  [][2]int32 // merged pairs (left, right), in rank order
+	ranks   pairTable  // pairKey(left, right) -> rank and result
+	byteIDs [256]int32 // id of the single-byte token of each byte value
+	eot     int        // id of EndOfTextToken, or -1
 	cache   *wordCache
 }
 
@@ -121,8 +121,7 @@ func (t *Tokenizer) Display(id int) string {
 // ID returns the id of a vocabulary string (spelled as Token spells it) and
 // reports whether it is in the vocabulary.
 func (t *Tokenizer) ID(token string) (int, bool) {
-	id, ok := t.ids[token]
-	return id, ok
+	return t.ids.find(token, "")
 }
 
 // VocabSize returns the number of tokens; ids run from 0 to VocabSize()-1.

@@ -57,7 +57,7 @@ func LoadTokenizerJSON(data []byte) (*Tokenizer, error) {
 	if len(m.Vocab) == 0 || string(m.Vocab) == "null" {
 		return nil, fmt.Errorf("%w: tokenizer.json: model.vocab is missing", ErrBadVocab)
 	}
-	tokens, err := parseVocab(m.Vocab, "tokenizer.json model.vocab")
+	tokens, _, err := parseVocab(m.Vocab, "tokenizer.json model.vocab")
 	if err != nil {
 		return nil, err
 	}
