@@ -118,6 +118,18 @@ func LoadFS(ctx context.Context, fsys fs.FS, name string) (*Model, *tokenizer.To
 	return m, tok, nil
 }
 
+// LoadTokenizerDir loads only the tokenizer of a Hugging Face style
+// directory (vocab.json and merges.txt, else tokenizer.json), for work
+// that needs no weights, such as splitting text into tokens.
+func LoadTokenizerDir(dir string) (*tokenizer.Tokenizer, error) {
+	return loadTokenizer(dirCheckpoint(dir))
+}
+
+// LoadTokenizerFS loads only the tokenizer at the root of fsys.
+func LoadTokenizerFS(fsys fs.FS) (*tokenizer.Tokenizer, error) {
+	return loadTokenizer(fsCheckpoint{fsys})
+}
+
 func load(ctx context.Context, src checkpoint) (*Model, *tokenizer.Tokenizer, error) {
 	raw, err := src.readFile(configFile)
 	if err != nil {

@@ -53,6 +53,25 @@ func readPrompts(t *testing.T, dir string) []prompt {
 
 // TestCLITokenize checks `explorer tokenize --json` against cases produced
 // by OpenAI's reference encoder.
+// TestCLITokenizeReadsNoWeights runs tokenize on a folder that holds only
+// the tokenizer's files: splitting text needs no model.
+func TestCLITokenizeReadsNoWeights(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"vocab.json", "merges.txt"} {
+		b, err := os.ReadFile(filepath.Join(tinyModel, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, out, errs := runCLI(t, "tokenize", "--model", dir, "--prompt", "Hello world", "--json")
+	if code != 0 || !strings.Contains(out, `"ids":[15496,995]`) {
+		t.Errorf("tokenize without weights: exit %d, stdout %s, stderr %s; want ids [15496 995]", code, out, errs)
+	}
+}
+
 func TestCLITokenize(t *testing.T) {
 	f, err := os.Open(tokenCases)
 	if err != nil {
@@ -131,7 +150,7 @@ func TestCLIGenerate(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer expected.Close()
-	tok := loadTokenizer(t, tinyModel)
+	tok := testTokenizer(t, tinyModel)
 	for j, p := range readPrompts(t, tinyModel) {
 		_, greedy, err := expected.Int64s(fmt.Sprintf("p%d.greedy_ids", j))
 		if err != nil {
@@ -196,8 +215,9 @@ func TestCLIErrors(t *testing.T) {
 		{"bad id", []string{"trace", "--model", tinyModel, "--ids", "1,99999999", "--out", filepath.Join(dir, "x.safetensors")}, 1, "99999999"},
 		{"unknown hook", []string{"trace", "--model", tinyModel, "--prompt", "hi", "--hooks", "blocks.*.hook_nonsense", "--out", filepath.Join(dir, "x.safetensors")}, 1, "hook_nonsense"},
 		{"missing model dir", []string{"tokenize", "--model", filepath.Join(dir, "nowhere"), "--prompt", "hi"}, 1, "nowhere"},
-		{"model dir without files", []string{"tokenize", "--model", empty, "--prompt", "hi"}, 1, "config.json"},
-		{"truncated checkpoint", []string{"tokenize", "--model", truncated, "--prompt", "hi"}, 1, "model.safetensors"},
+		{"model dir without files", []string{"trace", "--model", empty, "--prompt", "hi", "--out", filepath.Join(dir, "x.safetensors")}, 1, "config.json"},
+		{"model dir without a tokenizer", []string{"tokenize", "--model", empty, "--prompt", "hi"}, 1, "vocab.json"},
+		{"truncated checkpoint", []string{"trace", "--model", truncated, "--prompt", "hi", "--out", filepath.Join(dir, "x.safetensors")}, 1, "model.safetensors"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -233,7 +253,7 @@ func copyModel(t *testing.T, from, to string) {
 	}
 }
 
-func loadTokenizer(t *testing.T, dir string) *tokenizer.Tokenizer {
+func testTokenizer(t *testing.T, dir string) *tokenizer.Tokenizer {
 	t.Helper()
 	vocab, err := os.ReadFile(filepath.Join(dir, "vocab.json"))
 	if err != nil {

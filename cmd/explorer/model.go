@@ -23,24 +23,51 @@ func loadModel(ctx context.Context, name string) (*engine.Model, *tokenizer.Toke
 	if name == "" {
 		return loadDefaultModel(ctx)
 	}
-	if st, err := os.Stat(name); err == nil && st.IsDir() {
-		return engine.LoadDir(ctx, name)
-	}
-	dir, err := hub.Resolve(name)
+	dir, err := modelDir(name)
 	if err != nil {
-		if _, statErr := os.Stat(name); statErr == nil {
-			return nil, nil, fmt.Errorf("--model %s: not a directory", name)
-		}
-		// Never download silently: the hub error says which
-		// `explorer models pull` command fetches it.
-		return nil, nil, fmt.Errorf("--model %s: %w", name, err)
+		return nil, nil, err
 	}
 	m, tok, err := engine.LoadDir(ctx, dir)
 	if err != nil {
 		return nil, nil, err
 	}
-	m.Name = name
+	if dir != name {
+		m.Name = name // a name in the hub's cache, not its snapshot folder
+	}
 	return m, tok, nil
+}
+
+// loadTokenizer loads only the tokenizer of the model a --model value
+// names, as loadModel finds it: commands that only split text read no
+// weights.
+func loadTokenizer(name string) (*tokenizer.Tokenizer, error) {
+	if name == "" {
+		return engine.LoadTokenizerFS(defaultmodel.FS())
+	}
+	dir, err := modelDir(name)
+	if err != nil {
+		return nil, err
+	}
+	return engine.LoadTokenizerDir(dir)
+}
+
+// modelDir returns the directory a non-empty --model value names: the
+// directory itself, or the model's snapshot in the local Hugging Face
+// cache.
+func modelDir(name string) (string, error) {
+	if st, err := os.Stat(name); err == nil && st.IsDir() {
+		return name, nil
+	}
+	dir, err := hub.Resolve(name)
+	if err != nil {
+		if _, statErr := os.Stat(name); statErr == nil {
+			return "", fmt.Errorf("--model %s: not a directory", name)
+		}
+		// Never download silently: the hub error says which
+		// `explorer models pull` command fetches it.
+		return "", fmt.Errorf("--model %s: %w", name, err)
+	}
+	return dir, nil
 }
 
 // loadDefaultModel loads the model embedded in the binary.

@@ -21,11 +21,10 @@ func runTokenize(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	m, tok, err := loadModel(ctx, *model)
+	tok, err := loadTokenizer(*model)
 	if err != nil {
 		return err
 	}
-	defer m.Close()
 	ids, err := tok.Encode(text)
 	if err != nil {
 		return err
