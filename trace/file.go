@@ -54,7 +54,7 @@ func (tr *Trace) Write(w io.Writer) error {
 			}
 			st.DType, st.Data = safetensors.I64, safetensors.EncodeInt64(v)
 		} else {
-			st.Data = safetensors.EncodeFloat32(t.Data)
+			st.Data = safetensors.Float32Bytes(t.Data)
 		}
 		tensors = append(tensors, st)
 	}

@@ -321,3 +321,15 @@ func equalFloats(a, b []float32) bool {
 	}
 	return true
 }
+
+// TestFloat32Bytes checks that the bytes Write is given without a copy
+// are those EncodeFloat32 spells out, byte for byte.
+func TestFloat32Bytes(t *testing.T) {
+	x := []float32{1, -2.5, float32(math.Inf(-1)), float32(math.Copysign(0, -1)), math.Float32frombits(0x7fc00001), 3e-41}
+	if got, want := Float32Bytes(x), EncodeFloat32(x); !bytes.Equal(got, want) {
+		t.Errorf("Float32Bytes(%v) = %x, want %x", x, got, want)
+	}
+	if got := Float32Bytes(nil); got == nil || len(got) != 0 {
+		t.Errorf("Float32Bytes(nil) = %#v, want an empty slice", got)
+	}
+}

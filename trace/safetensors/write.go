@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"sort"
+	"unsafe"
 )
 
 // Tensor is one tensor to write: its raw little-endian bytes and their type
@@ -26,6 +27,21 @@ func EncodeFloat32(x []float32) []byte {
 		binary.LittleEndian.PutUint32(out[4*i:], math.Float32bits(v))
 	}
 	return out
+}
+
+// Float32Bytes returns the little-endian bytes of x for Write without a
+// copy where it can: on a little-endian host it is a view of x's memory
+// (valid as long as x is, and not to be modified), elsewhere the copy
+// EncodeFloat32 makes. Writing a trace of 800 MB then takes no second
+// 800 MB.
+func Float32Bytes(x []float32) []byte {
+	if len(x) == 0 {
+		return []byte{}
+	}
+	if hostLittleEndian {
+		return unsafe.Slice((*byte)(unsafe.Pointer(&x[0])), 4*len(x))
+	}
+	return EncodeFloat32(x)
 }
 
 // EncodeInt64 returns the little-endian bytes of x.
