@@ -70,7 +70,7 @@ func (m ModelInfo) Params() int64 {
 // Dims returns the hook dimensions of a T-position pass over this model
 // with top-k width k.
 func (m ModelInfo) Dims(T, k int) Dims {
-	return Dims{T: T, Keys: T, C: m.NEmbd, H: m.NHead, D: m.HeadSize(), F: m.NInner, V: m.VocabSize, L: m.NLayer, K: k}
+	return Dims{T: T, Keys: T, C: m.NEmbd, H: m.NHead, D: m.HeadSize(), F: m.Inner(), V: m.VocabSize, L: m.NLayer, K: k}
 }
 
 // A Trace holds the tensors of a forward pass, and of the tokens
@@ -190,6 +190,19 @@ func (tr *Trace) Clone() *Trace {
 		c.chunks[name] = slices.Clone(passes)
 	}
 	return c
+}
+
+// Bytes returns the memory the trace's tensors hold, counting memory that
+// several hooks share once. A copy made by Clone counts the tensors it
+// shares with the original as its own.
+func (tr *Trace) Bytes() int64 {
+	tr.mu.RLock()
+	defer tr.mu.RUnlock()
+	var n int64
+	for _, values := range tr.owned {
+		n += int64(values)
+	}
+	return 4 * n
 }
 
 // AppendToken adds a generated token to IDs, Tokens and TokenStrings.

@@ -85,7 +85,7 @@ func (ss *session) generate(ctx context.Context, seq int, opt engine.SampleOptio
 	if b, err := tok.Decode([]int{picked}); err == nil {
 		text += string(b)
 	}
-	ss.run(ctx, seq, plan, func() (*trace.Trace, error) {
+	ss.run(ctx, seq, plan, ss.srv.traceBytes(len(ids), len(ids)), func() (*trace.Trace, error) {
 		return engine.NewTrace(m, tok, text, ids)
 	}, func(ctx context.Context, tr *trace.Trace, rec trace.Recorder) error {
 		_, err := m.Forward(ctx, ids, rec)

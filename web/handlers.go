@@ -62,8 +62,9 @@ func (s *Server) currentTrace(r *http.Request) (*trace.Trace, string, error) {
 	}
 	tr, _ := ss.runs.current()
 	if tr == nil {
-		return nil, id, errNoRun
+		return nil, id, ss.runs.missing()
 	}
+	s.mem.touch(ss)
 	return tr, id, nil
 }
 

@@ -23,8 +23,9 @@ func (ss *session) startRun(ctx context.Context, msg clientMessage) {
 	if !ok {
 		return
 	}
+	need := ss.srv.traceBytes(len(ids), len(ids))
 	ss.work.begin(ctx, func(ctx context.Context) {
-		ss.run(ctx, msg.Seq, plan, func() (*trace.Trace, error) {
+		ss.run(ctx, msg.Seq, plan, need, func() (*trace.Trace, error) {
 			return engine.NewTrace(ss.srv.opt.Model, ss.srv.opt.Tokenizer, text, ids)
 		}, func(ctx context.Context, tr *trace.Trace, rec trace.Recorder) error {
 			_, err := ss.srv.opt.Model.Forward(ctx, ids, rec)
@@ -115,10 +116,17 @@ func (ss *session) promptIDs(msg clientMessage) ([]int, string, bool) {
 // and announcing the others as held (after a pooled thumbnail, for a
 // pattern, when the plan asks). A tensor the client is too far behind to
 // take is announced as held too, so that a slow page never holds up the
-// engine. pass runs the engine with the recorder it is given.
-func (ss *session) run(ctx context.Context, seq int, plan streaming, newTrace func() (*trace.Trace, error),
+// engine. pass runs the engine with the recorder it is given; need is
+// the most the new trace takes (Server.traceBytes), reserved from the
+// server's memory before the pass.
+func (ss *session) run(ctx context.Context, seq int, plan streaming, need int64, newTrace func() (*trace.Trace, error),
 	pass func(ctx context.Context, tr *trace.Trace, rec trace.Recorder) error) {
 	started := time.Now()
+	if err := ss.srv.mem.reserve(ss, need); err != nil {
+		ss.sendError(seq, codeBusy, err.Error())
+		return
+	}
+	defer func() { ss.srv.mem.settle(ss, need, ss.runs.kept()) }()
 	if err := ss.srv.acquire(ctx); err != nil {
 		return
 	}

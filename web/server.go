@@ -11,7 +11,9 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime"
+	"strings"
 	"sync"
+	"time"
 
 	"github.com/transformer-explorer/explorer/engine"
 	"github.com/transformer-explorer/explorer/engine/tokenizer"
@@ -20,6 +22,8 @@ import (
 	"github.com/transformer-explorer/explorer/lessons/mathml"
 	"github.com/transformer-explorer/explorer/trace"
 	"github.com/transformer-explorer/explorer/viz/palette"
+	"github.com/transformer-explorer/explorer/web/internal/hostcheck"
+	"github.com/transformer-explorer/explorer/web/internal/limit"
 	"github.com/transformer-explorer/explorer/web/internal/wsconn"
 )
 
@@ -39,6 +43,26 @@ type Options struct {
 	MaxConcurrent int
 	// MaxSessions bounds the open websockets (default 64).
 	MaxSessions int
+	// MaxSessionsPerClient bounds the websockets one client (one remote
+	// address) may hold (default 16), so that no machine on the network
+	// takes every tab's slot; ≤ MaxSessions.
+	MaxSessionsPerClient int
+	// MemoryBytes is the server's budget for the traces sessions keep and
+	// the frames queued to their pages (default: a quarter of the
+	// machine's RAM, at least 256 MiB; 1 GiB when the RAM is unknown). At
+	// the limit the traces of idle sessions, least recently used first,
+	// are dropped, and a run that still does not fit is refused with a
+	// message the page shows.
+	MemoryBytes int64
+	// QueueBytes bounds each websocket's queue of frames waiting to be
+	// sent (default 4 MiB); a page this far behind is sent "held"
+	// announcements instead of tensors, and fetches them when it catches
+	// up. Every session holds this much of MemoryBytes.
+	QueueBytes int64
+	// Hosts allows the server to be reached by these names or addresses
+	// (such as the LAN address of a classroom) beside the loopback names;
+	// any other Host gets 421, against DNS rebinding.
+	Hosts []string
 	// EagerLimit is the largest tensor, in values, sent without being
 	// asked for (default 1<<18); larger ones are sent on request.
 	EagerLimit int
@@ -66,6 +90,9 @@ type Server struct {
 	// passHooks selects what a run records during its forward pass: every
 	// hook but the logit lens, which is added afterwards (see run).
 	passHooks trace.Selection
+	mem       *memory          // the budget of kept traces and queues
+	clients   *limit.PerClient // websockets per remote address
+	hosts     *hostcheck.List  // the names the server answers to
 
 	mu       sync.Mutex
 	sessions map[string]*session
@@ -103,6 +130,16 @@ func NewServer(opt Options) (*Server, error) {
 	if opt.MaxSessions <= 0 {
 		opt.MaxSessions = 64
 	}
+	if opt.MaxSessionsPerClient <= 0 {
+		opt.MaxSessionsPerClient = 16
+	}
+	opt.MaxSessionsPerClient = min(opt.MaxSessionsPerClient, opt.MaxSessions)
+	if opt.MemoryBytes <= 0 {
+		opt.MemoryBytes = defaultMemory(physicalMemory())
+	}
+	if opt.QueueBytes <= 0 {
+		opt.QueueBytes = 4 << 20
+	}
 	if opt.EagerLimit <= 0 {
 		opt.EagerLimit = 1 << 18
 	}
@@ -115,8 +152,11 @@ func NewServer(opt Options) (*Server, error) {
 		work:     make(chan struct{}, opt.MaxConcurrent),
 		training: make(chan struct{}, 1),
 		sessions: map[string]*session{},
+		mem:      newMemory(opt.MemoryBytes),
+		clients:  limit.NewPerClient(opt.MaxSessionsPerClient),
+		hosts:    hostcheck.New(opt.Hosts...),
 	}
-	s.upgrader = wsconn.NewUpgrader(wsconn.Options{ReadLimit: maxMessageBytes})
+	s.upgrader = wsconn.NewUpgrader(wsconn.Options{ReadLimit: maxMessageBytes, QueueBytes: opt.QueueBytes})
 	s.trainUpgrader = wsconn.NewUpgrader(wsconn.Options{ReadLimit: 4 << 10})
 	if opt.Model != nil {
 		steps, err := stepInfos(opt.Model.Config.NLayer)
@@ -132,7 +172,7 @@ func NewServer(opt Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	s.mux.Handle("GET /static/", http.StripPrefix("/static/", noListing(http.FileServerFS(static))))
 	s.mux.HandleFunc("GET /static/palette.js", servePalette)
 	s.mux.HandleFunc("GET /i18n/messages.js", serveMessages)
 	s.mux.HandleFunc("GET /static/lessons.css", serveLessonsCSS)
@@ -150,13 +190,61 @@ func NewServer(opt Options) (*Server, error) {
 // Handle mounts an extra handler, such as an API, on the server's mux.
 func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
 
-// ServeHTTP serves the explorer.
+// Deadlines of plain HTTP requests: the client has readWait to send its
+// request's body and writeWait to take the response. Handlers that stream
+// (downloads, the API's events) extend the write deadline as they go;
+// websockets are exempt and keep their own (wsconn).
+const (
+	readWait  = 30 * time.Second
+	writeWait = 60 * time.Second
+)
+
+// ServeHTTP serves the explorer, and what is mounted on it, to the hosts
+// the server answers to (421 for any other, against DNS rebinding), with
+// its security headers and per-request deadlines.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !s.hosts.Allows(r.Host) {
+		s.hosts.Handler(nil).ServeHTTP(w, r) // answers 421
+		return
+	}
 	h := w.Header()
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; connect-src 'self'")
+	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+	if !isWebsocket(r) {
+		rc := http.NewResponseController(w)
+		now := time.Now()
+		// Not every ResponseWriter supports deadlines (a test's recorder
+		// does not); the http.Server's timeouts still apply then.
+		rc.SetReadDeadline(now.Add(readWait))
+		rc.SetWriteDeadline(now.Add(writeWait))
+	}
 	s.mux.ServeHTTP(w, r)
+}
+
+// isWebsocket reports whether r asks to become a websocket.
+func isWebsocket(r *http.Request) bool {
+	return strings.EqualFold(r.Header.Get("Upgrade"), "websocket")
+}
+
+// noListing serves files but never a directory's listing.
+func noListing(files http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "" || strings.HasSuffix(r.URL.Path, "/") {
+			http.NotFound(w, r)
+			return
+		}
+		files.ServeHTTP(w, r)
+	})
+}
+
+// defaultMemory is the default MemoryBytes for a machine with ram bytes
+// of RAM (0: unknown).
+func defaultMemory(ram int64) int64 {
+	if ram <= 0 {
+		return 1 << 30
+	}
+	return max(ram/4, 256<<20)
 }
 
 // Close cancels every session's work and waits for it to stop (a forward
@@ -215,15 +303,34 @@ func newID() string {
 	return hex.EncodeToString(b[:])
 }
 
-// addSession registers ss, or reports false when the server is full.
-func (s *Server) addSession(ss *session) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if len(s.sessions) >= s.opt.MaxSessions {
-		return false
+// addSession admits ss, the tab of the client at remoteAddr, or says why
+// not: the server's tabs, the client's tabs or the memory are all taken.
+// The reason is a close frame's, for the page to show.
+func (s *Server) addSession(ss *session, remoteAddr string) (release func(), reason string) {
+	mine, ok := s.clients.Take(remoteAddr)
+	if !ok {
+		return nil, fmt.Sprintf("this computer already has %d explorer tabs open, the most one may; close one and reload", s.clients.Max())
 	}
-	s.sessions[ss.id] = ss
-	return true
+	s.mu.Lock()
+	full := len(s.sessions) >= s.opt.MaxSessions
+	if !full {
+		s.sessions[ss.id] = ss
+	}
+	s.mu.Unlock()
+	if full {
+		mine()
+		return nil, fmt.Sprintf("the explorer has %d tabs open, the most it serves; close one and reload", s.opt.MaxSessions)
+	}
+	if err := s.mem.open(ss, s.opt.QueueBytes); err != nil {
+		s.removeSession(ss.id)
+		mine()
+		return nil, "the explorer's memory is taken by other runs; reload in a moment"
+	}
+	return func() {
+		s.mem.close(ss)
+		s.removeSession(ss.id)
+		mine()
+	}, ""
 }
 
 func (s *Server) removeSession(id string) {

@@ -49,12 +49,13 @@ func (s *Server) serveWebsocket(w http.ResponseWriter, r *http.Request) {
 		return // the upgrader has replied
 	}
 	ss := newSession(s, conn)
-	if !s.addSession(ss) {
-		conn.Close(websocket.CloseTryAgainLater, "too many open tabs")
+	release, reason := s.addSession(ss, r.RemoteAddr)
+	if release == nil {
+		conn.Close(websocket.CloseTryAgainLater, reason)
 		conn.Wait()
 		return
 	}
-	defer s.removeSession(ss.id)
+	defer release()
 	ss.serve(r.Context())
 }
 

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"sync"
@@ -25,6 +26,9 @@ type runs struct {
 	// live is the trace of the run in progress, seq liveSeq.
 	live    *trace.Trace
 	liveSeq int
+	// evicted reports that the server dropped tr to make room for other
+	// sessions' runs (see memory).
+	evicted bool
 
 	lensMu sync.Mutex // held while withLens adds the lens to tr
 }
@@ -52,23 +56,62 @@ func (r *runs) finished(tr *trace.Trace, seq int, ok bool) {
 		r.live = nil
 	}
 	if ok {
-		r.tr, r.seq = tr, seq
+		r.tr, r.seq, r.evicted = tr, seq, false
 	}
 }
 
+// evict drops the last completed run, to make room for other sessions.
+func (r *runs) evict() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.tr != nil {
+		r.tr, r.evicted = nil, true
+	}
+}
+
+// kept returns the bytes of the traces the session keeps between runs.
+func (r *runs) kept() int64 {
+	r.mu.Lock()
+	tr := r.tr
+	r.mu.Unlock()
+	if tr == nil {
+		return 0
+	}
+	return tr.Bytes()
+}
+
+// missing says why a session has no trace to read.
+func (r *runs) missing() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.evicted {
+		return errEvicted
+	}
+	return errNoRun
+}
+
 // find returns the trace of run seq: the current run, or the one still in
-// progress.
-func (r *runs) find(seq int) (*trace.Trace, bool) {
+// progress; the error says why there is none.
+func (r *runs) find(seq int) (*trace.Trace, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.live != nil && seq == r.liveSeq {
-		return r.live, true
+		return r.live, nil
 	}
 	if r.tr != nil && seq == r.seq {
-		return r.tr, true
+		return r.tr, nil
 	}
-	return nil, false
+	if r.evicted && seq == r.seq {
+		return nil, errEvicted
+	}
+	return nil, errStale
 }
+
+// Why a session has no trace to read.
+var (
+	errStale   = errors.New("that run is no longer current; run the prompt again")
+	errEvicted = errors.New("the server needed the memory of this run for other users' runs; run the prompt again")
+)
 
 // withLens returns the session's trace with the logit lens, which runs
 // leave out. The first call after a run computes the lens from the
@@ -81,11 +124,17 @@ func (ss *session) withLens(ctx context.Context) (*trace.Trace, error) {
 	defer r.lensMu.Unlock()
 	tr, _ := r.current()
 	if tr == nil {
-		return nil, errNoRun
+		return nil, r.missing()
 	}
+	ss.srv.mem.touch(ss)
 	if tr.Has(trace.LensTopIDs) {
 		return tr, nil
 	}
+	need := ss.srv.lensBytes(len(tr.IDs))
+	if err := ss.srv.mem.reserve(ss, need); err != nil {
+		return nil, err
+	}
+	defer func() { ss.srv.mem.settle(ss, need, r.kept()) }()
 	if err := ss.srv.acquire(ctx); err != nil {
 		return nil, err
 	}
@@ -107,11 +156,12 @@ func (ss *session) withLens(ctx context.Context) (*trace.Trace, error) {
 // one in progress. The frame is encoded onto the socket when it goes out,
 // from the trace's own memory.
 func (ss *session) sendHeld(msg clientMessage) {
-	tr, ok := ss.runs.find(msg.Seq)
-	if !ok {
-		ss.sendError(msg.Seq, codeNoTrace, "that run is no longer current; run the prompt again")
+	tr, err := ss.runs.find(msg.Seq)
+	if err != nil {
+		ss.sendError(msg.Seq, codeNoTrace, err.Error())
 		return
 	}
+	ss.srv.mem.touch(ss)
 	t, ok := tr.Tensor(msg.Name)
 	if !ok {
 		ss.sendError(msg.Seq, codeBadMessage, fmt.Sprintf("the trace has no tensor %q", msg.Name))

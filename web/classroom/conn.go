@@ -3,6 +3,7 @@ package classroom
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -24,8 +25,14 @@ func (h *Hub) serveWebsocket(w http.ResponseWriter, r *http.Request) {
 		return // the upgrader has answered
 	}
 	defer conn.Wait()
+	release, ok := h.clients.Take(r.RemoteAddr)
+	if !ok {
+		refuse(conn, errTooMany, fmt.Sprintf("This computer already has %d room pages open. Close one and reload.", h.clients.Max()))
+		return
+	}
+	defer release()
 	conn.SetReadDeadline(time.Now().Add(joinWait))
-	room, c, err := h.join(conn)
+	room, c, err := h.join(conn, r.RemoteAddr)
 	if err != nil {
 		h.opt.Logger.Debug("classroom: join refused", "remote", r.RemoteAddr, "err", err)
 		return
@@ -46,7 +53,7 @@ func (h *Hub) serveWebsocket(w http.ResponseWriter, r *http.Request) {
 
 // join reads the join message and adds the connection to its room, or
 // refuses it with an error message and a close frame.
-func (h *Hub) join(conn *wsconn.Conn) (*Room, *client, error) {
+func (h *Hub) join(conn *wsconn.Conn, remoteAddr string) (*Room, *client, error) {
 	_, b, err := conn.Read()
 	if err != nil {
 		conn.Close(websocket.CloseNormalClosure, "")
@@ -59,12 +66,16 @@ func (h *Hub) join(conn *wsconn.Conn) (*Room, *client, error) {
 	if err != nil {
 		return nil, nil, refuse(conn, errBadMessage, err.Error())
 	}
-	room := h.Room(m.Code)
+	room, err := h.find(remoteAddr, m.Code)
+	if err != nil {
+		return nil, nil, refuse(conn, errTooMany, err.Error())
+	}
 	if room == nil {
 		return nil, nil, refuse(conn, errNoRoom, "There is no room with code "+strings.ToUpper(m.Code)+". Check the code on the teacher's screen.")
 	}
 	teacher := m.Key != ""
 	if teacher && !sameKey(m.Key, room.key) {
+		h.wrongTry(remoteAddr, "teacher key")
 		return nil, nil, refuse(conn, errBadKey, "This teacher link is not valid for this room. Use the link that explorer serve printed.")
 	}
 	c := newClient(teacher, connOutbox{conn})

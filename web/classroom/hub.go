@@ -7,7 +7,9 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"time"
 
+	"github.com/transformer-explorer/explorer/web/internal/limit"
 	"github.com/transformer-explorer/explorer/web/internal/wsconn"
 )
 
@@ -23,8 +25,14 @@ type Options struct {
 	// screen, such as "http://192.168.1.20:8080/room/". The default is
 	// /room/ on the host the teacher's browser used.
 	JoinURL string
-	// MaxStudents bounds each room (default 200).
+	// MaxStudents bounds each room (default DefaultMaxStudents). Every
+	// student's page also opens an explorer tab, so the explorer must
+	// serve at least this many (see cmd/explorer serve --classroom).
 	MaxStudents int
+	// MaxPerClient bounds the room sockets one client (remote address)
+	// may hold (default 4: a student needs one), so that one machine
+	// cannot fill the room.
+	MaxPerClient int
 	// QueueBytes bounds each connection's send queue, in bytes (default
 	// 1 MiB: a dozen views with the longest prompts, thousands of short
 	// ones). A student this far behind is dropped.
@@ -32,12 +40,25 @@ type Options struct {
 	Logger     *slog.Logger
 }
 
+// DefaultMaxStudents is the default size of a room.
+const DefaultMaxStudents = 200
+
+// Wrong room codes and teacher keys a client may try before it must wait:
+// a student's typos fit in the burst, and guessing a code (one in about
+// three million) at one try per wrongEvery would take months.
+const (
+	wrongBurst = 20
+	wrongEvery = 3 * time.Second
+)
+
 // A Hub serves the rooms of a classroom under /room/ (see the package
 // documentation). Mount it with the pattern "/room/".
 type Hub struct {
 	opt      Options
 	mux      *http.ServeMux
 	upgrader *wsconn.Upgrader
+	clients  *limit.PerClient // room sockets per remote address
+	wrong    *limit.Rate      // wrong codes and keys per remote address
 
 	mu    sync.Mutex
 	rooms map[string]*Room
@@ -49,7 +70,10 @@ func NewHub(opt Options) (*Hub, error) {
 		return nil, errors.New("classroom: no explorer page to serve")
 	}
 	if opt.MaxStudents <= 0 {
-		opt.MaxStudents = 200
+		opt.MaxStudents = DefaultMaxStudents
+	}
+	if opt.MaxPerClient <= 0 {
+		opt.MaxPerClient = 4
 	}
 	if opt.QueueBytes <= 0 {
 		opt.QueueBytes = 1 << 20
@@ -58,9 +82,11 @@ func NewHub(opt Options) (*Hub, error) {
 		opt.Logger = slog.Default()
 	}
 	h := &Hub{
-		opt:   opt,
-		mux:   http.NewServeMux(),
-		rooms: map[string]*Room{},
+		opt:     opt,
+		mux:     http.NewServeMux(),
+		rooms:   map[string]*Room{},
+		clients: limit.NewPerClient(opt.MaxPerClient),
+		wrong:   limit.NewRate(wrongBurst, wrongEvery),
 		upgrader: wsconn.NewUpgrader(wsconn.Options{
 			ReadLimit:       maxMessageBytes,
 			QueueBytes:      opt.QueueBytes,
@@ -93,6 +119,33 @@ func (h *Hub) NewRoom() *Room {
 	h.rooms[code] = r
 	return r
 }
+
+// find is Room for a code a client at remoteAddr sent: a wrong code (or
+// teacher key, through wrongTry) counts against the client, and a client
+// with too many wrong tries gets errTooManyTries until it waits. The
+// first refusal of a burst is logged.
+func (h *Hub) find(remoteAddr, code string) (*Room, error) {
+	if !h.wrong.Ready(remoteAddr) {
+		return nil, errTooManyTries
+	}
+	room := h.Room(code)
+	if room == nil {
+		h.wrongTry(remoteAddr, "room code")
+	}
+	return room, nil
+}
+
+// wrongTry counts a wrong code or key of the client at remoteAddr, and
+// logs when it has used up its tries.
+func (h *Hub) wrongTry(remoteAddr, what string) {
+	if h.wrong.Spend(remoteAddr) {
+		h.opt.Logger.Warn("classroom: too many wrong room codes or keys; refusing this client's joins for a while",
+			"client", limit.Client(remoteAddr), "last", what, "tries", wrongBurst, "then one per", wrongEvery)
+	}
+}
+
+// errTooManyTries refuses a client that sent too many wrong codes.
+var errTooManyTries = errors.New("Too many wrong room codes from this computer. Wait a minute, then type the code on the teacher's screen.")
 
 // Room returns the room with the given code, as a student may type it
 // (any case, with spaces or dashes), or nil.

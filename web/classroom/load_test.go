@@ -27,7 +27,7 @@ func TestLoad40(t *testing.T) {
 	if testing.Short() {
 		t.Skip("load test")
 	}
-	h, ts := newTestHub(t, nil)
+	h, ts := newTestHub(t, func(o *Options) { o.MaxPerClient = loadStudents + 1 }) // all on loopback
 	room := h.NewRoom()
 	teacher := dial(t, ts, room.Code(), room.Key())
 	next(t, teacher)
@@ -108,7 +108,7 @@ func TestLoad40(t *testing.T) {
 // BenchmarkBroadcast40 measures one teacher view reaching 40 students
 // over loopback websockets, end to end.
 func BenchmarkBroadcast40(b *testing.B) {
-	h, ts := newTestHub(b, nil)
+	h, ts := newTestHub(b, func(o *Options) { o.MaxPerClient = loadStudents + 1 })
 	room := h.NewRoom()
 	teacher := dial(b, ts, room.Code(), room.Key())
 	next(b, teacher)

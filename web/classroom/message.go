@@ -74,6 +74,7 @@ const (
 	errBadKey     = "bad_key"
 	errFull       = "room_full"
 	errNotTeacher = "not_teacher"
+	errTooMany    = "too_many" // too many wrong codes, or room pages, from one computer
 )
 
 // inMessage is a message from a client.

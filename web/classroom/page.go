@@ -43,12 +43,17 @@ func (h *Hub) serveJoin(w http.ResponseWriter, r *http.Request) {
 	d := joinData{Code: typed}
 	status := http.StatusOK
 	if typed != "" {
-		if room := h.Room(typed); room != nil {
+		room, err := h.find(r.RemoteAddr, typed)
+		switch {
+		case err != nil:
+			d.Error, status = err.Error(), http.StatusTooManyRequests
+		case room != nil:
 			http.Redirect(w, r, "/room/"+room.code, http.StatusSeeOther)
 			return
+		default:
+			d.Error = fmt.Sprintf("There is no room %q. Check the code on the teacher's screen.", strings.ToUpper(typed))
+			status = http.StatusNotFound
 		}
-		d.Error = fmt.Sprintf("There is no room %q. Check the code on the teacher's screen.", strings.ToUpper(typed))
-		status = http.StatusNotFound
 	}
 	h.writeJoin(w, status, d)
 }
@@ -68,7 +73,11 @@ func (h *Hub) writeJoin(w http.ResponseWriter, status int, d joinData) {
 
 // serveStudent serves a student's page: the explorer following the room.
 func (h *Hub) serveStudent(w http.ResponseWriter, r *http.Request) {
-	room := h.Room(r.PathValue("code"))
+	room, err := h.find(r.RemoteAddr, r.PathValue("code"))
+	if err != nil {
+		h.writeJoin(w, http.StatusTooManyRequests, joinData{Code: r.PathValue("code"), Error: err.Error()})
+		return
+	}
 	if room == nil {
 		h.writeJoin(w, http.StatusNotFound, joinData{
 			Code:  r.PathValue("code"),
@@ -87,12 +96,17 @@ func (h *Hub) serveStudent(w http.ResponseWriter, r *http.Request) {
 // the first time; the page keeps it and takes it out of the address bar,
 // which may be on the projector. A wrong key is refused here already.
 func (h *Hub) serveTeacher(w http.ResponseWriter, r *http.Request) {
-	room := h.Room(r.PathValue("code"))
+	room, err := h.find(r.RemoteAddr, r.PathValue("code"))
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusTooManyRequests)
+		return
+	}
 	if room == nil {
 		http.Error(w, "no such room: use the teacher link that explorer serve printed", http.StatusNotFound)
 		return
 	}
 	if key := r.FormValue("key"); key != "" && !sameKey(key, room.key) {
+		h.wrongTry(r.RemoteAddr, "teacher key")
 		http.Error(w, "this teacher link is not valid: use the one that explorer serve printed", http.StatusForbidden)
 		return
 	}

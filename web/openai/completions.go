@@ -53,12 +53,16 @@ func (a *api) completions(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context() // ends when the client goes away
-	select {
-	case a.work <- struct{}{}:
-		defer func() { <-a.work }()
-	case <-ctx.Done():
+	release, err := a.slot(ctx, r.RemoteAddr)
+	if err != nil {
+		var re *requestError
+		if errors.As(err, &re) {
+			w.Header().Set("Retry-After", "1")
+			writeError(w, re.status, re.message, "", re.code)
+		}
 		return
 	}
+	defer release()
 	resp := completion{ID: newID(), Object: "text_completion", Created: time.Now().Unix(), Model: a.opt.ModelName}
 	if j.stream {
 		a.stream(ctx, w, j, resp)
@@ -79,7 +83,41 @@ func (a *api) completions(w http.ResponseWriter, r *http.Request) {
 	}
 	u.TotalTokens = u.PromptTokens + u.CompletionTokens
 	resp.Usage = &u
+	a.writeDeadline(w)
 	writeJSON(w, resp)
+}
+
+// slot waits for one of the requests that may generate at once, as the
+// client at remoteAddr may hold at most MaxPerClient of them; it gives up
+// after SlotWait, or when ctx ends. The error of a refusal is a
+// *requestError (429 for the client's own limit, 503 for a busy server).
+func (a *api) slot(ctx context.Context, remoteAddr string) (release func(), err error) {
+	mine, ok := a.clients.Take(remoteAddr)
+	if !ok {
+		return nil, &requestError{status: http.StatusTooManyRequests, code: "too_many_requests",
+			message: fmt.Sprintf("this address already has %d requests generating, the most one client may; wait for them to finish", a.clients.Max())}
+	}
+	wait := time.NewTimer(a.opt.SlotWait)
+	defer wait.Stop()
+	select {
+	case a.work <- struct{}{}:
+		return func() { <-a.work; mine() }, nil
+	case <-wait.C:
+		mine()
+		return nil, &requestError{status: http.StatusServiceUnavailable, code: "server_busy",
+			message: fmt.Sprintf("every generation slot has been busy for %v; retry in a moment", a.opt.SlotWait)}
+	case <-ctx.Done():
+		mine()
+		return nil, ctx.Err()
+	}
+}
+
+// writeDeadline gives the client WriteWait to take what is written next;
+// one that does not read is cut off, freeing its generation slot.
+func (a *api) writeDeadline(w http.ResponseWriter) {
+	// Not every ResponseWriter supports deadlines (a test's recorder does
+	// not); without one, the server's own timeouts apply.
+	http.NewResponseController(w).SetWriteDeadline(time.Now().Add(a.opt.WriteWait))
 }
 
 // complete runs the n completions of prompt p. onToken, when set, gets each
@@ -231,6 +269,7 @@ func (a *api) stream(ctx context.Context, w http.ResponseWriter, j *job, resp co
 		if err != nil {
 			return err
 		}
+		a.writeDeadline(w)
 		if _, err := fmt.Fprintf(w, "data: %s\n\n", b); err != nil {
 			return err
 		}
@@ -271,6 +310,7 @@ func (a *api) stream(ctx context.Context, w http.ResponseWriter, j *job, resp co
 		final.Usage = &u
 		send(final)
 	}
+	a.writeDeadline(w)
 	fmt.Fprint(w, "data: [DONE]\n\n")
 	if flusher != nil {
 		flusher.Flush()

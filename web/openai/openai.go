@@ -24,6 +24,7 @@ import (
 
 	"github.com/transformer-explorer/explorer/engine"
 	"github.com/transformer-explorer/explorer/engine/tokenizer"
+	"github.com/transformer-explorer/explorer/web/internal/limit"
 )
 
 // Options configure the API.
@@ -36,6 +37,16 @@ type Options struct {
 	MaxBodyBytes int64
 	// MaxN bounds n × the number of prompts in one request (default 16).
 	MaxN int
+	// MaxPerClient bounds the requests one client (remote address) may
+	// have generating at once (default: half of MaxConcurrent, at least
+	// 1), so that one client cannot hold every slot; more get 429.
+	MaxPerClient int
+	// SlotWait is how long a request waits for a slot before it gets 503
+	// (default 30 s).
+	SlotWait time.Duration
+	// WriteWait is how long a client has to take each write of a response
+	// or stream (default 30 s); one that does not read is cut off.
+	WriteWait time.Duration
 }
 
 // Limits of a request, as OpenAI states them for its Completions API.
@@ -55,11 +66,12 @@ func saturatingAdd(a, b int) int {
 }
 
 type api struct {
-	m     *engine.Model
-	tok   *tokenizer.Tokenizer
-	opt   Options
-	work  chan struct{}
-	start int64 // "created" of the model object
+	m       *engine.Model
+	tok     *tokenizer.Tokenizer
+	opt     Options
+	work    chan struct{}
+	clients *limit.PerClient // slots held per remote address
+	start   int64            // "created" of the model object
 }
 
 // New returns the API handler for m.
@@ -76,7 +88,17 @@ func New(m *engine.Model, tok *tokenizer.Tokenizer, opt Options) http.Handler {
 	if opt.MaxN <= 0 {
 		opt.MaxN = 16
 	}
-	a := &api{m: m, tok: tok, opt: opt, work: make(chan struct{}, opt.MaxConcurrent), start: time.Now().Unix()}
+	if opt.MaxPerClient <= 0 {
+		opt.MaxPerClient = max(1, opt.MaxConcurrent/2)
+	}
+	if opt.SlotWait <= 0 {
+		opt.SlotWait = 30 * time.Second
+	}
+	if opt.WriteWait <= 0 {
+		opt.WriteWait = 30 * time.Second
+	}
+	a := &api{m: m, tok: tok, opt: opt, work: make(chan struct{}, opt.MaxConcurrent),
+		clients: limit.NewPerClient(opt.MaxPerClient), start: time.Now().Unix()}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/completions", a.completions)
 	mux.HandleFunc("GET /v1/models", a.models)

@@ -36,8 +36,9 @@ function connect() {
   const ws = new WebSocket(`${proto}://${location.host}/ws`);
   ws.binaryType = "arraybuffer";
   ws.onmessage = (ev) => (typeof ev.data === "string" ? onText(JSON.parse(ev.data)) : onTensor(ev.data));
-  ws.onclose = () => {
-    setStatus("Disconnected from the explorer. Reload the page to reconnect.", "error");
+  ws.onclose = (ev) => {
+    // The server says why it closed (too many tabs, a message too big…).
+    setStatus(ev.reason || "Disconnected from the explorer. Reload the page to reconnect.", "error");
   };
   state.ws = ws;
 }
