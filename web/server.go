@@ -55,7 +55,7 @@ type Options struct {
 	// message the page shows.
 	MemoryBytes int64
 	// QueueBytes bounds each websocket's queue of frames waiting to be
-	// sent (default 4 MiB); a page this far behind is sent "held"
+	// sent (default 2 MiB); a page this far behind is sent "held"
 	// announcements instead of tensors, and fetches them when it catches
 	// up. Every session holds this much of MemoryBytes.
 	QueueBytes int64
@@ -138,7 +138,7 @@ func NewServer(opt Options) (*Server, error) {
 		opt.MemoryBytes = defaultMemory(physicalMemory())
 	}
 	if opt.QueueBytes <= 0 {
-		opt.QueueBytes = 4 << 20
+		opt.QueueBytes = 2 << 20
 	}
 	if opt.EagerLimit <= 0 {
 		opt.EagerLimit = 1 << 18

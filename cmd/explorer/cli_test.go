@@ -214,10 +214,16 @@ func TestCLIErrors(t *testing.T) {
 		{"too long", []string{"trace", "--model", tinyModel, "--prompt", long, "--out", filepath.Join(dir, "x.safetensors")}, 1, "context"},
 		{"bad id", []string{"trace", "--model", tinyModel, "--ids", "1,99999999", "--out", filepath.Join(dir, "x.safetensors")}, 1, "99999999"},
 		{"unknown hook", []string{"trace", "--model", tinyModel, "--prompt", "hi", "--hooks", "blocks.*.hook_nonsense", "--out", filepath.Join(dir, "x.safetensors")}, 1, "hook_nonsense"},
-		{"missing model dir", []string{"tokenize", "--model", filepath.Join(dir, "nowhere"), "--prompt", "hi"}, 1, "nowhere"},
+		{"missing model dir", []string{"tokenize", "--model", filepath.Join(dir, "nowhere"), "--prompt", "hi"}, 1, "no such directory"},
 		{"model dir without files", []string{"trace", "--model", empty, "--prompt", "hi", "--out", filepath.Join(dir, "x.safetensors")}, 1, "config.json"},
 		{"model dir without a tokenizer", []string{"tokenize", "--model", empty, "--prompt", "hi"}, 1, "vocab.json"},
 		{"truncated checkpoint", []string{"trace", "--model", truncated, "--prompt", "hi", "--out", filepath.Join(dir, "x.safetensors")}, 1, "model.safetensors"},
+		{"NaN temperature", []string{"generate", "--model", tinyModel, "--prompt", "hi", "--temperature", "NaN"}, 2, "finite"},
+		{"infinite temperature", []string{"generate", "--model", tinyModel, "--prompt", "hi", "--temperature", "+Inf"}, 2, "finite"},
+		{"NaN top-p", []string{"generate", "--model", tinyModel, "--prompt", "hi", "--top-p", "nan"}, 2, "finite"},
+		{"top-p above 1", []string{"generate", "--model", tinyModel, "--prompt", "hi", "--top-p", "1.5"}, 1, "--top-p must be in [0, 1]"},
+		{"NaN learning rate", []string{"train", "--lr", "NaN"}, 2, "finite"},
+		{"bad memory size", []string{"serve", "--memory", "lots"}, 2, "not a size"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

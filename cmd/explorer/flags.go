@@ -73,3 +73,42 @@ func floatFlag(fs *flag.FlagSet, name string, value float64, usage string) *floa
 	fs.Var((*finite)(p), name, usage)
 	return p
 }
+
+// byteSize is a flag of a size in bytes: a whole number with an optional
+// unit, KB, MB, GB (powers of 1000) or KiB, MiB, GiB (powers of 1024).
+type byteSize int64
+
+func (b *byteSize) String() string { return strconv.FormatInt(int64(*b), 10) }
+
+func (b *byteSize) Set(v string) error {
+	n, err := parseBytes(v)
+	if err != nil {
+		return err
+	}
+	*b = byteSize(n)
+	return nil
+}
+
+// parseBytes reads a byte size such as "512MiB", "2GB" or "1048576".
+func parseBytes(v string) (int64, error) {
+	s := strings.TrimSpace(v)
+	units := []struct {
+		suffix string
+		scale  int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"B", 1}}
+	scale := int64(1)
+	for _, u := range units {
+		if rest, ok := strings.CutSuffix(s, u.suffix); ok {
+			s, scale = strings.TrimSpace(rest), u.scale
+			break
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("%q is not a size: give a positive whole number of bytes with an optional unit, such as 512MiB or 2GB", v)
+	}
+	if n > math.MaxInt64/scale {
+		return 0, fmt.Errorf("%q is too large", v)
+	}
+	return n * scale, nil
+}

@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/transformer-explorer/explorer/engine"
 	"github.com/transformer-explorer/explorer/engine/defaultmodel"
@@ -55,8 +57,12 @@ func loadTokenizer(name string) (*tokenizer.Tokenizer, error) {
 // directory itself, or the model's snapshot in the local Hugging Face
 // cache.
 func modelDir(name string) (string, error) {
-	if st, err := os.Stat(name); err == nil && st.IsDir() {
+	st, statErr := os.Stat(name)
+	if statErr == nil && st.IsDir() {
 		return name, nil
+	}
+	if statErr != nil && looksLikePath(name) {
+		return "", fmt.Errorf("--model %s: no such directory (a model directory holds config.json, model.safetensors, vocab.json and merges.txt; a Hugging Face name looks like gpt2 or openai-community/gpt2)", name)
 	}
 	dir, err := hub.Resolve(name)
 	if err != nil {
@@ -68,6 +74,13 @@ func modelDir(name string) (string, error) {
 		return "", fmt.Errorf("--model %s: %w", name, err)
 	}
 	return dir, nil
+}
+
+// looksLikePath reports whether a --model value can only be a path, not a
+// Hugging Face name (NAME or OWNER/NAME, optionally @REVISION).
+func looksLikePath(name string) bool {
+	return filepath.IsAbs(name) || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "~") ||
+		strings.Count(name, "/") >= 2 || strings.ContainsRune(name, filepath.Separator) && filepath.Separator != '/'
 }
 
 // loadDefaultModel loads the model embedded in the binary.

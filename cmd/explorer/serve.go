@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os/exec"
 	"runtime"
 	"strconv"
@@ -26,13 +27,23 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	open := fs.Bool("open", false, "open the page in the default browser")
 	maxConcurrent := fs.Int("max-concurrent", runtime.NumCPU(), "run at most `N` forward passes at once")
 	class := fs.Bool("classroom", false, "open a room: the teacher's page drives every student's page (listen on the LAN with --addr 0.0.0.0:8080)")
+	var memory byteSize
+	fs.Var(&memory, "memory", "keep at most `SIZE` of traces and queued frames for the open tabs, e.g. 2GiB (default: a quarter of this machine's RAM)")
+	var hosts stringList
+	fs.Var(&hosts, "allow-host", "also answer requests for host `NAME` (repeatable); loopback names, the --addr host and, on 0.0.0.0, this machine's LAN addresses are always answered")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	opt := web.Options{MaxConcurrent: *maxConcurrent, Logger: slog.New(slog.NewTextHandler(stderr, nil))}
+	opt := web.Options{MaxConcurrent: *maxConcurrent, MemoryBytes: int64(memory), Logger: slog.New(slog.NewTextHandler(stderr, nil))}
 	if *class {
 		opt.MaxSessions = classSessions
 	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	opt.Hosts = append(listenHosts(ln.Addr()), hosts...)
 	m, tok, err := loadModel(ctx, *model)
 	if err != nil {
 		// The page explains the failure; the command says it too.
@@ -61,10 +72,6 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if opt.Model != nil {
 		srv.Handle("/v1/", openai.New(opt.Model, opt.Tokenizer, openai.Options{MaxConcurrent: *maxConcurrent}))
 	}
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		return err
-	}
 	url := "http://" + ln.Addr().String() + "/"
 	fmt.Fprintf(stdout, "Transformer Explorer is running at %s (Ctrl-C stops it)\n", url)
 	if *class {
@@ -82,9 +89,30 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return serveUntilDone(ctx, ln, srv)
 }
 
-// classSessions bounds the explorer's websockets in classroom mode: one
-// per student page, with room for 40 students twice over and the teacher.
-const classSessions = 128
+// classSessions bounds the explorer's websockets in classroom mode: every
+// student the room admits opens one with the room's page, and the teacher
+// and helpers a few more.
+const classSessions = classroom.DefaultMaxStudents + 16
+
+// listenHosts returns the hosts a server listening on addr answers to
+// beside the loopback names: the address it listens on, or, on all
+// interfaces, the address of each (those printed for the class).
+func listenHosts(addr net.Addr) []string {
+	tcp, ok := addr.(*net.TCPAddr)
+	if !ok {
+		return nil
+	}
+	if !tcp.IP.IsUnspecified() {
+		return []string{tcp.IP.String()}
+	}
+	var out []string
+	for _, u := range lanURLs(addr) {
+		if v, err := url.Parse(u); err == nil {
+			out = append(out, v.Hostname())
+		}
+	}
+	return out
+}
 
 // openRoom mounts a classroom hub on srv with one room. Students are told
 // to open the LAN address when the server listens on all interfaces.
@@ -152,10 +180,14 @@ func lanURLs(addr net.Addr) []string {
 }
 
 // serveUntilDone serves h on ln until ctx ends, then shuts down gracefully.
+// A client has 10 s to send a request's headers, and a kept-alive
+// connection is closed after two idle minutes; the deadlines of bodies and
+// responses are set by h per route (web.Server: websockets keep their own).
 func serveUntilDone(ctx context.Context, ln net.Listener, h http.Handler) error {
 	hs := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 		BaseContext:       func(net.Listener) context.Context { return ctx },
 	}
