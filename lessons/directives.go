@@ -368,7 +368,11 @@ func topkHTML(r *renderer, d *directive) (string, error) {
 	b.WriteString(`<table class="lesson-table"><thead><tr><th>#</th><th>` + r.ui("next") + `</th><th>id</th><th>p</th></tr></thead><tbody>`)
 	for i := 0; i < count && i < len(ids.V); i++ {
 		id := int(ids.V[i])
-		fmt.Fprintf(&b, `<tr><td>%d</td><td>%s</td><td>%d</td><td>%.4f</td></tr>`, i+1, tokenHTML(r.label(id)), id, probs.V[i])
+		p, err := formatNumber(probs.V[i], ".4g", false) // four significant digits, however small p is
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(&b, `<tr><td>%d</td><td>%s</td><td>%d</td><td>%s</td></tr>`, i+1, tokenHTML(r.label(id)), id, p)
 	}
 	b.WriteString(`</tbody></table>`)
 	return b.String(), nil

@@ -378,8 +378,10 @@ func checkHTML(t *testing.T, l *Lesson, s string, static bool) {
 	}
 }
 
-// TestExercises checks that every exercise accepts its right answer (as
-// computed and as displayed) and rejects a wrong one, in both languages.
+// TestExercises checks Check's mechanics for every exercise: it accepts
+// the lesson's own answer (as computed and as the answer line displays
+// it) and rejects a wrong one, in both languages. Whether that answer is
+// right is TestExercisesIndependently's job.
 func TestExercises(t *testing.T) {
 	lib := mustLoad(t)
 	d := FromTrace(tinyTrace(t, testPrompts[0]))
