@@ -14,14 +14,17 @@ import (
 	"github.com/transformer-explorer/explorer/viz"
 )
 
+// lessonsUsage is the one-line usage of explorer lessons.
+const lessonsUsage = "Usage: explorer lessons export ([--model M] --prompt TEXT | --trace FILE) --out DIR [--lang en|zh] [--layer N] [--head N] [--query P] [--key P]"
+
 // runLessons dispatches the lessons subcommands; export is the only one.
 func runLessons(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "export" {
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
-			fmt.Fprintln(stdout, "Usage: explorer lessons export ([--model M] --prompt TEXT | --trace FILE) --out DIR [--lang en|zh]")
+			fmt.Fprintln(stdout, lessonsUsage)
 			return nil
 		}
-		fmt.Fprintln(stderr, "Usage: explorer lessons export ([--model M] --prompt TEXT | --trace FILE) --out DIR [--lang en|zh]")
+		fmt.Fprintln(stderr, lessonsUsage)
 		return errUsage
 	}
 	return runLessonsExport(ctx, args[1:], stdout, stderr)

@@ -2,6 +2,9 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,6 +12,7 @@ import (
 
 	"golang.org/x/net/html"
 
+	"github.com/transformer-explorer/explorer/engine/defaultmodel"
 	"github.com/transformer-explorer/explorer/lessons"
 	"github.com/transformer-explorer/explorer/viz"
 )
@@ -146,6 +150,77 @@ func TestLessonsOnDefaultModel(t *testing.T) {
 					t.Errorf("default model: %s has an unavailable value at layer %d, query %d", l.File, c.Layer, c.Query)
 				}
 			}
+		}
+	}
+}
+
+// TestCLILessonsExportContent exports the handout on the embedded model in
+// both languages and checks that it holds the history, positional
+// encoding, safety and multilingual lessons, with the loaded model's live
+// numbers, and that a one-token prompt (no next-token loss, no loss plot)
+// still gives a whole handout.
+func TestCLILessonsExportContent(t *testing.T) {
+	for _, tc := range []struct {
+		lang, prompt string
+		want         []string
+	}{
+		{"en", "Once upon a time, Lily had a red hat. Lily had a red hat.", []string{
+			"2017", "Google", "GPT-1", "encoder–decoder", "decoder-only", "few-shot", "in-context",
+			"sinusoid", "learned table", "√d_k", "induction head", "Supervised fine-tuning", "Adam",
+			"training on a billion tokens", "safety", "RLHF", "multilingual", "from_pretrained", "client.completions.create",
+			`model="explorer-stories"`, "explorer-stories", "Numbers from explorer-stories"}},
+		{"zh", "从前有一个小女孩，她叫小红。小红有一顶红帽子。", []string{
+			"2017", "Google", "GPT-1", "编码器–解码器", "仅解码器", "少样本", "上下文学习",
+			"正弦", "位置编码", "归纳头", "有监督微调", "Adam", "安全", "RLHF", "多语言",
+			"from_pretrained", `model="explorer-stories"`, "数值来自 explorer-stories"}},
+		{"en", "Hi", []string{"Not available for this prompt", "Where GPT comes from"}},
+	} {
+		dir := filepath.Join(t.TempDir(), "handout")
+		code, _, errs := runCLI(t, "lessons", "export", "--prompt", tc.prompt, "--lang", tc.lang, "--out", dir)
+		if code != 0 {
+			t.Fatalf("lessons export --lang %s on %q: exit %d: %s", tc.lang, tc.prompt, code, errs)
+		}
+		b, err := os.ReadFile(filepath.Join(dir, "index.html"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		page := html.UnescapeString(string(b))
+		for _, w := range tc.want {
+			if !strings.Contains(page, w) {
+				t.Errorf("the %s handout of %q lacks %q", tc.lang, tc.prompt, w)
+			}
+		}
+	}
+	code, _, errs := runCLI(t, "lessons")
+	if code == 0 || !strings.Contains(errs, "--layer N] [--head N] [--query P] [--key P]") {
+		t.Errorf("explorer lessons: exit %d, usage %q lacks --layer, --head, --query and --key", code, errs)
+	}
+}
+
+// TestFineTuningRunIsCurrent checks that the fine-tuning lesson's recorded
+// run (lessons/content/runs/fine-tuning.json) was made on the model this
+// binary embeds, so that the lesson's before/after figures are that
+// model's.
+func TestFineTuningRunIsCurrent(t *testing.T) {
+	lib, err := lessons.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, ok := lib.Run("fine-tuning")
+	if !ok {
+		t.Fatal("no recorded fine-tuning run")
+	}
+	b, err := fs.ReadFile(defaultmodel.FS(), "model.safetensors")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(b)
+	if got, want := run["model_sha256"], hex.EncodeToString(sum[:]); got != want {
+		t.Errorf("the fine-tuning run was recorded on model %v, the embedded model is %s (HINT: run python3 lessons/content/runs/fine-tuning.py and commit fine-tuning.json)", got, want)
+	}
+	for _, k := range []string{"acc_before", "acc_after"} {
+		if a, ok := run[k].(float64); !ok || !(a >= 0 && a <= 1) {
+			t.Errorf("%s = %v, want an accuracy in [0, 1]", k, run[k])
 		}
 	}
 }
