@@ -143,14 +143,14 @@ func (s *Server) serveTrace(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusNotFound)
 		return
 	}
-	var buf bytes.Buffer
-	if err := tr.Write(&buf); err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
-		return
-	}
+	// The file is written straight from the trace's memory, paced: a
+	// client that stops reading is cut off, not buffered for.
 	w.Header().Set("Content-Type", "application/octet-stream")
 	w.Header().Set("Content-Disposition", `attachment; filename="trace.safetensors"`)
-	w.Write(buf.Bytes())
+	if err := tr.Write(newPacedWriter(w, tr.Bytes(), s.opt.WriteWait)); err != nil {
+		// The status is sent; the client sees a cut-off file.
+		s.opt.Logger.Debug("download of a trace stopped", "remote", r.RemoteAddr, "err", err)
+	}
 }
 
 // lessonContext builds the lessons' view of a request: the session's

@@ -173,3 +173,30 @@ func setCapacity(srv *Server, n int64) {
 	defer srv.mem.mu.Unlock()
 	srv.mem.capacity = n
 }
+
+// TestPacedDownloadGivesUp streams a large body to a client that never
+// reads: the handler gives up after the write deadline instead of keeping
+// the body for it (issue 15: four such downloads held 2 GB).
+func TestPacedDownloadGivesUp(t *testing.T) {
+	result := make(chan error, 1)
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		big := make([]byte, 256<<20)
+		_, err := newPacedWriter(w, int64(len(big)), 200*time.Millisecond).Write(big)
+		result <- err
+	}))
+	defer ts.Close()
+	conn, err := net.Dial("tcp", ts.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.Write([]byte("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")) // and never read
+	select {
+	case err := <-result:
+		if err == nil {
+			t.Fatal("256 MiB went to a client that reads nothing")
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the download waited for a client that reads nothing")
+	}
+}

@@ -59,6 +59,11 @@ type Options struct {
 	// announcements instead of tensors, and fetches them when it catches
 	// up. Every session holds this much of MemoryBytes.
 	QueueBytes int64
+	// ReadWait is how long a plain HTTP request's body may take to arrive
+	// (default 30 s), WriteWait how long its response may take to be
+	// taken (default 60 s); a download must take each chunk within
+	// WriteWait. Websockets are exempt and keep their own deadlines.
+	ReadWait, WriteWait time.Duration
 	// Hosts allows the server to be reached by these names or addresses
 	// (such as the LAN address of a classroom) beside the loopback names;
 	// any other Host gets 421, against DNS rebinding.
@@ -140,6 +145,12 @@ func NewServer(opt Options) (*Server, error) {
 	if opt.QueueBytes <= 0 {
 		opt.QueueBytes = 2 << 20
 	}
+	if opt.ReadWait <= 0 {
+		opt.ReadWait = 30 * time.Second
+	}
+	if opt.WriteWait <= 0 {
+		opt.WriteWait = 60 * time.Second
+	}
 	if opt.EagerLimit <= 0 {
 		opt.EagerLimit = 1 << 18
 	}
@@ -190,14 +201,6 @@ func NewServer(opt Options) (*Server, error) {
 // Handle mounts an extra handler, such as an API, on the server's mux.
 func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
 
-// Deadlines of plain HTTP requests: the client has readWait to send its
-// request's body and writeWait to take the response. Handlers that stream
-// (downloads, the API's events) extend the write deadline as they go;
-// websockets are exempt and keep their own (wsconn).
-const (
-	readWait  = 30 * time.Second
-	writeWait = 60 * time.Second
-)
 
 // ServeHTTP serves the explorer, and what is mounted on it, to the hosts
 // the server answers to (421 for any other, against DNS rebinding), with
@@ -216,8 +219,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		now := time.Now()
 		// Not every ResponseWriter supports deadlines (a test's recorder
 		// does not); the http.Server's timeouts still apply then.
-		rc.SetReadDeadline(now.Add(readWait))
-		rc.SetWriteDeadline(now.Add(writeWait))
+		rc.SetReadDeadline(now.Add(s.opt.ReadWait))
+		rc.SetWriteDeadline(now.Add(s.opt.WriteWait))
 	}
 	s.mux.ServeHTTP(w, r)
 }
