@@ -46,6 +46,9 @@ const (
 	// NextTopProbs [T, K] holds their probabilities.
 	NextTopProbs = "next.top_probs"
 	// NextLoss [T-1] holds −log p(ids[t+1] | ids[0..t]) for t = 0..T-2 (natural log).
+	// A pass of one generated token reports none; a recorder that knows the
+	// token's loss (from the logits it was drawn from) may record it as a
+	// pass of [1] at Offset T-1, and the passes join along the positions.
 	NextLoss = "next.loss"
 	// LensTopIDs [L+1, T, K] is the logit lens: row l applies the final
 	// LayerNorm and the unembedding to the residual stream entering block l

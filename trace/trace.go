@@ -257,32 +257,55 @@ func (tr *Trace) Passes(name string) []Tensor {
 	return slices.Clone(tr.chunks[name])
 }
 
-// join concatenates chunks of one hook along its position axis.
-func join(name string, chunks []Tensor) (Tensor, error) {
-	if name == NextLoss {
-		// Loss has one value per prompt position; generated tokens add none.
-		return chunks[0], nil
+// Shape returns the shape of the named hook over every recorded position,
+// as Tensor would return it, without joining the passes' data.
+func (tr *Trace) Shape(name string) ([]int, bool) {
+	tr.mu.RLock()
+	chunks := tr.chunks[name]
+	tr.mu.RUnlock()
+	switch {
+	case len(chunks) == 0:
+		return nil, false
+	case len(chunks) == 1:
+		return slices.Clone(chunks[0].Shape), true
 	}
+	shape, _, err := joinedShape(name, chunks)
+	return shape, err == nil
+}
+
+// joinedShape returns the shape of chunks of one hook joined along its
+// position axis (attention tensors widened to the most keys), and the
+// hook's layout.
+func joinedShape(name string, chunks []Tensor) ([]int, Layout, error) {
 	lay, err := LayoutOf(name, Dims{})
 	if err != nil {
-		return Tensor{}, err
+		return nil, lay, err
 	}
-	first := chunks[0]
-	rank := len(first.Shape)
+	rank := len(chunks[0].Shape)
 	if lay.PosAxis >= rank {
-		return Tensor{}, fmt.Errorf("trace: %q has rank %d", name, rank)
+		return nil, lay, fmt.Errorf("trace: %q has rank %d", name, rank)
 	}
-	shape := slices.Clone(first.Shape)
+	shape := slices.Clone(chunks[0].Shape)
 	shape[lay.PosAxis] = 0
 	for _, c := range chunks {
 		if len(c.Shape) != rank {
-			return Tensor{}, fmt.Errorf("trace: %q passes differ in rank", name)
+			return nil, lay, fmt.Errorf("trace: %q passes differ in rank", name)
 		}
 		shape[lay.PosAxis] += c.Shape[lay.PosAxis]
 		if lay.KeyAxis >= 0 {
 			shape[lay.KeyAxis] = max(shape[lay.KeyAxis], c.Shape[lay.KeyAxis])
 		}
 	}
+	return shape, lay, nil
+}
+
+// join concatenates chunks of one hook along its position axis.
+func join(name string, chunks []Tensor) (Tensor, error) {
+	shape, lay, err := joinedShape(name, chunks)
+	if err != nil {
+		return Tensor{}, err
+	}
+	first := chunks[0]
 	pad := float32(0)
 	if _, point, ok := ParseBlock(name); ok && point == AttnScores {
 		pad = float32(math.Inf(-1))

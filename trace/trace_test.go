@@ -397,3 +397,36 @@ func TestModelInfoParams(t *testing.T) {
 		}
 	}
 }
+
+// TestShapeAndBytes records a prompt pass and a generated token's pass of
+// a pattern and a residual: Shape agrees with the joined Tensor without
+// joining, and Bytes counts each kept value once.
+func TestShapeAndBytes(t *testing.T) {
+	const H, T = 2, 3
+	tr := New(ModelInfo{NLayer: 1, NHead: H, NEmbd: 4}, "", []int{1, 2, 3}, nil, nil)
+	pattern, resid := Block(0, AttnPattern), Block(0, ResidPre)
+	lent := tr.Lend(pattern, H*T*T)
+	for _, rec := range []Tensor{
+		{Name: pattern, Shape: []int{H, T, T}, Data: lent},
+		{Name: resid, Shape: []int{T, 4}, Data: make([]float32, T*4)},
+		{Name: pattern, Shape: []int{H, 1, T + 1}, Data: make([]float32, H*(T+1)), Offset: T},
+		{Name: resid, Shape: []int{1, 4}, Data: make([]float32, 4), Offset: T},
+	} {
+		if err := tr.Record(rec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, name := range []string{pattern, resid} {
+		shape, ok := tr.Shape(name)
+		joined, _ := tr.Tensor(name)
+		if !ok || !slices.Equal(shape, joined.Shape) {
+			t.Errorf("Shape(%s) = %v, Tensor's shape %v", name, shape, joined.Shape)
+		}
+	}
+	if want := int64(4 * (H*T*T + T*4 + H*(T+1) + 4)); tr.Bytes() != want {
+		t.Errorf("Bytes() = %d, want %d", tr.Bytes(), want)
+	}
+	if _, ok := tr.Shape("logits"); ok {
+		t.Error("Shape of a hook never recorded")
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 
 	"github.com/transformer-explorer/explorer/engine"
 	"github.com/transformer-explorer/explorer/trace"
@@ -50,19 +49,23 @@ func (ss *session) startGenerate(ctx context.Context, msg clientMessage) {
 	ss.work.then(ctx, func(ctx context.Context) { ss.generate(ctx, msg.Seq, opt, seed, plan) })
 }
 
-// generate samples a token after the current run and runs the result.
+// generate samples a token after the current run and runs it: one pass
+// of the new token through the key/value cache of the run, rebuilt from
+// its recorded keys and values (engine.Model.Resume), recorded into a copy
+// of the run's trace that shares its tensors. The page receives every
+// hook over the whole sequence, as from a run of it.
 func (ss *session) generate(ctx context.Context, seq int, opt engine.SampleOptions, seed uint64, plan streaming) {
 	m, tok := ss.srv.opt.Model, ss.srv.opt.Tokenizer
-	tr, _ := ss.runs.current()
-	if tr == nil {
-		ss.sendError(seq, codeNoTrace, "run a prompt before generating")
+	prev := ss.runs.recorded()
+	if prev == nil {
+		ss.sendError(seq, codeNoTrace, ss.runs.missing().Error())
 		return
 	}
-	if len(tr.IDs) >= m.Config.NPositions {
+	if len(prev.IDs) >= m.Config.NPositions {
 		ss.sendError(seq, codeTooLong, fmt.Sprintf("the context of %d tokens is full", m.Config.NPositions))
 		return
 	}
-	logits, ok := lastLogits(tr, m.Config.VocabSize)
+	logits, ok := lastLogits(prev, m.Config.VocabSize)
 	if !ok {
 		ss.sendError(seq, codeNoTrace, "the run has no logits to sample from; run the prompt again")
 		return
@@ -80,17 +83,44 @@ func (ss *session) generate(ctx context.Context, seq int, opt engine.SampleOptio
 	if err != nil {
 		return
 	}
-	ids := append(slices.Clone(tr.IDs), picked)
-	text := tr.Text
-	if b, err := tok.Decode([]int{picked}); err == nil {
-		text += string(b)
-	}
-	ss.run(ctx, seq, plan, ss.srv.traceBytes(len(ids), len(ids)), func() (*trace.Trace, error) {
-		return engine.NewTrace(m, tok, text, ids)
+	T := len(prev.IDs)
+	ss.run(ctx, seq, plan, ss.srv.traceBytes(1, T+1), func() (*trace.Trace, error) {
+		next := prev.Clone()
+		if b, err := tok.Decode([]int{picked}); err == nil {
+			next.Text += string(b)
+		}
+		next.AppendToken(picked, tok.Display(picked), tok.Token(picked))
+		return next, nil
 	}, func(ctx context.Context, tr *trace.Trace, rec trace.Recorder) error {
-		_, err := m.Forward(ctx, ids, rec)
-		return err
+		st, err := resume(m, prev)
+		if err != nil {
+			return err
+		}
+		if _, err := st.Append(ctx, []int{picked}, rec); err != nil {
+			return err
+		}
+		// A pass of one token has no loss of its own: the picked token's
+		// comes from the logits it was drawn from, as a run of the whole
+		// sequence would report it.
+		loss := []float32{engine.TokenLoss(logits, picked)}
+		return rec.Record(trace.Tensor{Name: trace.NextLoss, Shape: []int{1}, Data: loss, Offset: T - 1})
 	})
+}
+
+// resume rebuilds the key/value cache of a recorded run from its keys and
+// values (attn.hook_k and hook_v of every layer).
+func resume(m *engine.Model, tr *trace.Trace) (*engine.State, error) {
+	L := m.Config.NLayer
+	k, v := make([][]float32, L), make([][]float32, L)
+	for l := range L {
+		kt, ok1 := tr.Tensor(trace.Block(l, trace.AttnK))
+		vt, ok2 := tr.Tensor(trace.Block(l, trace.AttnV))
+		if !ok1 || !ok2 {
+			return nil, fmt.Errorf("web: the run has no keys or values of layer %d to continue from", l)
+		}
+		k[l], v[l] = kt.Data, vt.Data
+	}
+	return m.Resume(tr.IDs, k, v, len(tr.IDs)+1)
 }
 
 // lastLogits returns the logits (V) of the last position of a trace.

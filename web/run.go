@@ -148,35 +148,44 @@ func (ss *session) run(ctx context.Context, seq int, plan streaming, need int64,
 		return
 	}
 	var sent int64
-	held := func(t trace.Tensor) error {
-		return ss.sendJSON(ctx, heldMessage{Type: "held", Seq: seq, Name: t.Name, Shape: t.Shape})
-	}
 	// The trace records first (and lends the engine the memory of every
 	// hook); the stream then sends what the trace now keeps, which no one
-	// writes again, so a frame can be encoded when it goes out.
+	// writes again, so a frame can be encoded when it goes out. A pass of
+	// a generated token sends each hook over every position, as a run of
+	// the whole sequence would.
 	stream := trace.RecorderFunc(func(t trace.Tensor) error {
-		kept := lastPass(tr, t.Name)
-		if plan.whole(t.Name, len(kept.Data)) {
-			f := tensorFrame(seq, kept)
+		f, shape, ok := hookFrame(seq, tr, t.Name)
+		if !ok {
+			return fmt.Errorf("web: the trace lost %s", t.Name)
+		}
+		held := func() error {
+			return ss.sendJSON(ctx, heldMessage{Type: "held", Seq: seq, Name: t.Name, Shape: shape})
+		}
+		values := 1
+		for _, d := range shape {
+			values *= d
+		}
+		if plan.whole(t.Name, values) {
 			switch err := ss.conn.TrySend(f); {
 			case err == nil:
 				sent += f.Size
 				return nil
 			case errors.Is(err, wsconn.ErrQueueFull):
-				return held(kept)
+				return held()
 			default:
 				return err
 			}
 		}
-		if plan.thumbs {
-			if frame, ok := thumbnailFrame(seq, kept); ok {
+		if plan.thumbs && isPattern(t.Name) {
+			whole, _ := tr.Tensor(t.Name)
+			if frame, ok := thumbnailFrame(seq, whole); ok {
 				if err := ss.send(ctx, wsconn.Binary(frame)); err != nil {
 					return err
 				}
 				sent += int64(len(frame))
 			}
 		}
-		return held(kept)
+		return held()
 	})
 	// The logit lens (L+1 unembeddings of every position, more work than
 	// the rest of the pass) is left out; withLens adds it when a lesson,
@@ -194,9 +203,8 @@ func (ss *session) run(ctx context.Context, seq int, plan streaming, need int64,
 	ss.sendJSON(ctx, doneMessage{Type: "done", Seq: seq, Labels: tr.Labels, MS: time.Since(started).Milliseconds(), Bytes: sent})
 }
 
-// lastPass returns the pass of the named hook that the trace recorded
-// last: the whole hook for a prompt, one position's for a generated token.
-func lastPass(tr *trace.Trace, name string) trace.Tensor {
-	ps := tr.Passes(name)
-	return ps[len(ps)-1]
+// isPattern reports whether a hook is an attention pattern.
+func isPattern(name string) bool {
+	_, point, ok := trace.ParseBlock(name)
+	return ok && point == trace.AttnPattern
 }

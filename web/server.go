@@ -201,7 +201,6 @@ func NewServer(opt Options) (*Server, error) {
 // Handle mounts an extra handler, such as an API, on the server's mux.
 func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
 
-
 // ServeHTTP serves the explorer, and what is mounted on it, to the hosts
 // the server answers to (421 for any other, against DNS rebinding), with
 // its security headers and per-request deadlines.

@@ -21,8 +21,11 @@ import (
 // adding the lens or a generated token makes a new one (trace.Clone).
 type runs struct {
 	mu  sync.Mutex
-	tr  *trace.Trace // the last completed run
+	tr  *trace.Trace // the last completed run, with the lens once added
 	seq int          // its seq
+	// plain is tr as the run recorded it, without the lens, which a
+	// generate continues (the lens of the longer sequence is made anew).
+	plain *trace.Trace
 	// live is the trace of the run in progress, seq liveSeq.
 	live    *trace.Trace
 	liveSeq int
@@ -38,6 +41,14 @@ func (r *runs) current() (*trace.Trace, int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.tr, r.seq
+}
+
+// recorded returns the last completed run as it was recorded, without the
+// lens, for a generate to continue.
+func (r *runs) recorded() *trace.Trace {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.plain
 }
 
 // started records the run in progress.
@@ -56,7 +67,7 @@ func (r *runs) finished(tr *trace.Trace, seq int, ok bool) {
 		r.live = nil
 	}
 	if ok {
-		r.tr, r.seq, r.evicted = tr, seq, false
+		r.tr, r.plain, r.seq, r.evicted = tr, tr, seq, false
 	}
 }
 
@@ -65,7 +76,7 @@ func (r *runs) evict() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.tr != nil {
-		r.tr, r.evicted = nil, true
+		r.tr, r.plain, r.evicted = nil, nil, true
 	}
 }
 
@@ -162,12 +173,43 @@ func (ss *session) sendHeld(msg clientMessage) {
 		return
 	}
 	ss.srv.mem.touch(ss)
-	t, ok := tr.Tensor(msg.Name)
+	f, _, ok := hookFrame(msg.Seq, tr, msg.Name)
 	if !ok {
 		ss.sendError(msg.Seq, codeBadMessage, fmt.Sprintf("the trace has no tensor %q", msg.Name))
 		return
 	}
-	ss.send(context.Background(), tensorFrame(msg.Seq, t))
+	ss.send(context.Background(), f)
+}
+
+// hookFrame returns the frame of the named hook over every position the
+// trace recorded, and the hook's shape. A hook recorded in one pass is
+// encoded from the trace's memory; one recorded over a prompt and
+// generated tokens is joined when the frame goes out (a transient copy),
+// never while it waits in the queue.
+func hookFrame(seq int, tr *trace.Trace, name string) (wsconn.Frame, []int, bool) {
+	ps := tr.Passes(name)
+	switch len(ps) {
+	case 0:
+		return wsconn.Frame{}, nil, false
+	case 1:
+		return tensorFrame(seq, ps[0]), ps[0].Shape, true
+	}
+	shape, ok := tr.Shape(name)
+	if !ok {
+		return wsconn.Frame{}, nil, false
+	}
+	h := frameHeader{Seq: seq, Name: name, Shape: shape}
+	n := 1
+	for _, d := range shape {
+		n *= d
+	}
+	return wsconn.Frame{Kind: websocket.BinaryMessage, Size: frameSize(h, n), Write: func(w io.Writer) error {
+		t, ok := tr.Tensor(name)
+		if !ok {
+			return fmt.Errorf("web: the passes of %s do not join", name)
+		}
+		return writeFrame(w, h, t.Data)
+	}}, shape, true
 }
 
 // tensorFrame is the binary frame of t (see encodeTensor), encoded when

@@ -14,6 +14,7 @@ import (
 
 	"github.com/transformer-explorer/explorer/engine"
 	"github.com/transformer-explorer/explorer/trace"
+	"github.com/transformer-explorer/explorer/trace/tracetest"
 )
 
 // TestRunStreamsTheTrace checks that a run streams every hook of the
@@ -598,5 +599,37 @@ func TestFetchHeldDuringRun(t *testing.T) {
 	}
 	if asked == 0 {
 		t.Fatal("nothing was held")
+	}
+}
+
+// TestGenerateMatchesAWholeRun generates tokens through the key/value
+// cache and checks every hook of the session's trace against an
+// independent forward pass of the whole sequence.
+func TestGenerateMatchesAWholeRun(t *testing.T) {
+	srv, ts := newTestServer(t, nil)
+	m, tok, _ := loadTiny(t)
+	c := dial(t, ts, nil)
+	hello := c.readJSON(t)
+	c.writeJSON(t, map[string]any{"type": "run", "seq": 1, "prompt": "Once upon a time there"})
+	waitDone(t, c, 1)
+	for seq := 2; seq <= 4; seq++ {
+		c.writeJSON(t, map[string]any{"type": "generate", "seq": seq, "temperature": 0.8, "seed": seq})
+		waitDone(t, c, seq)
+	}
+	ss, _ := srv.session(hello["session"].(string))
+	got, _ := ss.runs.current()
+	want, err := engine.NewTrace(m, tok, got.Text, got.IDs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Forward(context.Background(), got.IDs, trace.Only(srv.passHooks, want)); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(got.Passes(trace.Logits)); n != 4 {
+		t.Errorf("the trace holds %d passes of the logits, want the prompt's and three tokens'", n)
+	}
+	for _, name := range want.Names() {
+		w, _ := want.Tensor(name)
+		tracetest.CheckHook(t, got, name, w.Data, trace.Tolerance{Abs: 1e-4, Rel: true})
 	}
 }
