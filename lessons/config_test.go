@@ -188,3 +188,32 @@ func TestNumbersFollowConfig(t *testing.T) {
 		}
 	}
 }
+
+// TestHandoutAbout checks the handout's "which model is this" box: the
+// model's name and size from its config, what the explorer knows of a
+// known model, an honest "only its configuration" for another, and how
+// to load real GPT-2. The size is 2048·128 + 256·128 + 4·(12·128² + 13·128)
+// + 2·128 = 1,088,256 parameters for the default model, counted by hand.
+func TestHandoutAbout(t *testing.T) {
+	lib := mustLoad(t)
+	for _, tc := range []struct {
+		tr   *trace.Trace
+		lang string
+		want []string
+	}{
+		{defaultTrace(t, "Once upon a time"), "en", []string{"Which model is this?", "explorer-stories", "1,088,256 parameters · 4 layers · 4 heads · width 128 · context 256 tokens · vocabulary 2,048", "Trained on", "English", "explorer models pull gpt2"}},
+		{defaultTrace(t, "Once upon a time"), "zh", []string{"这是哪个模型？", "训练数据", "英语", "explorer models pull gpt2"}},
+		{tinyTrace(t, "Hello"), "en", []string{"tiny-gpt2", "width 32 · context 64 tokens · vocabulary 50,257", "knows only this model's configuration"}},
+	} {
+		var b strings.Builder
+		if err := lib.Handout(&b, tc.lang, NewContext(FromTrace(tc.tr))); err != nil {
+			t.Fatal(err)
+		}
+		page := html.UnescapeString(b.String())
+		for _, w := range tc.want {
+			if !strings.Contains(page, w) {
+				t.Errorf("the %s handout on %s lacks %q", tc.lang, tc.tr.Model.Name, w)
+			}
+		}
+	}
+}

@@ -24,10 +24,12 @@ func (lib *Library) Handout(w io.Writer, lang string, ctx Context) error {
 		return err
 	}
 	ctx.Static = true
-	words := handoutText[lang]
 	r := &renderer{env: e, lang: lang, static: true}
-	var body []byte
-	toc := ""
+	v := handoutView{Lang: langTag(lang), Title: handoutText[lang]["title"], PromptLabel: handoutText[lang]["prompt"],
+		Prompt: e.data.Text, CSS: template.CSS(CSS()), Params: template.HTML(r.paramsLine())}
+	if v.About, err = aboutHTML(e.data.Model, lang); err != nil {
+		return err
+	}
 	for _, l := range ls {
 		h, err := lib.Render(l.ID, lang, ctx)
 		var missing *MissingHookError
@@ -36,43 +38,57 @@ func (lib *Library) Handout(w io.Writer, lang string, ctx Context) error {
 		} else if err != nil {
 			return err
 		}
-		body = append(body, h...)
-		toc += fmt.Sprintf(`<li><a href="#lesson-%s">%s</a></li>`, html.EscapeString(l.ID), html.EscapeString(l.Title))
+		v.Lessons = append(v.Lessons, h)
+		v.TOC = append(v.TOC, tocEntry{ID: "lesson-" + l.ID, Title: l.Title})
 	}
-	_, err = fmt.Fprintf(w, `<!doctype html>
-<html lang="%s">
+	return handoutTemplate.Execute(w, v)
+}
+
+type tocEntry struct{ ID, Title string }
+
+type handoutView struct {
+	Lang, Title, PromptLabel, Prompt string
+	CSS                              template.CSS
+	Params, About                    template.HTML
+	TOC                              []tocEntry
+	Lessons                          []template.HTML
+}
+
+var handoutTemplate = template.Must(template.New("handout").Parse(`<!doctype html>
+<html lang="{{.Lang}}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>%s</title>
+<title>{{.Title}}</title>
 <style>
-%s
+{{.CSS}}
 body { margin: 2rem auto; max-width: 48rem; padding: 0 1rem; font-family: Georgia, "Noto Serif", serif; }
 body:lang(zh) { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", "WenQuanYi Micro Hei", sans-serif; }
 .handout-head { border-bottom: 1px solid #ccc; margin-bottom: 1.5rem; }
-.handout-head pre { white-space: pre-wrap; background: #f6f8fa; padding: .5rem .7rem; }
+.handout-head pre, .lesson-about pre { white-space: pre-wrap; background: #f6f8fa; padding: .5rem .7rem; }
+.lesson-about { border: 1px solid #c9d6f2; background: #f7f9ff; border-radius: 4px; padding: .2rem .9rem .6rem; margin: 1rem 0; }
+.lesson-about h2 { font-size: 1.1rem; }
+.lesson-about th { text-align: left; vertical-align: top; }
+.lesson-about td { text-align: left; }
 article.lesson { border-top: 1px solid #ddd; padding-top: 1rem; margin-top: 2rem; }
 @media print { article.lesson { break-before: page; } details.lesson-answer { display: none; } }
 </style>
 </head>
 <body>
 <header class="handout-head">
-<h1>%s</h1>
-<p>%s</p>
-<pre>%s</pre>
-%s<nav><ol>%s</ol></nav>
+<h1>{{.Title}}</h1>
+<p>{{.PromptLabel}}</p>
+<pre>{{.Prompt}}</pre>
+{{.Params}}{{.About}}<nav><ol>{{range .TOC}}<li><a href="#{{.ID}}">{{.Title}}</a></li>{{end}}</ol></nav>
 </header>
-%s
+{{range .Lessons}}{{.}}{{end}}
 </body>
 </html>
-`, langTag(lang), html.EscapeString(words["title"]), CSS(), html.EscapeString(words["title"]),
-		html.EscapeString(words["prompt"]), html.EscapeString(e.data.Text), r.paramsLine(), toc, body)
-	return err
-}
+`))
 
 var handoutText = map[string]map[string]string{
-	"en": {"title": "Transformer Explorer: how GPT-2 reads your prompt", "prompt": "Every number below comes from this prompt:"},
-	"zh": {"title": "Transformer Explorer：GPT-2 如何读你的提示词", "prompt": "下面所有的数都来自这个提示词："},
+	"en": {"title": "Transformer Explorer: how a GPT-2 model reads your prompt", "prompt": "Every number below comes from this prompt:"},
+	"zh": {"title": "Transformer Explorer：GPT-2 式模型如何读你的提示词", "prompt": "下面所有的数都来自这个提示词："},
 }
 
 // missingLesson is a lesson's place in a handout whose trace lacks a hook
