@@ -347,7 +347,7 @@ func readRow(f *safetensors.File, h hookTensor, b int) ([]float32, error) {
 	v := make([]float32, len(ints))
 	for i, x := range ints {
 		if x < -1 || x > 1<<24 {
-			return nil, fmt.Errorf("%w: %s%v = %d is not a token id", ErrValue, h.info.Name, index(h.shape, i), x)
+			return nil, fmt.Errorf("%w: %s%v = %d is not a token id", ErrValue, h.info.Name, Index(h.shape, i), x)
 		}
 		v[i] = float32(x)
 	}
@@ -408,26 +408,14 @@ func checkValues(name string, shape []int, data []float32) error {
 		switch {
 		case math.IsNaN(v):
 			return fmt.Errorf("%w: %s%v is NaN (not a number): the model or its export produced it; check the cache in Python (e.g. torch.isnan(t).any())",
-				ErrValue, name, index(shape, i))
+				ErrValue, name, Index(shape, i))
 		case math.IsInf(v, -1) && point == AttnScores:
 		case math.IsInf(v, 0):
 			return fmt.Errorf("%w: %s%v is %v, and only masked attention scores may be infinite (an F16 overflow does this: save the cache as float32)",
-				ErrValue, name, index(shape, i), v)
+				ErrValue, name, Index(shape, i), v)
 		}
 	}
 	return nil
-}
-
-// index returns the multi-index of flat element i of a row-major shape.
-func index(shape []int, i int) []int {
-	idx := make([]int, len(shape))
-	for a := len(shape) - 1; a >= 0; a-- {
-		if shape[a] > 0 {
-			idx[a] = i % shape[a]
-			i /= shape[a]
-		}
-	}
-	return idx
 }
 
 // nameTokens fills in the display and vocabulary strings of the trace's

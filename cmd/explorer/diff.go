@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -49,13 +48,14 @@ func runDiff(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return err
 		}
 	}
-	r := compareTraces(a, b, sel, trace.Tolerance{Abs: *tol, Rel: !*abs})
+	tolerance := trace.Tolerance{Abs: *tol, Rel: !*abs}
+	r := diffReport{trace.CompareTraces(a, b, sel.Match, tolerance), tolerance}
 	r.print(stdout)
 	switch {
-	case len(r.rows) == 0:
+	case len(r.Hooks) == 0:
 		return fmt.Errorf("A and B share no hook to compare (A has %s; B has %s)", shortList(a.Names(), 4), shortList(b.Names(), 4))
-	case r.failed > 0:
-		return fmt.Errorf("%d of %d hooks differ by more than %s", r.failed, len(r.rows), r.tol)
+	case r.Failed > 0:
+		return fmt.Errorf("%d of %d hooks differ by more than %s", r.Failed, len(r.Hooks), r.tol)
 	}
 	return nil
 }
@@ -79,58 +79,10 @@ func parseWithArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-// diffRow is the comparison of one hook.
-type diffRow struct {
-	hook  string
-	shape []int
-	d     trace.Diff
-}
-
-// diffReport is the comparison of two traces.
+// diffReport is the comparison of two traces, as printed.
 type diffReport struct {
-	rows         []diffRow
-	onlyA, onlyB []string
-	tol          trace.Tolerance
-	failed       int
-	notes        []string
-}
-
-// compareTraces compares every selected hook of b with a's, the reference.
-func compareTraces(a, b *trace.Trace, sel trace.Selection, tol trace.Tolerance) diffReport {
-	r := diffReport{tol: tol}
-	if len(a.IDs) != len(b.IDs) {
-		r.notes = append(r.notes, fmt.Sprintf("A has %d positions and B %d: are they the same prompt?", len(a.IDs), len(b.IDs)))
-	} else if !slices.Contains(a.IDs, trace.UnknownID) && !slices.Contains(b.IDs, trace.UnknownID) && !slices.Equal(a.IDs, b.IDs) {
-		r.notes = append(r.notes, "A and B have different token ids: are they the same prompt?")
-	}
-	for _, name := range a.Names() {
-		if !sel.Match(name) {
-			continue
-		}
-		ta, _ := a.Tensor(name)
-		tb, ok := b.Tensor(name)
-		if !ok {
-			r.onlyA = append(r.onlyA, name)
-			continue
-		}
-		row := diffRow{hook: name, shape: ta.Shape}
-		if !slices.Equal(ta.Shape, tb.Shape) {
-			row.d = trace.Diff{N: len(ta.Data), At: -1, Worst: math.Inf(1), Tol: tol,
-				Problem: fmt.Sprintf("shape %v in A, %v in B", ta.Shape, tb.Shape)}
-		} else {
-			row.d = trace.Compare(tb.Data, ta.Data, tol)
-		}
-		if !row.d.OK() {
-			r.failed++
-		}
-		r.rows = append(r.rows, row)
-	}
-	for _, name := range b.Names() {
-		if sel.Match(name) && !a.Has(name) {
-			r.onlyB = append(r.onlyB, name)
-		}
-	}
-	return r
+	trace.TraceDiff
+	tol trace.Tolerance
 }
 
 // print writes the report as a table, one hook a line.
@@ -138,52 +90,39 @@ func (r diffReport) print(w io.Writer) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "hook\tshape\tmax diff\tat\tA\tB\t")
 	worst, worstHook := 0.0, ""
-	for _, row := range r.rows {
-		d := row.d
+	for _, d := range r.Hooks {
 		switch {
 		case d.Problem != "":
-			fmt.Fprintf(tw, "%s\t%v\tFAIL: %s\t\t\t\t\n", row.hook, row.shape, d.Problem)
+			fmt.Fprintf(tw, "%s\t%v\tFAIL: %s\t\t\t\t\n", d.Hook, d.Shape, d.Problem)
 			continue
 		case d.At < 0:
-			fmt.Fprintf(tw, "%s\t%v\t0\t\t\t\t\n", row.hook, row.shape)
+			fmt.Fprintf(tw, "%s\t%v\t0\t\t\t\t\n", d.Hook, d.Shape)
 			continue
 		}
 		mark := ""
 		if !d.OK() {
 			mark = "  FAIL"
 		}
-		fmt.Fprintf(tw, "%s\t%v\t%.3g%s\t%v\t%v\t%v\t\n", row.hook, row.shape, d.Worst, mark, unflatten(row.shape, d.At), float32(d.Want), float32(d.Got))
+		fmt.Fprintf(tw, "%s\t%v\t%.3g%s\t%v\t%v\t%v\t\n", d.Hook, d.Shape, d.Worst, mark, trace.Index(d.Shape, d.At), float32(d.Want), float32(d.Got))
 		if d.Worst > worst {
-			worst, worstHook = d.Worst, row.hook
+			worst, worstHook = d.Worst, d.Hook
 		}
 	}
 	tw.Flush()
-	if len(r.onlyA) > 0 {
-		fmt.Fprintf(w, "only in A (not compared): %s\n", shortList(r.onlyA, 8))
+	if len(r.OnlyRef) > 0 {
+		fmt.Fprintf(w, "only in A (not compared): %s\n", shortList(r.OnlyRef, 8))
 	}
-	if len(r.onlyB) > 0 {
-		fmt.Fprintf(w, "only in B (not compared): %s\n", shortList(r.onlyB, 8))
+	if len(r.OnlyGot) > 0 {
+		fmt.Fprintf(w, "only in B (not compared): %s\n", shortList(r.OnlyGot, 8))
 	}
-	for _, n := range r.notes {
+	for _, n := range r.Notes {
 		fmt.Fprintf(w, "note: %s\n", n)
 	}
-	summary := fmt.Sprintf("%d hooks compared, %d differ by more than %s", len(r.rows), r.failed, r.tol)
+	summary := fmt.Sprintf("%d hooks compared, %d differ by more than %s", len(r.Hooks), r.Failed, r.tol)
 	if worstHook != "" {
 		summary += fmt.Sprintf("; the largest difference is %.3g, in %s", worst, worstHook)
-	} else if r.failed == 0 && len(r.rows) > 0 {
+	} else if r.Failed == 0 && len(r.Hooks) > 0 {
 		summary += "; every value is equal"
 	}
 	fmt.Fprintln(w, summary)
-}
-
-// unflatten returns the multi-index of flat element i of a row-major shape.
-func unflatten(shape []int, i int) []int {
-	idx := make([]int, len(shape))
-	for a := len(shape) - 1; a >= 0; a-- {
-		if shape[a] > 0 {
-			idx[a] = i % shape[a]
-			i /= shape[a]
-		}
-	}
-	return idx
 }
