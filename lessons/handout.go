@@ -34,7 +34,7 @@ func (lib *Library) Handout(w io.Writer, lang string, ctx Context) error {
 		h, err := lib.Render(l.ID, lang, ctx)
 		var missing *MissingHookError
 		if errors.As(err, &missing) {
-			h = missingLesson(l, lang, missing.Hook)
+			h = MissingNote(l, lang, missing.Hook)
 		} else if err != nil {
 			return err
 		}
@@ -91,9 +91,10 @@ var handoutText = map[string]map[string]string{
 	"zh": {"title": "Transformer Explorer：GPT-2 式模型如何读你的提示词", "prompt": "下面所有的数都来自这个提示词："},
 }
 
-// missingLesson is a lesson's place in a handout whose trace lacks a hook
-// the lesson reads: its title and a sentence naming the hook.
-func missingLesson(l *Lesson, lang, hook string) template.HTML {
+// MissingNote is what stands for a lesson whose trace lacks a hook the
+// lesson reads (see MissingHookError): its title and a sentence naming
+// the hook, in lang.
+func MissingNote(l *Lesson, lang, hook string) template.HTML {
 	return template.HTML(fmt.Sprintf(`<article class="lesson lesson-missing" lang="%s" id="lesson-%s" data-lesson="%s">
 <h1>%s</h1>
 <p>%s</p>

@@ -6,6 +6,12 @@ import (
 	"slices"
 )
 
+// DiffTolerance returns the default bound of explorer diff and of the
+// page's comparisons: 1e-4, relative to values above 1 (float32 rounding
+// of a GPT-2 pass computed in another order stays well inside it; a real
+// discrepancy does not).
+func DiffTolerance() Tolerance { return Tolerance{Abs: 1e-4, Rel: true} }
+
 // A HookDiff is the comparison of one hook of two traces.
 type HookDiff struct {
 	Hook  string

@@ -177,6 +177,9 @@ func (z *sizes) model(layers int, exact bool) (ModelInfo, error) {
 			return ModelInfo{}, fmt.Errorf("%w: %s has %d rows, but blocks 0 to %d need %d (one entering each layer and one after the last)",
 				ErrShape, z.by[sizeL1], l1, layers-1, layers+1)
 		}
+		if l1-1 > MaxLayers {
+			return ModelInfo{}, fmt.Errorf("%w: %s has %d rows; a trace has at most %d layers", ErrShape, z.by[sizeL1], l1, MaxLayers)
+		}
 		layers = l1 - 1
 	}
 	return ModelInfo{NLayer: layers, NHead: H, NEmbd: C, NInner: z.val[sizeF], VocabSize: z.val[sizeV]}, nil

@@ -70,6 +70,10 @@ type ReadReport struct {
 	Ignored []string
 }
 
+// MaxLayers bounds the blocks of a trace file: a block index at or past
+// it is an error, not a model of that depth (GPT-2 XL has 48 layers).
+const MaxLayers = 256
+
 // PositionToken returns the display string of position i in a trace
 // whose tokens are unknown: "[i]".
 func PositionToken(i int) string { return "[" + strconv.Itoa(i) + "]" }
@@ -159,6 +163,9 @@ func decode(f *safetensors.File, opt ReadOptions) (*Trace, ReadReport, error) {
 	for _, info := range f.Tensors {
 		_, known := symbolicShape(info.Name)
 		if l, _, ok := ParseBlock(info.Name); ok {
+			if l >= MaxLayers {
+				return nil, rep, fmt.Errorf("%w: %s is in block %d; a trace has at most %d layers", ErrShape, info.Name, l, MaxLayers)
+			}
 			layers = max(layers, l+1)
 		}
 		switch {
@@ -505,6 +512,9 @@ func readMetadata(md map[string]string) (*fileMeta, error) {
 			return nil, fmt.Errorf("%w: label key %q is not a token id", ErrFormat, k)
 		}
 		m.labels[id] = v
+	}
+	if m.model.NLayer > MaxLayers {
+		return nil, fmt.Errorf("%w: metadata %q says %d layers; a trace has at most %d", ErrFormat, metaModel, m.model.NLayer, MaxLayers)
 	}
 	if m.model.NLayer < 0 || m.model.NHead < 0 || m.model.NEmbd < 0 || m.model.NInner < 0 || m.model.VocabSize < 0 {
 		return nil, fmt.Errorf("%w: metadata %q has a negative size", ErrFormat, metaModel)

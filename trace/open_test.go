@@ -2,12 +2,8 @@ package trace_test
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"math"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -21,61 +17,10 @@ import (
 // and BF16 widen to float32 exactly.
 var exact = trace.Tolerance{Abs: 0}
 
-// numpy returns a python3 that imports numpy, skipping the test without
-// one (failing it under CI=true).
-func numpy(t *testing.T) string {
+// writeCache writes a TransformerLens-style cache with numpy alone.
+func writeCache(t *testing.T, args ...string) (string, tracetest.Cache) {
 	t.Helper()
-	for _, p := range []string{"python3", "/usr/bin/python3"} {
-		if path, err := exec.LookPath(p); err == nil && exec.Command(path, "-c", "import numpy").Run() == nil {
-			return path
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("python3 with numpy is required under CI=true")
-	}
-	t.Skip("needs python3 with numpy")
-	return ""
-}
-
-// pyTensor is a tensor as write_tl_cache.py reports it: values as stored,
-// null for −∞.
-type pyTensor struct {
-	Shape  []int      `json:"shape"`
-	Values []*float64 `json:"values"`
-}
-
-// row returns the values of batch row b of a batched tensor, −∞ for null.
-func (p pyTensor) row(b int) []float64 {
-	n := len(p.Values) / p.Shape[0]
-	out := make([]float64, n)
-	for i, v := range p.Values[b*n : (b+1)*n] {
-		out[i] = math.Inf(-1)
-		if v != nil {
-			out[i] = *v
-		}
-	}
-	return out
-}
-
-// writeCache runs testdata/write_tl_cache.py and returns the file it wrote
-// and the values it stored.
-func writeCache(t *testing.T, args ...string) (string, map[string]pyTensor) {
-	t.Helper()
-	python := numpy(t)
-	path := filepath.Join(t.TempDir(), "cache.safetensors")
-	out, err := exec.Command(python, append([]string{"testdata/write_tl_cache.py", path}, args...)...).Output()
-	if err != nil {
-		var exit *exec.ExitError
-		if errors.As(err, &exit) {
-			t.Fatalf("write_tl_cache.py: %v\n%s", err, exit.Stderr)
-		}
-		t.Fatalf("write_tl_cache.py: %v", err)
-	}
-	var want map[string]pyTensor
-	if err := json.Unmarshal(out, &want); err != nil {
-		t.Fatal(err)
-	}
-	return path, want
+	return tracetest.TLCache(t, t.TempDir(), args...)
 }
 
 // TestOpenTransformerLensCache reads caches written by numpy alone, in
@@ -114,17 +59,17 @@ func TestOpenTransformerLensCache(t *testing.T) {
 				if name == trace.InputIDs || name == "blocks.0.hook_attn_in" {
 					continue
 				}
-				tracetest.CheckHook(t, tr, name, p.row(tc.row), exact)
+				tracetest.CheckHook(t, tr, name, want.Row(name, tc.row), exact)
 				if got, _ := tr.Tensor(name); !slices.Equal(got.Shape, p.Shape[1:]) {
 					t.Errorf("%s: shape %v, want %v", name, got.Shape, p.Shape[1:])
 				}
 			}
-			if ids, ok := want[trace.InputIDs]; ok {
+			if _, ok := want[trace.InputIDs]; ok {
 				got := make([]float64, len(tr.IDs))
 				for i, id := range tr.IDs {
 					got[i] = float64(id)
 				}
-				tracetest.Check(t, "ids", got, ids.row(tc.row), exact)
+				tracetest.Check(t, "ids", got, want.Row(trace.InputIDs, tc.row), exact)
 			} else if !slices.Equal(tr.IDs, []int{-1, -1, -1, -1, -1}) {
 				t.Errorf("ids = %v, want unknown", tr.IDs)
 			}
@@ -312,6 +257,7 @@ func TestOpenMalformed(t *testing.T) {
 		{"a later format",
 			&file{tensors: (&file{}).add(trace.Embed, F32, []int{2, 2}, zeros(4)).tensors, meta: map[string]string{"format": "transformer-explorer-trace/2"}},
 			trace.ErrFormat, "update the explorer"},
+		{"too deep", (&file{}).add(trace.Block(300, trace.ResidPre), F32, []int{2, 4}, zeros(8)), trace.ErrShape, "at most 256 layers"},
 		{"lens rows disagree with the blocks",
 			(&file{}).add(trace.Block(2, trace.ResidPre), F32, []int{2, 4}, zeros(8)).add(trace.LensTopProbs, F32, []int{2, 2, 1}, zeros(4)),
 			trace.ErrShape, "blocks 0 to 2 need 4"},

@@ -61,6 +61,10 @@ func (ss *session) generate(ctx context.Context, seq int, opt engine.SampleOptio
 		ss.sendError(seq, codeNoTrace, ss.runs.missing().Error())
 		return
 	}
+	if _, file := ss.runs.fileOf(prev); file {
+		ss.sendError(seq, codeNoModel, errNoWeights.Error())
+		return
+	}
 	if len(prev.IDs) >= m.Config.NPositions {
 		ss.sendError(seq, codeTooLong, fmt.Sprintf("the context of %d tokens is full", m.Config.NPositions))
 		return

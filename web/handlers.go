@@ -25,15 +25,23 @@ type pageData struct {
 	Context    int
 	Params     int64
 	Steps      []stepInfo
+	// Source names the trace file the page opens on, if any; CanRun
+	// reports whether prompts can run (the server has a model).
+	Source string
+	CanRun bool
 }
 
 func (s *Server) servePage(w http.ResponseWriter, r *http.Request) {
-	d := pageData{Steps: s.steps}
-	if m := s.opt.Model; m != nil {
+	d := pageData{Steps: s.steps, CanRun: s.opt.Model != nil}
+	switch m, tr := s.opt.Model, s.opt.Trace; {
+	case tr != nil:
+		d.ModelName, d.Source = tr.Model.Name, s.opt.TraceName
+		d.Layers, d.Heads = tr.Model.NLayer, tr.Model.NHead
+	case m != nil:
 		d.ModelName = m.Name
 		d.Layers, d.Heads, d.Context = m.Config.NLayer, m.Config.NHead, m.Config.NPositions
 		d.Params = m.Config.NumParams()
-	} else {
+	default:
 		d.ModelError = s.opt.ModelError.Error()
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -43,9 +51,10 @@ func (s *Server) servePage(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// findStep returns the step with the given ID.
-func (s *Server) findStep(id string) (stepInfo, bool) {
-	for _, st := range s.steps {
+// findStep returns the step with the given ID of an nLayer model: the
+// server's, or that of a trace file on the page.
+func (s *Server) findStep(id string, nLayer int) (stepInfo, bool) {
+	for _, st := range s.stepsFor(nLayer) {
 		if st.ID == id {
 			return st, true
 		}
@@ -139,6 +148,9 @@ func (s *Server) servePlot(w http.ResponseWriter, r *http.Request) {
 // serveTrace sends the session's whole trace as a safetensors file.
 func (s *Server) serveTrace(w http.ResponseWriter, r *http.Request) {
 	tr, err := s.lensTrace(r) // the file holds every hook
+	if errors.Is(err, errNoWeights) {
+		tr, _, err = s.currentTrace(r) // a trace file's hooks, without a lens to add
+	}
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusNotFound)
 		return
@@ -200,13 +212,18 @@ func (s *Server) serveLesson(w http.ResponseWriter, r *http.Request) {
 	if lang != "zh" {
 		lang = "en"
 	}
-	step, ok := s.findStep(stepID)
+	tr, session, trErr := s.currentTrace(r)
+	depth := s.nLayer
+	if trErr == nil {
+		depth = tr.Model.NLayer
+	}
+	step, ok := s.findStep(stepID, depth)
 	if !ok {
 		http.Error(w, fmt.Sprintf("no step %q", stepID), http.StatusNotFound)
 		return
 	}
 	var articles []template.HTML
-	if tr, session, err := s.currentTrace(r); err == nil && s.opt.Lessons != nil {
+	if trErr == nil && s.opt.Lessons != nil {
 		ctx, err := s.lessonContext(r, tr, session, step.Layer)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
@@ -219,6 +236,10 @@ func (s *Server) serveLesson(w http.ResponseWriter, r *http.Request) {
 		}
 		for _, l := range list {
 			html, err := s.opt.Lessons.Render(l.ID, lang, ctx)
+			var missing *lessons.MissingHookError
+			if errors.As(err, &missing) {
+				html, err = lessons.MissingNote(l, lang, missing.Hook), nil
+			}
 			if err != nil {
 				html = template.HTML(`<p class="lesson-error">` + template.HTMLEscapeString(err.Error()) + `</p>`)
 			}
@@ -243,7 +264,7 @@ func (s *Server) serveCheck(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "no trace to check against: run a prompt first", http.StatusNotFound)
 		return
 	}
-	step, _ := s.findStep(r.FormValue("step"))
+	step, _ := s.findStep(r.FormValue("step"), tr.Model.NLayer)
 	ctx, err := s.lessonContext(r, tr, session, step.Layer)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
@@ -274,4 +295,11 @@ func formatParams(n int64) string {
 func serveLessonsCSS(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/css; charset=utf-8")
 	w.Write([]byte(lessons.CSS()))
+}
+
+// sourceArgs is the data-i18n-args of the line naming a trace file the
+// page opens on.
+func sourceArgs(d pageData) string {
+	b, _ := json.Marshal(map[string]any{"name": d.Source, "layers": d.Layers, "heads": d.Heads}) // strings and ints marshal
+	return string(b)
 }

@@ -26,16 +26,21 @@ type clientMessage struct {
 	// Map asks for the model map's thumbnails of the attention patterns
 	// that are not streamed whole.
 	Map bool `json:"map"`
+	// Trace is "b" in a tensor message that asks for a tensor of the
+	// trace compared with the run's ("a" or empty: the run's own).
+	Trace string `json:"trace"`
 }
 
 // Types of client messages.
 const (
-	msgRun      = "run"
-	msgGenerate = "generate"
-	msgTensor   = "tensor"
-	msgCancel   = "cancel"
-	msgFollow   = "follow"   // reserved for classroom rooms
-	msgUnfollow = "unfollow" // reserved for classroom rooms
+	msgRun       = "run"
+	msgGenerate  = "generate"
+	msgTensor    = "tensor"
+	msgCancel    = "cancel"
+	msgShow      = "trace"     // show the trace the server was started with
+	msgUncompare = "uncompare" // close the comparison
+	msgFollow    = "follow"    // reserved for classroom rooms
+	msgUnfollow  = "unfollow"  // reserved for classroom rooms
 )
 
 // Error codes sent in error messages.
@@ -60,6 +65,61 @@ type helloMessage struct {
 	Steps      []stepInfo       `json:"steps,omitempty"`
 	EagerLimit int              `json:"eager_limit,omitempty"`
 	ModelError string           `json:"model_error,omitempty"`
+	// Can says what the page may ask for.
+	Can abilities `json:"can"`
+	// Trace names the trace the server was started with, which the page
+	// shows by sending "trace".
+	Trace string `json:"trace,omitempty"`
+	// MaxTraceBytes is the largest trace file the page may open.
+	MaxTraceBytes int64 `json:"max_trace_bytes"`
+}
+
+// abilities says what a page may do with the trace it shows.
+type abilities struct {
+	// Run reports whether prompts can run (the server has a model).
+	Run bool `json:"run"`
+	// Generate reports whether the shown trace can be continued, which a
+	// trace opened from a file cannot: its model's weights are not here.
+	Generate bool `json:"generate"`
+}
+
+// modelMessage changes the model and steps the page shows: a trace opened
+// from a file (Source names it), or the server's model again after one.
+type modelMessage struct {
+	Type   string          `json:"type"` // "model"
+	Seq    int             `json:"seq"`
+	Model  trace.ModelInfo `json:"model"`
+	Steps  []stepInfo      `json:"steps"`
+	Source string          `json:"source"`
+	Can    abilities       `json:"can"`
+}
+
+// comparedMessage reports the comparison of the run's trace (A) with a
+// trace opened to compare (B), hook by hook, with trace.CompareTraces.
+type comparedMessage struct {
+	Type   string        `json:"type"` // "compared"
+	Seq    int           `json:"seq"`
+	Source string        `json:"source"` // B's file name
+	Tol    string        `json:"tol"`
+	Hooks  []hookCompare `json:"hooks"`
+	OnlyA  []string      `json:"only_a"`
+	OnlyB  []string      `json:"only_b"`
+	Notes  []string      `json:"notes"`
+	Failed int           `json:"failed"`
+}
+
+// hookCompare is one hook's comparison: the largest difference |B − A|
+// (scaled as the tolerance says) and where, or the problem that no
+// tolerance accepts.
+type hookCompare struct {
+	Hook    string  `json:"hook"`
+	Shape   []int   `json:"shape"`
+	Max     float64 `json:"max"`
+	At      []int   `json:"at"` // nil when every value is equal
+	A       float64 `json:"a"`
+	B       float64 `json:"b"`
+	OK      bool    `json:"ok"`
+	Problem string  `json:"problem,omitempty"`
 }
 
 // tokensMessage describes a run's tokens for the token strip.
@@ -82,6 +142,8 @@ type heldMessage struct {
 	Seq   int    `json:"seq"`
 	Name  string `json:"name"`
 	Shape []int  `json:"shape"`
+	// Trace is "b" for a hook of the trace compared with run Seq's.
+	Trace string `json:"trace,omitempty"`
 }
 
 // doneMessage ends a run.

@@ -75,6 +75,8 @@ type frameHeader struct {
 	Seq   int    `json:"seq"`
 	Name  string `json:"name"`
 	Shape []int  `json:"shape"`
+	// Trace is "b" for a tensor of the trace compared with run Seq's.
+	Trace string `json:"trace,omitempty"`
 	// Pool, when set, marks a model-map thumbnail of an attention pattern:
 	// each value is the largest weight in a Pool×Pool block of the
 	// pattern (see poolPattern).

@@ -25,6 +25,9 @@ func (ss *session) startRun(ctx context.Context, msg clientMessage) {
 	}
 	need := ss.srv.traceBytes(len(ids), len(ids))
 	ss.work.begin(ctx, func(ctx context.Context) {
+		if err := ss.showModel(ctx, msg.Seq); err != nil {
+			return
+		}
 		ss.run(ctx, msg.Seq, plan, need, func() (*trace.Trace, error) {
 			return engine.NewTrace(ss.srv.opt.Model, ss.srv.opt.Tokenizer, text, ids)
 		}, func(ctx context.Context, tr *trace.Trace, rec trace.Recorder) error {
@@ -52,7 +55,13 @@ func (st streaming) whole(name string, values int) bool {
 func (ss *session) streamPlan(msg clientMessage) (streaming, bool) {
 	st := streaming{asked: func(string) bool { return true }, limit: ss.srv.opt.EagerLimit, thumbs: msg.Map}
 	if msg.Eager != nil {
-		sel, err := trace.Select(ss.srv.opt.Model.Config.NLayer, msg.Eager...)
+		// Checked against the model's layers, or those of a deeper trace
+		// file on screen, whose steps the page may still be on.
+		depth := ss.srv.nLayer
+		if tr, _ := ss.runs.current(); tr != nil {
+			depth = max(depth, tr.Model.NLayer)
+		}
+		sel, err := trace.Select(max(depth, 1), msg.Eager...)
 		if err != nil {
 			ss.sendError(msg.Seq, codeBadMessage, "eager: "+err.Error())
 			return st, false
@@ -147,13 +156,37 @@ func (ss *session) run(ctx context.Context, seq int, plan streaming, need int64,
 	if err := ss.sendJSON(ctx, newTokensMessage(seq, tr)); err != nil {
 		return
 	}
+	stream, sent := ss.streamer(ctx, seq, plan, tr)
+	// The logit lens (L+1 unembeddings of every position, more work than
+	// the rest of the pass) is left out; withLens adds it when a lesson,
+	// plot or download needs it.
+	err = pass(ctx, tr, trace.Only(ss.srv.passHooks, trace.Tee(tr, stream)))
+	if err != nil {
+		if ctx.Err() == nil {
+			ss.sendError(seq, codeInternal, err.Error())
+		}
+		return
+	}
+	engine.LabelTrace(tr, ss.srv.opt.Tokenizer)
+	ok = true
+	ss.runs.finished(tr, seq, true) // before done, so that what the page asks next finds it
+	ss.sendJSON(ctx, doneMessage{Type: "done", Seq: seq, Labels: tr.Labels, MS: time.Since(started).Milliseconds(), Bytes: *sent})
+}
+
+// streamer returns the recorder that streams to the page, as run seq,
+// each hook tr keeps once it is recorded: whole, as a binary frame, when
+// the plan picks it and the client keeps up; otherwise announced as held
+// (after a pooled thumbnail, for a pattern, when the plan asks). A tensor
+// the client is too far behind to take is held too, so that a slow page
+// never holds up the engine. The count it returns is the bytes streamed.
+func (ss *session) streamer(ctx context.Context, seq int, plan streaming, tr *trace.Trace) (trace.Recorder, *int64) {
 	var sent int64
 	// The trace records first (and lends the engine the memory of every
 	// hook); the stream then sends what the trace now keeps, which no one
 	// writes again, so a frame can be encoded when it goes out. A pass of
 	// a generated token sends each hook over every position, as a run of
 	// the whole sequence would.
-	stream := trace.RecorderFunc(func(t trace.Tensor) error {
+	return trace.RecorderFunc(func(t trace.Tensor) error {
 		f, shape, ok := hookFrame(seq, tr, t.Name)
 		if !ok {
 			return fmt.Errorf("web: the trace lost %s", t.Name)
@@ -186,21 +219,7 @@ func (ss *session) run(ctx context.Context, seq int, plan streaming, need int64,
 			}
 		}
 		return held()
-	})
-	// The logit lens (L+1 unembeddings of every position, more work than
-	// the rest of the pass) is left out; withLens adds it when a lesson,
-	// plot or download needs it.
-	err = pass(ctx, tr, trace.Only(ss.srv.passHooks, trace.Tee(tr, stream)))
-	if err != nil {
-		if ctx.Err() == nil {
-			ss.sendError(seq, codeInternal, err.Error())
-		}
-		return
-	}
-	engine.LabelTrace(tr, ss.srv.opt.Tokenizer)
-	ok = true
-	ss.runs.finished(tr, seq, true) // before done, so that what the page asks next finds it
-	ss.sendJSON(ctx, doneMessage{Type: "done", Seq: seq, Labels: tr.Labels, MS: time.Since(started).Milliseconds(), Bytes: sent})
+	}), &sent
 }
 
 // isPattern reports whether a hook is an attention pattern.

@@ -75,6 +75,15 @@ type Options struct {
 	// TrainWorkers bounds the cores a training run from the page uses
 	// (default: all).
 	TrainWorkers int
+	// Trace, when set, is the trace every page opens on (explorer serve
+	// --trace FILE), named TraceName. With a Trace the server needs no
+	// model: Model and ModelError may both be nil, and the page shows the
+	// trace's steps without running prompts.
+	Trace     *trace.Trace
+	TraceName string
+	// MaxTraceBytes bounds a trace file a page opens, and the memory the
+	// trace decodes to (default 256 MiB).
+	MaxTraceBytes int64
 }
 
 // A Server is the explorer's HTTP handler: the page, its static files, the
@@ -98,6 +107,11 @@ type Server struct {
 	mem       *memory          // the budget of kept traces and queues
 	clients   *limit.PerClient // websockets per remote address
 	hosts     *hostcheck.List  // the names the server answers to
+
+	// formulas are the steps' formulas in MathML, by kind; steps are the
+	// steps of the nLayer-layer model (or trace) the server shows first.
+	formulas map[trace.StepKind]string
+	nLayer   int
 
 	mu       sync.Mutex
 	sessions map[string]*session
@@ -123,8 +137,8 @@ const maxMessageBytes = 64 << 10
 
 // NewServer returns a Server for opt.
 func NewServer(opt Options) (*Server, error) {
-	if opt.Model == nil && opt.ModelError == nil {
-		return nil, errors.New("web: no model and no reason why")
+	if opt.Model == nil && opt.ModelError == nil && opt.Trace == nil {
+		return nil, errors.New("web: no model, no trace and no reason why")
 	}
 	if opt.Model != nil && opt.Tokenizer == nil {
 		return nil, errors.New("web: a model needs its tokenizer")
@@ -169,13 +183,20 @@ func NewServer(opt Options) (*Server, error) {
 	}
 	s.upgrader = wsconn.NewUpgrader(wsconn.Options{ReadLimit: maxMessageBytes, QueueBytes: opt.QueueBytes})
 	s.trainUpgrader = wsconn.NewUpgrader(wsconn.Options{ReadLimit: 4 << 10})
-	if opt.Model != nil {
-		steps, err := stepInfos(opt.Model.Config.NLayer)
-		if err != nil {
-			return nil, err
-		}
-		s.steps = steps
-		if s.passHooks, err = trace.Select(opt.Model.Config.NLayer, "hook_*", "blocks.**", "ln_final.**", "logits", "next.**"); err != nil {
+	nLayer := 0
+	switch {
+	case opt.Model != nil:
+		nLayer = opt.Model.Config.NLayer
+	case opt.Trace != nil:
+		nLayer = opt.Trace.Model.NLayer
+	}
+	var err error
+	if s.formulas, err = stepFormulas(); err != nil {
+		return nil, err
+	}
+	if opt.Model != nil || opt.Trace != nil {
+		s.steps, s.nLayer = stepInfos(nLayer, s.formulas), nLayer
+		if s.passHooks, err = trace.Select(max(nLayer, 1), "hook_*", "blocks.**", "ln_final.**", "logits", "next.**"); err != nil {
 			return nil, err
 		}
 	}
@@ -191,6 +212,8 @@ func NewServer(opt Options) (*Server, error) {
 	s.mux.HandleFunc("GET /ws", s.serveWebsocket)
 	s.mux.HandleFunc("GET /download/plot", s.servePlot)
 	s.mux.HandleFunc("GET /download/trace", s.serveTrace)
+	s.mux.HandleFunc("GET /download/table", s.serveTable)
+	s.mux.HandleFunc("POST /trace/open", s.serveOpenTrace)
 	s.mux.HandleFunc("GET /lesson", s.serveLesson)
 	s.mux.HandleFunc("POST /lesson/check", s.serveCheck)
 	s.mux.HandleFunc("GET /train", s.serveTrainPage)
@@ -263,26 +286,33 @@ func (s *Server) Close() {
 	}
 }
 
-// stepInfos lists the steps of an nLayer model with their formulas
-// converted to MathML once.
-func stepInfos(nLayer int) ([]stepInfo, error) {
-	var out []stepInfo
-	for _, st := range trace.Steps(nLayer) {
-		formula := ""
-		if tex := lessons.StepFormula(st.Kind); tex != "" {
+// stepFormulas converts the formula of every kind of step to MathML once.
+func stepFormulas() (map[trace.StepKind]string, error) {
+	formulas := map[trace.StepKind]string{}
+	for _, k := range trace.StepKinds() {
+		if tex := lessons.StepFormula(k); tex != "" {
 			m, err := mathml.Convert(tex, true)
 			if err != nil {
-				return nil, fmt.Errorf("web: formula of step %s: %w", st.ID, err)
+				return nil, fmt.Errorf("web: formula of step %s: %w", k, err)
 			}
-			formula = m
+			formulas[k] = m
 		}
+	}
+	return formulas, nil
+}
+
+// stepInfos lists the steps of an nLayer model with their formulas in
+// MathML.
+func stepInfos(nLayer int, formulas map[trace.StepKind]string) []stepInfo {
+	var out []stepInfo
+	for _, st := range trace.Steps(nLayer) {
 		hooks := st.Hooks
 		if hooks == nil {
 			hooks = []string{}
 		}
-		out = append(out, stepInfo{ID: st.ID, Kind: string(st.Kind), Layer: st.Layer, Formula: formula, Hooks: hooks})
+		out = append(out, stepInfo{ID: st.ID, Kind: string(st.Kind), Layer: st.Layer, Formula: formulas[st.Kind], Hooks: hooks})
 	}
-	return out, nil
+	return out
 }
 
 // serveMessages serves the message catalogue (lessons/i18n) to the

@@ -89,8 +89,12 @@ func (ss *session) serve(ctx context.Context) {
 
 // handle acts on one message from the page.
 func (ss *session) handle(ctx context.Context, msg clientMessage) {
-	if ss.srv.opt.Model == nil && msg.Type != msgCancel {
-		ss.sendError(msg.Seq, codeNoModel, "no model is loaded: "+ss.srv.opt.ModelError.Error())
+	if ss.srv.opt.Model == nil && (msg.Type == msgRun || msg.Type == msgGenerate) {
+		why := "this explorer was started with a trace file and no model: start it with --model to run prompts"
+		if err := ss.srv.opt.ModelError; err != nil {
+			why = "no model is loaded: " + err.Error()
+		}
+		ss.sendError(msg.Seq, codeNoModel, why)
 		return
 	}
 	switch msg.Type {
@@ -102,6 +106,20 @@ func (ss *session) handle(ctx context.Context, msg clientMessage) {
 		ss.sendHeld(msg)
 	case msgCancel:
 		ss.work.stop()
+	case msgShow:
+		if ss.srv.opt.Trace == nil {
+			ss.sendError(msg.Seq, codeNoTrace, "the explorer was not started with a trace file (explorer serve --trace FILE)")
+			return
+		}
+		// The server's trace is shared, not the session's: it reserves
+		// nothing (see runs.kept).
+		if err := ss.srv.mem.reserve(ss, 0); err != nil {
+			ss.sendError(msg.Seq, codeBusy, err.Error())
+			return
+		}
+		ss.show(ctx, msg.Seq, ss.srv.opt.Trace, ss.srv.opt.TraceName, 0)
+	case msgUncompare:
+		ss.uncompare()
 	case msgFollow, msgUnfollow:
 		ss.sendError(msg.Seq, codeBadMessage, fmt.Sprintf("%q is reserved for classroom rooms and not served on this page", msg.Type))
 	default:
@@ -124,11 +142,17 @@ func (ss *session) sendError(seq int, code, message string) {
 }
 
 func (ss *session) sendHello() {
-	hello := helloMessage{Type: "hello", Session: ss.id}
-	if m := ss.srv.opt.Model; m != nil {
+	hello := helloMessage{Type: "hello", Session: ss.id, MaxTraceBytes: ss.srv.maxTraceBytes()}
+	switch m, tr := ss.srv.opt.Model, ss.srv.opt.Trace; {
+	case tr != nil:
+		// The page opens on the trace, whose model it shows first.
+		hello.Model, hello.Steps, hello.EagerLimit = &tr.Model, ss.srv.steps, ss.srv.opt.EagerLimit
+		hello.Trace, hello.Can = ss.srv.opt.TraceName, abilities{Run: m != nil}
+	case m != nil:
 		info := m.Info()
 		hello.Model, hello.Steps, hello.EagerLimit = &info, ss.srv.steps, ss.srv.opt.EagerLimit
-	} else {
+		hello.Can = abilities{Run: true, Generate: true}
+	default:
 		hello.ModelError = ss.srv.opt.ModelError.Error()
 	}
 	ss.sendJSON(context.Background(), hello)

@@ -34,6 +34,20 @@ type runs struct {
 	evicted bool
 
 	lensMu sync.Mutex // held while withLens adds the lens to tr
+
+	// files names the traces opened from a file (see opened.go): the
+	// current run may be one, and such a trace has no weights behind it.
+	files map[*trace.Trace]string
+	// other is the trace opened to compare with the current one, and
+	// compared their comparison; nil when there is none.
+	other    *trace.Trace
+	compared *trace.TraceDiff
+	// showingFile reports whether the page was last sent a file's model
+	// and steps, so that the next run sends the server's model again.
+	showingFile bool
+	// shared is the server's own trace (Options.Trace) once the session
+	// has shown it: every session shares it, so none counts it as kept.
+	shared *trace.Trace
 }
 
 // current returns the last completed run and its seq.
@@ -67,28 +81,43 @@ func (r *runs) finished(tr *trace.Trace, seq int, ok bool) {
 		r.live = nil
 	}
 	if ok {
+		if r.tr != tr {
+			delete(r.files, r.tr)
+			r.other, r.compared = nil, nil // compared with a trace no longer shown
+		}
 		r.tr, r.plain, r.seq, r.evicted = tr, tr, seq, false
+	} else {
+		delete(r.files, tr)
 	}
 }
 
-// evict drops the last completed run, to make room for other sessions.
+// evict drops the last completed run, and the trace compared with it, to
+// make room for other sessions.
 func (r *runs) evict() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.tr != nil {
+		delete(r.files, r.tr)
 		r.tr, r.plain, r.evicted = nil, nil, true
+		r.other, r.compared = nil, nil
 	}
 }
 
-// kept returns the bytes of the traces the session keeps between runs.
+// kept returns the bytes of the traces the session keeps between runs:
+// its run's (unless it is the server's own trace, which every session
+// shares) and the one compared with it.
 func (r *runs) kept() int64 {
 	r.mu.Lock()
-	tr := r.tr
+	tr, other, shared := r.tr, r.other, r.shared
 	r.mu.Unlock()
-	if tr == nil {
-		return 0
+	var n int64
+	if tr != nil && tr != shared {
+		n += tr.Bytes()
 	}
-	return tr.Bytes()
+	if other != nil {
+		n += other.Bytes()
+	}
+	return n
 }
 
 // missing says why a session has no trace to read.
@@ -99,6 +128,29 @@ func (r *runs) missing() error {
 		return errEvicted
 	}
 	return errNoRun
+}
+
+// markFile records that tr was opened from the named file; shared says
+// that it is the server's own trace, which every session shows.
+func (r *runs) markFile(tr *trace.Trace, name string, shared bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.files == nil {
+		r.files = map[*trace.Trace]string{}
+	}
+	r.files[tr] = name
+	if shared {
+		r.shared = tr
+	}
+}
+
+// fileOf returns the name of the file tr was opened from, or false for a
+// trace the server's model ran.
+func (r *runs) fileOf(tr *trace.Trace) (string, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	name, ok := r.files[tr]
+	return name, ok
 }
 
 // find returns the trace of run seq: the current run, or the one still in
@@ -141,6 +193,9 @@ func (ss *session) withLens(ctx context.Context) (*trace.Trace, error) {
 	if tr.Has(trace.LensTopIDs) {
 		return tr, nil
 	}
+	if _, ok := r.fileOf(tr); ok {
+		return nil, errNoWeights
+	}
 	need := ss.srv.lensBytes(len(tr.IDs))
 	if err := ss.srv.mem.reserve(ss, need); err != nil {
 		return nil, err
@@ -168,11 +223,30 @@ func (ss *session) withLens(ctx context.Context) (*trace.Trace, error) {
 // from the trace's own memory.
 func (ss *session) sendHeld(msg clientMessage) {
 	tr, err := ss.runs.find(msg.Seq)
-	if err != nil {
+	switch {
+	case err == nil && msg.Trace == otherTrace:
+		var ok bool
+		if tr, ok = ss.runs.otherOf(tr); !ok {
+			ss.sendError(msg.Seq, codeNoTrace, "no trace is open to compare with; open one again")
+			return
+		}
+	case msg.Trace != "" && msg.Trace != "a":
+		ss.sendError(msg.Seq, codeBadMessage, fmt.Sprintf("trace %q: want a or b", msg.Trace))
+		return
+	case err != nil:
 		ss.sendError(msg.Seq, codeNoTrace, err.Error())
 		return
 	}
 	ss.srv.mem.touch(ss)
+	if msg.Trace == otherTrace {
+		t, ok := tr.Tensor(msg.Name)
+		if !ok {
+			ss.sendError(msg.Seq, codeBadMessage, fmt.Sprintf("the trace compared has no tensor %q", msg.Name))
+			return
+		}
+		ss.send(context.Background(), otherFrame(msg.Seq, t))
+		return
+	}
 	f, _, ok := hookFrame(msg.Seq, tr, msg.Name)
 	if !ok {
 		ss.sendError(msg.Seq, codeBadMessage, fmt.Sprintf("the trace has no tensor %q", msg.Name))
@@ -216,7 +290,17 @@ func hookFrame(seq int, tr *trace.Trace, name string) (wsconn.Frame, []int, bool
 // it is written. t's data must not change until then, as a trace's never
 // does.
 func tensorFrame(seq int, t trace.Tensor) wsconn.Frame {
-	h := frameHeader{Seq: seq, Name: t.Name, Shape: t.Shape}
+	return headedFrame(frameHeader{Seq: seq, Name: t.Name, Shape: t.Shape}, t)
+}
+
+// otherFrame is tensorFrame of a tensor of the trace compared with run
+// seq's, marked "trace": "b".
+func otherFrame(seq int, t trace.Tensor) wsconn.Frame {
+	return headedFrame(frameHeader{Seq: seq, Name: t.Name, Shape: t.Shape, Trace: otherTrace}, t)
+}
+
+// headedFrame is the frame of t's values under header h.
+func headedFrame(h frameHeader, t trace.Tensor) wsconn.Frame {
 	return wsconn.Frame{Kind: websocket.BinaryMessage, Size: frameSize(h, len(t.Data)), Write: func(w io.Writer) error {
 		return writeFrame(w, h, t.Data)
 	}}

@@ -16,7 +16,7 @@ import (
 // when any hook they share differs by more than the tolerance.
 func runDiff(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("diff", "A.safetensors B.safetensors [--tol T] [--abs] [--hooks PATTERNS]", stderr)
-	tol := fs.Float64("tol", 1e-4, "the largest difference `T` allowed")
+	tol := fs.Float64("tol", trace.DiffTolerance().Abs, "the largest difference `T` allowed")
 	abs := fs.Bool("abs", false, "compare absolute differences; by default a difference is divided by max(1, |a|), so large values (logits) are held to a relative bound")
 	hooks := fs.String("hooks", "", "compare only the hooks matching these comma-separated glob `PATTERNS`, e.g. 'blocks.*.attn.hook_pattern'")
 	batchA := fs.Int("batch-index-a", 0, "the `ROW` of A to read when its tensors have a batch dimension")

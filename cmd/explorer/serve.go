@@ -10,10 +10,13 @@ import (
 	"net/http"
 	"net/url"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"time"
 
+	"github.com/transformer-explorer/explorer/engine"
+	"github.com/transformer-explorer/explorer/engine/tokenizer"
 	"github.com/transformer-explorer/explorer/lessons"
 	"github.com/transformer-explorer/explorer/web"
 	"github.com/transformer-explorer/explorer/web/classroom"
@@ -21,7 +24,7 @@ import (
 )
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("serve", "[--addr HOST:PORT] [--model M] [--open] [--classroom]", stderr)
+	fs := newFlags("serve", "[--addr HOST:PORT] [--model M] [--trace FILE] [--open] [--classroom]", stderr)
 	model := modelFlag(fs)
 	addr := fs.String("addr", "127.0.0.1:8080", "listen on `HOST:PORT`; the default is reachable from this machine only")
 	open := fs.Bool("open", false, "open the page in the default browser")
@@ -31,12 +34,26 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.Var(&memory, "memory", "keep at most `SIZE` of traces and queued frames for the open tabs, e.g. 2GiB (default: a quarter of this machine's RAM)")
 	var hosts stringList
 	fs.Var(&hosts, "allow-host", "also answer requests for host `NAME` (repeatable); loopback names, the --addr host and, on 0.0.0.0, this machine's LAN addresses are always answered")
+	traceFile := fs.String("trace", "", "open the page on a trace `FILE` (an explorer trace or a TransformerLens cache saved as safetensors); without --model no model is loaded and prompts do not run")
+	maxTraceMB := fs.Int64("max-trace-mb", 256, "the largest trace file, in `MB`, a page may open (and the memory it may take)")
+	ff := addTraceFileFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	opt := web.Options{MaxConcurrent: *maxConcurrent, MemoryBytes: int64(memory), Logger: slog.New(slog.NewTextHandler(stderr, nil))}
+	if *maxTraceMB < 1 || *maxTraceMB > 1<<20 {
+		return fmt.Errorf("--max-trace-mb %d: give 1 to %d", *maxTraceMB, 1<<20)
+	}
+	opt := web.Options{MaxConcurrent: *maxConcurrent, MemoryBytes: int64(memory), Logger: slog.New(slog.NewTextHandler(stderr, nil)),
+		MaxTraceBytes: *maxTraceMB << 20}
 	if *class {
 		opt.MaxSessions = classSessions
+	}
+	if *traceFile != "" {
+		tr, err := openTrace(*traceFile, *model, ff, stderr)
+		if err != nil {
+			return err
+		}
+		opt.Trace, opt.TraceName = tr, filepath.Base(*traceFile)
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -44,12 +61,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	defer ln.Close()
 	opt.Hosts = append(listenHosts(ln.Addr()), hosts...)
-	m, tok, err := loadModel(ctx, *model)
+	m, tok, err := serveModel(ctx, *model, *traceFile != "")
 	if err != nil {
 		// The page explains the failure; the command says it too.
 		fmt.Fprintf(stderr, "explorer serve: the model did not load: %v\n", err)
 		opt.ModelError = err
-	} else {
+	} else if m != nil {
 		defer m.Close()
 		opt.Model, opt.Tokenizer = m, tok
 		// A server runs many passes, so its matrices are packed (see the
@@ -87,6 +104,15 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		openBrowser(url)
 	}
 	return serveUntilDone(ctx, ln, srv)
+}
+
+// serveModel loads the model --model names, or the embedded one without
+// it, unless the page opens on a trace and no model was asked for.
+func serveModel(ctx context.Context, model string, withTrace bool) (*engine.Model, *tokenizer.Tokenizer, error) {
+	if withTrace && model == "" {
+		return nil, nil, nil
+	}
+	return loadModel(ctx, model)
 }
 
 // classSessions bounds the explorer's websockets in classroom mode: every

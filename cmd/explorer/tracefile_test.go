@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"image/png"
 	"math"
 	"os"
@@ -20,71 +19,10 @@ import (
 	"github.com/transformer-explorer/explorer/trace/tracetest"
 )
 
-// writeTLCache is the numpy-only writer of TransformerLens-style caches
-// that the trace package's tests use too.
-const writeTLCache = "../../trace/testdata/write_tl_cache.py"
-
-// numpyPython returns a python3 that imports numpy, skipping the test
-// without one (failing it under CI=true).
-func numpyPython(t *testing.T) string {
+// tlCache writes a TransformerLens-style cache with numpy alone.
+func tlCache(t *testing.T, args ...string) (string, tracetest.Cache) {
 	t.Helper()
-	for _, p := range []string{"python3", "/usr/bin/python3"} {
-		if path, err := exec.LookPath(p); err == nil && exec.Command(path, "-c", "import numpy").Run() == nil {
-			return path
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("python3 with numpy is required under CI=true")
-	}
-	t.Skip("needs python3 with numpy")
-	return ""
-}
-
-// pyCache is what write_tl_cache.py stored: each tensor's shape (with the
-// batch dimension) and values, null for −∞.
-type pyCache map[string]struct {
-	Shape  []int      `json:"shape"`
-	Values []*float64 `json:"values"`
-}
-
-// row returns batch row b of a tensor, restricted to head h of a
-// [B, H, T, T] pattern when h ≥ 0, with −∞ for null.
-func (c pyCache) row(name string, b, h int) []float64 {
-	x := c[name]
-	n := len(x.Values) / x.Shape[0]
-	vals := x.Values[b*n : (b+1)*n]
-	if h >= 0 {
-		per := n / x.Shape[1]
-		vals = vals[h*per : (h+1)*per]
-	}
-	out := make([]float64, len(vals))
-	for i, v := range vals {
-		out[i] = math.Inf(-1)
-		if v != nil {
-			out[i] = *v
-		}
-	}
-	return out
-}
-
-// tlCache writes a TransformerLens-style cache with the numpy script.
-func tlCache(t *testing.T, args ...string) (string, pyCache) {
-	t.Helper()
-	python := numpyPython(t)
-	path := filepath.Join(t.TempDir(), "cache.safetensors")
-	out, err := exec.Command(python, append([]string{writeTLCache, path}, args...)...).Output()
-	if err != nil {
-		var exit *exec.ExitError
-		if errors.As(err, &exit) {
-			t.Fatalf("write_tl_cache.py: %v\n%s", err, exit.Stderr)
-		}
-		t.Fatal(err)
-	}
-	var c pyCache
-	if err := json.Unmarshal(out, &c); err != nil {
-		t.Fatal(err)
-	}
-	return path, c
+	return tracetest.TLCache(t, t.TempDir(), args...)
 }
 
 // readWithNumpy is run by python: it loads an .npy file with numpy.load and
@@ -110,7 +48,7 @@ json.dump({
 // export and lessons export, and checks that the exported numbers are the
 // stored ones exactly, as the CLI's own reader and numpy both see them.
 func TestCLIForeignTrace(t *testing.T) {
-	python := numpyPython(t)
+	python := tracetest.Python(t)
 	cache, want := tlCache(t, "--dtype", "F16", "--ids")
 	dir := t.TempDir()
 	pattern := trace.Block(1, trace.AttnPattern)
@@ -132,7 +70,7 @@ func TestCLIForeignTrace(t *testing.T) {
 			t.Fatalf("export -o %s: exit %d\n%s%s", out, code, stdout, stderr)
 		}
 	}
-	wantHead := want.row(pattern, 0, 2)
+	wantHead := want.Head(pattern, 0, 2)
 	exact := trace.Tolerance{}
 
 	// The explorer's own readers.
@@ -192,7 +130,7 @@ func TestCLIForeignTrace(t *testing.T) {
 	tracetest.Check(t, "npy in numpy", deref(np.Npy.Values), wantHead, exact)
 	tracetest.Check(t, "CSV in Python", deref(np.CSV.Values), wantHead, exact)
 	// The labels name the tokens --model's tokenizer gives the file's ids.
-	ids := want.row(trace.InputIDs, 0, -1)
+	ids := want.Row(trace.InputIDs, 0)
 	if len(np.CSV.Labels) != 5 || !strings.HasPrefix(np.CSV.Labels[0], "0:") || np.CSV.Header[0] != `query\key` ||
 		!slices.Equal(np.CSV.Header[1:], np.CSV.Labels) || !slices.Equal(tab.Axes[0].Labels, np.CSV.Labels) || len(js.Axes[0].Labels) != 5 {
 		t.Errorf("CSV header %q, labels %q (ids %v)", np.CSV.Header, np.CSV.Labels, ids)

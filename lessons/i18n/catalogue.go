@@ -7,7 +7,7 @@ type message [2]string
 // are split by the front end that shows them, and a test checks that no
 // key is in two parts.
 var catalogue = merge(pageMessages, stepMessages, figureMessages, errorMessages,
-	trainMessages, roomMessages, modelMessages, explainMessages, plotMessages, lessonMessages)
+	trainMessages, roomMessages, modelMessages, explainMessages, plotMessages, lessonMessages, traceMessages)
 
 // merge joins the parts; a key in two parts keeps its first message (the
 // test reports it).

@@ -58,7 +58,7 @@ func TestEveryKeyHasBothLanguages(t *testing.T) {
 func TestNoKeyInTwoParts(t *testing.T) {
 	seen := map[string]int{}
 	parts := []map[string]message{pageMessages, stepMessages, figureMessages, errorMessages,
-		trainMessages, roomMessages, modelMessages, explainMessages, plotMessages, lessonMessages}
+		trainMessages, roomMessages, modelMessages, explainMessages, plotMessages, lessonMessages, traceMessages}
 	n := 0
 	for i, p := range parts {
 		for k := range p {

@@ -1,7 +1,8 @@
 // The explorer page: talks to /ws (see web/PROTOCOL.md), keeps the tensors
 // of the current run, and draws the step the learner is on.
 import { drawHeatmap, drawThumb, viewOf } from "./heatmap.js";
-import { stepTitle } from "./i18n.js";
+import { stepTitle, setLang as setWords } from "./i18n.js";
+import * as traces from "./traces.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -52,6 +53,10 @@ function onTensor(buf) {
   const header = JSON.parse(new TextDecoder().decode(new Uint8Array(buf, 4, n)));
   if (header.seq !== state.seq) return; // an older run
   const data = new Float32Array(buf, 4 + n);
+  if (header.trace) {
+    traces.onTensor(header, data); // of the trace compared with this one
+    return;
+  }
   if (header.pool) {
     state.thumbs.set(header.name, { shape: header.shape, data });
     schedule(header.name);
@@ -71,7 +76,13 @@ function onText(msg) {
       state.model = msg.model;
       state.steps = msg.steps;
       buildHeadPicker();
-      restoreFromURL();
+      restoreFromURL(!traces.onHello(msg));
+      break;
+    case "model":
+      traces.onModel(msg);
+      break;
+    case "compared":
+      traces.onCompared(msg);
       break;
     case "tokens":
       state.tokens = msg;
@@ -80,6 +91,10 @@ function onText(msg) {
       buildModelMap();
       break;
     case "held":
+      if (msg.trace) {
+        traces.onHeld(msg);
+        break;
+      }
       state.held.set(msg.name, msg.shape);
       schedule(msg.name);
       break;
@@ -91,6 +106,7 @@ function onText(msg) {
       state.timings.kb = msg.bytes / 1024;
       renderStep();
       loadLesson();
+      traces.onDone();
       if (state.genPlaying) setTimeout(generateOne, 250);
       break;
     case "sampled":
@@ -115,10 +131,12 @@ function newSeq() {
   state.done = false;
   state.runStarted = performance.now();
   state.timings = {};
+  traces.onNewSeq();
   return state.seq;
 }
 
 function run(prompt) {
+  if (!state.can.run) return;
   if (!prompt.trim()) {
     setStatus("Type a prompt first.", "error");
     return;
@@ -129,7 +147,7 @@ function run(prompt) {
 }
 
 function generateOne() {
-  if (!state.done) return;
+  if (!state.done || !state.can.generate) return;
   const num = (id) => Number($(id).value);
   state.genCount += 1;
   send({
@@ -326,7 +344,11 @@ function renderStep() {
       cap.textContent = name;
       const why = document.createElement("p");
       why.className = "hint";
-      if (state.held.has(name)) {
+      const missing = traces.missing(name);
+      if (missing) {
+        why.textContent = missing;
+        fig.classList.add("missing");
+      } else if (state.held.has(name)) {
         why.textContent = `fetching ${name} (${state.held.get(name).join(" × ")})…`;
       } else {
         why.textContent = state.seq ? "waiting for the engine…" : "Run a prompt to fill this step.";
@@ -341,6 +363,7 @@ function renderStep() {
     }
     cap.textContent = view.caption;
     drawHeatmap(fig, view, $("tooltip"));
+    traces.decorate(fig, name, view, $("tooltip"));
     if (state.timings.firstPaint === undefined) state.timings.firstPaint = performance.now() - state.runStarted;
   }
 }
@@ -442,7 +465,7 @@ function saveURL() {
   history.replaceState(null, "", `#${q}`);
 }
 
-function restoreFromURL() {
+function restoreFromURL(runPrompt) {
   const q = new URLSearchParams(location.hash.slice(1));
   if (q.has("lang")) setLang(q.get("lang"), false);
   state.head = Math.min(Number(q.get("head")) || 0, state.model.n_head - 1);
@@ -450,12 +473,12 @@ function restoreFromURL() {
   state.step = i >= 0 ? i : 0;
   if (q.has("prompt")) $("prompt").value = q.get("prompt");
   renderStep();
-  run($("prompt").value);
+  if (runPrompt) run($("prompt").value);
 }
 
 function setLang(lang, reload = true) {
   state.lang = lang === "zh" ? "zh" : "en";
-  document.documentElement.lang = state.lang === "zh" ? "zh-Hans" : "en";
+  setWords(state.lang);
   for (const b of document.querySelectorAll("button.lang")) b.classList.toggle("current", b.dataset.lang === state.lang);
   if (reload) {
     loadLesson();
@@ -492,6 +515,7 @@ function download(url) {
 
 function init() {
   if (!$("prompt-form")) return; // the model did not load: the page says why
+  traces.initTraces({ state, send, newSeq, setStatus, renderStep, goTo, buildHeadPicker });
   connect();
   $("prompt-form").addEventListener("submit", (e) => {
     e.preventDefault();
