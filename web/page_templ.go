@@ -270,7 +270,7 @@ func page(d pageData) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 25, ">Run</button> <span id=\"status\" class=\"status\" role=\"status\"></span> ")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 25, ">Run</button> <span id=\"status\" class=\"status\" role=\"status\"></span></form>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -282,7 +282,7 @@ func page(d pageData) templ.Component {
 				var templ_7745c5c3_Var16 string
 				templ_7745c5c3_Var16, templ_7745c5c3_Err = templ.JoinStringErrs(i18n.T("en", "trace.noModel"))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page.templ`, Line: 67, Col: 97}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/page.templ`, Line: 68, Col: 96}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var16))
 				if templ_7745c5c3_Err != nil {
@@ -293,7 +293,7 @@ func page(d pageData) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 28, "</form><section id=\"tokens\" class=\"tokens\" aria-label=\"tokens\"></section><p id=\"trace-note\" class=\"trace-note\" role=\"status\" hidden></p><main class=\"layout\"><section class=\"left\"><div class=\"panel-title\"><h2>Model map</h2><span class=\"hint\">attention of every head; click one</span></div><div id=\"model-map\" class=\"model-map\" style=\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 28, " <section id=\"tokens\" class=\"tokens\" aria-label=\"tokens\"></section><p id=\"trace-note\" class=\"trace-note\" role=\"status\" hidden></p><main class=\"layout\"><section class=\"left\"><div class=\"panel-title\"><h2>Model map</h2><span class=\"hint\">attention of every head; click one</span></div><div id=\"model-map\" class=\"model-map\" style=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -228,7 +228,7 @@ function drawTokens() {
     chip.className = "chip";
     const bytes = [...new TextEncoder().encode(state.tokens.strings[i])];
     chip.title = `position ${i} · id ${id} · vocabulary entry ${JSON.stringify(state.tokens.strings[i])} · ${bytes.length} bytes`;
-    chip.innerHTML = `<span class="tok"></span><span class="id">${id}</span>`;
+    chip.innerHTML = `<span class="tok"></span><span class="id">${id >= 0 ? id : ""}</span>`; // a trace file may not give ids
     chip.firstChild.textContent = state.tokens.tokens[i];
     strip.append(chip);
   });

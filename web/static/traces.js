@@ -118,15 +118,15 @@ function setAbilities(can, source) {
   else if ($("gen-why")) $("gen-why").hidden = true;
 }
 
-// why shows the sentence of key in the element id, made in parent if the
-// page has none.
-function why(id, key, parent) {
+// why shows the sentence of key in the element id, made after the
+// element after if the page has none.
+function why(id, key, after) {
   let el = $(id);
-  if (!el && parent) {
+  if (!el && after) {
     el = document.createElement("p");
     el.id = id;
     el.className = "trace-why";
-    parent.append(el);
+    after.after(el);
   }
   if (!el) return;
   el.dataset.i18n = key;
@@ -162,7 +162,7 @@ export async function openFile(file, as) {
     return;
   }
   const seq = as === "b" ? state.seq : app.newSeq();
-  if (as === "a") closeCompare();
+  const before = $("status") ? $("status").textContent : "";
   app.setStatus(t("trace.opening", { name }));
   const q = new URLSearchParams({ session: state.session, seq, as, name });
   let res;
@@ -177,6 +177,10 @@ export async function openFile(file, as) {
     return;
   }
   const r = await res.json();
+  if (as === "b") {
+    app.setStatus(before); // the comparison's summary is the note
+    return;
+  }
   const parts = [t("trace.opened", { name: r.name, hooks: r.hooks, tokens: r.tokens })];
   if (r.inferred) parts.push(t("trace.inferred"));
   if (r.ignored.length) parts.push(t("trace.ignored", { n: r.ignored.length }));
@@ -226,9 +230,14 @@ export function onCompared(msg) {
   app.renderStep();
 }
 
-// onHeld notes a hook of B that the page may fetch.
+// onHeld notes a hook of B that the page may fetch, and fetches it at
+// once when the step on screen shows it.
 export function onHeld(msg) {
-  if (app.state.compare) app.state.compare.held.set(msg.name, msg.shape);
+  const { state } = app;
+  if (!state.compare) return;
+  state.compare.held.set(msg.name, msg.shape);
+  const step = state.steps[state.step];
+  if (step && step.hooks.includes(msg.name)) app.renderStep();
 }
 
 // onTensor keeps a tensor of B and redraws.
