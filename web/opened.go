@@ -185,22 +185,30 @@ func labelTokens(tr *trace.Trace, tok *tokenizer.Tokenizer) {
 func (ss *session) show(ctx context.Context, seq int, tr *trace.Trace, name string, need int64) {
 	plan := streaming{asked: func(string) bool { return true }, limit: ss.srv.opt.EagerLimit, thumbs: true}
 	ss.work.begin(ctx, func(ctx context.Context) {
-		defer func() { ss.srv.mem.settle(ss, need, ss.runs.kept()) }()
+		settled := false
+		settle := func() {
+			if !settled {
+				settled = true
+				ss.srv.mem.settle(ss, need, ss.runs.kept())
+			}
+		}
+		defer settle()
 		ss.runs.setShowingFile(true)
 		msg := modelMessage{Type: "model", Seq: seq, Model: tr.Model, Steps: ss.srv.stepsFor(tr.Model.NLayer), Source: name,
 			Can: abilities{Run: ss.srv.opt.Model != nil}}
 		if err := ss.sendJSON(ctx, msg); err != nil {
 			return
 		}
-		ss.publish(ctx, seq, plan, tr, name)
+		ss.publish(ctx, seq, plan, tr, name, settle)
 	})
 }
 
 // publish streams tr, a complete trace opened from the named file, as
-// run seq and makes it the session's current trace. tr is shared, not
-// copied: nothing writes to a trace opened from a file (the lens and
-// generating, which would, are refused).
-func (ss *session) publish(ctx context.Context, seq int, plan streaming, tr *trace.Trace, name string) {
+// run seq and makes it the session's current trace, calling kept once it
+// is, before the page is told the run is done. tr is shared, not copied:
+// nothing writes to a trace opened from a file (the lens and generating,
+// which would, are refused).
+func (ss *session) publish(ctx context.Context, seq int, plan streaming, tr *trace.Trace, name string, kept func()) {
 	started := time.Now()
 	ss.runs.markFile(tr, name, tr == ss.srv.opt.Trace)
 	ss.runs.started(tr, seq)
@@ -227,6 +235,7 @@ func (ss *session) publish(ctx context.Context, seq int, plan streaming, tr *tra
 	}
 	ok = true
 	ss.runs.finished(tr, seq, true)
+	kept()
 	ss.sendJSON(ctx, doneMessage{Type: "done", Seq: seq, Labels: tr.Labels, MS: time.Since(started).Milliseconds(), Bytes: *sent})
 }
 

@@ -370,3 +370,51 @@ func TestTraceOnlyServer(t *testing.T) {
 		t.Errorf("lesson: %d %.400s", code, body)
 	}
 }
+
+// TestOpenedTracesCountInMemory checks that a trace file a page opens is
+// held against the server's memory budget, as a run's trace is, and that
+// the server's own trace, which every page shares, is not; a file the
+// budget cannot hold is refused.
+func TestOpenedTracesCountInMemory(t *testing.T) {
+	path, _ := tracetest.TLCache(t, t.TempDir())
+	file, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shared, _, err := trace.Open(path, trace.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const queue = 1 << 20
+	srv, ts := newTestServer(t, func(o *Options) { o.QueueBytes = queue; o.Trace, o.TraceName = shared, "shared.safetensors" })
+	c := dial(t, ts, nil)
+	session := c.readJSON(t)["session"].(string)
+	c.writeJSON(t, map[string]any{"type": "trace", "seq": 1})
+	readShown(t, c, 1)
+	if used := srv.mem.inUse(); used != queue {
+		t.Errorf("showing the server's trace holds %d bytes beyond the queue", used-queue)
+	}
+	if code, body := postTrace(t, ts, session, 2, "a", file); code != 200 {
+		t.Fatalf("open: %d %s", code, body)
+	}
+	readShown(t, c, 2)
+	ss, _ := srv.session(session)
+	tr, _ := ss.runs.current()
+	if used := srv.mem.inUse(); used != queue+tr.Bytes() || tr.Bytes() == 0 {
+		t.Errorf("an opened trace of %d bytes: the budget holds %d beyond the queue", tr.Bytes(), used-queue)
+	}
+	if code, body := postTrace(t, ts, session, 2, "b", file); code != 200 {
+		t.Fatalf("compare: %d %s", code, body)
+	}
+	other, _ := ss.runs.otherOf(tr)
+	if used := srv.mem.inUse(); used != queue+tr.Bytes()+other.Bytes() {
+		t.Errorf("A and B: the budget holds %d beyond the queue, want %d", used-queue, tr.Bytes()+other.Bytes())
+	}
+
+	_, small := newTestServer(t, func(o *Options) { o.QueueBytes = queue; o.MemoryBytes = queue + int64(len(file)) })
+	c2 := dial(t, small, nil)
+	code, body := postTrace(t, small, c2.readJSON(t)["session"].(string), 1, "a", file)
+	if code != http.StatusServiceUnavailable || !strings.Contains(body, "memory") {
+		t.Errorf("a file the budget cannot hold: %d %s", code, body)
+	}
+}
