@@ -55,10 +55,7 @@ func runModelsPull(ctx context.Context, args []string, stdout, stderr io.Writer)
 		fs.Usage()
 		return errUsage
 	}
-	ref, err := hub.ParseRef(name + "@" + *revision)
-	if strings.Contains(name, "@") {
-		ref, err = hub.ParseRef(name)
-	}
+	ref, err := pullRef(name, *revision, isSet(fs, "revision"))
 	if err != nil {
 		return err
 	}
@@ -75,6 +72,22 @@ func runModelsPull(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 	fmt.Fprintf(stdout, "%s@%s is in %s\nRun it with: explorer --model %s\n", ref.Repo, ref.Revision, snap, ref.Repo)
 	return nil
+}
+
+// pullRef reads the model to pull from NAME or NAME@REV and --revision,
+// which must not disagree: one of them would silently be ignored.
+func pullRef(name, revision string, revisionSet bool) (hub.Ref, error) {
+	if !strings.Contains(name, "@") {
+		return hub.ParseRef(name + "@" + revision)
+	}
+	ref, err := hub.ParseRef(name)
+	if err != nil {
+		return ref, err
+	}
+	if revisionSet && revision != ref.Revision {
+		return ref, fmt.Errorf("%s names revision %s and --revision says %s: give the revision once", name, ref.Revision, revision)
+	}
+	return ref, nil
 }
 
 func runModelsList(args []string, stdout, stderr io.Writer) error {
@@ -121,7 +134,7 @@ func humanBytes(n int64) string {
 		div *= unit
 		exp++
 	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGT"[exp])
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }
 
 // progressBar draws one line per file on a terminal-like writer.
@@ -130,17 +143,22 @@ type progressBar struct {
 	file string
 }
 
+// update draws the progress of one file. Any sizes are drawn: an unknown
+// or zero total shows the bytes so far, and done is kept within 0..total,
+// whatever a server sends.
 func (p *progressBar) update(file string, done, total int64) {
 	if file != p.file && p.file != "" {
 		fmt.Fprintln(p.w)
 	}
 	p.file = file
+	done = max(done, 0)
 	if total <= 0 {
 		fmt.Fprintf(p.w, "\r%-34s %10s", file, humanBytes(done))
 		return
 	}
+	done = min(done, total)
 	const width = 30
-	filled := int(float64(width) * float64(done) / float64(total))
+	filled := min(width, max(0, int(float64(width)*float64(done)/float64(total))))
 	fmt.Fprintf(p.w, "\r%-34s [%s%s] %5.1f%% of %s", file, strings.Repeat("=", filled), strings.Repeat(" ", width-filled),
 		100*float64(done)/float64(total), humanBytes(total))
 }

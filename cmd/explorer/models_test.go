@@ -5,6 +5,7 @@ import (
 	"crypto/sha1"
 	"encoding/hex"
 	"fmt"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -62,5 +63,43 @@ func TestModelsPullThenUse(t *testing.T) {
 	}
 	if code, _, errs := runCLI(t, "models", "pull", "test-org/missing"); code == 0 || !strings.Contains(errs, "not found") {
 		t.Fatalf("missing repo: exit %d %s", code, errs)
+	}
+}
+
+// TestProgressBarAnySizes draws the sizes a faulty or hostile server can
+// cause (issue 15: more bytes than announced panicked in strings.Repeat).
+func TestProgressBarAnySizes(t *testing.T) {
+	var out bytes.Buffer
+	bar := &progressBar{w: &out}
+	for _, c := range [][2]int64{{0, 0}, {5, 0}, {-1, 10}, {10, 10}, {11, 10}, {141 << 20, 6 << 20}, {5, -1}, {math.MaxInt64, 1}, {1, math.MaxInt64}, {math.MaxInt64, math.MaxInt64}} {
+		bar.update("model.safetensors", c[0], c[1])
+	}
+	bar.finish()
+	if strings.Contains(out.String(), "%!") {
+		t.Errorf("a format error in %q", out.String())
+	}
+}
+
+func TestPullRef(t *testing.T) {
+	for _, tc := range []struct {
+		name, rev string
+		set       bool
+		want      string // repo@revision, or "" for an error
+	}{
+		{"gpt2", "main", false, "gpt2@main"},
+		{"gpt2", "v1", true, "gpt2@v1"},
+		{"gpt2@v2", "main", false, "gpt2@v2"},
+		{"gpt2@v2", "v2", true, "gpt2@v2"},
+		{"gpt2@v2", "v1", true, ""},
+		{"gpt2@v2", "main", true, ""},
+	} {
+		ref, err := pullRef(tc.name, tc.rev, tc.set)
+		got := ""
+		if err == nil {
+			got = ref.Repo + "@" + ref.Revision
+		}
+		if got != tc.want {
+			t.Errorf("pullRef(%q, %q, %v) = %q, %v; want %q", tc.name, tc.rev, tc.set, got, err, tc.want)
+		}
 	}
 }

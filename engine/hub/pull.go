@@ -26,7 +26,16 @@ var (
 	ErrNotFound  = errors.New("hub: not found")
 	ErrChecksum  = errors.New("hub: checksum mismatch")
 	ErrNoWeights = errors.New("hub: no safetensors weights")
+	// ErrTooLarge is returned when a server sends more than it announced,
+	// or more than Client.MaxFileBytes.
+	ErrTooLarge = errors.New("hub: file larger than allowed")
+	// ErrRateLimited is returned when the Hub answers 429 Too Many Requests.
+	ErrRateLimited = errors.New("hub: rate limited")
 )
+
+// DefaultMaxFileBytes bounds a file whose size the server did not
+// announce: GPT-2 XL's weights are 6.4 GB.
+const DefaultMaxFileBytes = 32 << 30
 
 // DefaultEndpoint is the Hub's address; $HF_ENDPOINT overrides it.
 const DefaultEndpoint = "https://huggingface.co"
@@ -40,6 +49,10 @@ type Client struct {
 	// Progress, when set, is told how far each file's download is;
 	// total is -1 when unknown.
 	Progress func(file string, done, total int64)
+	// MaxFileBytes bounds every file written, whatever the server
+	// announces (default DefaultMaxFileBytes). A file is also never written
+	// past the size the server announced for it.
+	MaxFileBytes int64
 }
 
 // NewClient returns a client configured like the Python library: from
@@ -191,6 +204,8 @@ func (c *Client) head(ctx context.Context, ref Ref, name string) (fileInfo, erro
 			return fileInfo{}, fmt.Errorf("%w: %s/%s at %s", ErrNotFound, ref.Repo, name, ref.Revision)
 		case res.StatusCode == http.StatusUnauthorized || res.StatusCode == http.StatusForbidden:
 			return fileInfo{}, fmt.Errorf("%w: %s: the Hub refused access (%s); the repository may not exist, or may need a token in HF_TOKEN", ErrNotFound, ref.Repo, res.Status)
+		case res.StatusCode == http.StatusTooManyRequests:
+			return fileInfo{}, rateLimited(ref.Repo+"/"+name, res)
 		case res.StatusCode >= 300 && res.StatusCode < 400:
 			loc, err := res.Location()
 			if err != nil {
@@ -341,17 +356,55 @@ func (c *Client) download(ctx context.Context, blob, name string, info fileInfo)
 		if res.StatusCode != http.StatusOK {
 			return fmt.Errorf("hub: downloading %s: %s (run the same command again)", name, res.Status)
 		}
+	case http.StatusTooManyRequests:
+		return rateLimited(name, res)
 	default:
 		return fmt.Errorf("hub: downloading %s: %s", name, res.Status)
 	}
+	// Never write past the announced size, nor past the global bound: a
+	// server sending more is wrong, and the partial file is discarded.
+	limit := c.maxFileBytes()
+	if info.size >= 0 {
+		limit = min(limit, info.size)
+	}
 	w := &progressWriter{f: f, done: have, total: info.size, name: name, report: c.Progress}
-	if _, err := io.Copy(w, res.Body); err != nil {
+	_, err = io.Copy(w, io.LimitReader(res.Body, max(0, limit-have)))
+	var probe [1]byte
+	if n, _ := io.ReadFull(res.Body, probe[:]); err == nil && n > 0 {
+		f.Close()
+		os.Remove(partial)
+		if info.size >= 0 && limit == info.size {
+			return fmt.Errorf("%w: %s: the server sent more than the %d bytes it announced; the download was discarded (run the same command again)", ErrTooLarge, name, info.size)
+		}
+		return fmt.Errorf("%w: %s: more than %d bytes; the download was discarded", ErrTooLarge, name, limit)
+	}
+	if err != nil {
 		if w.writeErr != nil {
 			return diskError(w.writeErr, partial)
 		}
 		return fmt.Errorf("hub: downloading %s: %w after %d bytes (run the same command again to resume)", name, err, w.done)
 	}
 	return finishDownload(f, partial, blob, name, info)
+}
+
+func (c *Client) maxFileBytes() int64 {
+	if c.MaxFileBytes > 0 {
+		return c.MaxFileBytes
+	}
+	return DefaultMaxFileBytes
+}
+
+// rateLimited explains a 429 answer, with the wait the server asked for.
+func rateLimited(what string, res *http.Response) error {
+	wait := "a minute"
+	if ra := res.Header.Get("Retry-After"); ra != "" {
+		if secs, err := strconv.Atoi(ra); err == nil && secs >= 0 {
+			wait = (time.Duration(secs) * time.Second).String()
+		} else if t, err := http.ParseTime(ra); err == nil {
+			wait = time.Until(t).Round(time.Second).String()
+		}
+	}
+	return fmt.Errorf("%w: %s: the Hub answered %s (HINT: wait %s and run the same command again, it resumes; a token in HF_TOKEN raises the limit)", ErrRateLimited, what, res.Status, wait)
 }
 
 // finishDownload verifies a fully downloaded partial file and moves it to blob; a

@@ -36,11 +36,13 @@ type fakeHub struct {
 	cutAfter map[string]int    // cut the next CDN response after n bytes
 	corrupt  map[string]bool   // serve wrong bytes
 	ranges   map[string]string // last Range header per file
+	extra    map[string]int    // send this many bytes more than announced
+	status   int               // answer every request with this status
 }
 
 func newFakeHub(t *testing.T, repo string, files map[string][]byte, lfs ...string) *fakeHub {
 	f := &fakeHub{files: files, lfs: map[string]bool{}, repo: repo, gets: map[string]int{},
-		cutAfter: map[string]int{}, corrupt: map[string]bool{}, ranges: map[string]string{}}
+		cutAfter: map[string]int{}, corrupt: map[string]bool{}, ranges: map[string]string{}, extra: map[string]int{}}
 	for _, name := range lfs {
 		f.lfs[name] = true
 	}
@@ -66,6 +68,11 @@ func (f *fakeHub) serveHub(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	f.auth = append(f.auth, r.Header.Get("Authorization"))
 	f.mu.Unlock()
+	if f.status != 0 {
+		w.Header().Set("Retry-After", "42")
+		http.Error(w, http.StatusText(f.status), f.status)
+		return
+	}
 	prefix := "/" + f.repo + "/resolve/main/"
 	name, ok := strings.CutPrefix(r.URL.Path, prefix)
 	if !ok {
@@ -104,9 +111,17 @@ func (f *fakeHub) serveCDN(w http.ResponseWriter, r *http.Request) {
 	cut := f.cutAfter[name]
 	delete(f.cutAfter, name)
 	bad := f.corrupt[name]
+	extra := f.extra[name]
 	f.mu.Unlock()
 	if bad {
 		content = bytes.ToUpper(content)
+	}
+	if extra > 0 {
+		// The announced size (X-Linked-Size) stays that of content.
+		w.WriteHeader(http.StatusOK)
+		w.Write(content)
+		w.Write(make([]byte, extra))
+		return
 	}
 	if cut > 0 {
 		// Send the headers of the whole file, part of the body, then drop
@@ -251,6 +266,55 @@ func TestPullRejectsCorruptBody(t *testing.T) {
 	}
 	if _, err := os.Lstat(filepath.Join(repoDir, "snapshots", fakeCommit, "model.safetensors")); err == nil {
 		t.Error("the corrupt file is linked in the snapshot")
+	}
+}
+
+// TestPullOverrun: a server sending more than it announced (issue 15: 141
+// MB against 6.7 MB) gets an error, the partial file is discarded rather
+// than kept growing, and a second run fails the same way.
+func TestPullOverrun(t *testing.T) {
+	f := newFakeHub(t, "gpt2", modelFiles(), "model.safetensors")
+	cache := t.TempDir()
+	for run := 1; run <= 2; run++ {
+		f.mu.Lock()
+		f.extra["model.safetensors"] = 1 << 20
+		f.mu.Unlock()
+		var lastDone, lastTotal int64
+		c := newClient(f, cache)
+		c.Progress = func(file string, done, total int64) { lastDone, lastTotal = done, total }
+		_, err := c.Pull(context.Background(), Ref{Repo: "gpt2", Revision: "main"})
+		if !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "announced") {
+			t.Fatalf("run %d: %v, want ErrTooLarge", run, err)
+		}
+		if lastDone > lastTotal {
+			t.Errorf("run %d: progress reported %d of %d", run, lastDone, lastTotal)
+		}
+		partials, _ := filepath.Glob(filepath.Join(RepoDir(cache, "gpt2"), "blobs", "*.incomplete"))
+		for _, p := range partials {
+			if st, err := os.Stat(p); err == nil && st.Size() > int64(len(modelFiles()["model.safetensors"])) {
+				t.Errorf("run %d: %s holds %d bytes", run, p, st.Size())
+			}
+		}
+	}
+}
+
+// TestPullMaxFileBytes bounds a file whatever the server announces.
+func TestPullMaxFileBytes(t *testing.T) {
+	f := newFakeHub(t, "gpt2", modelFiles(), "model.safetensors")
+	c := newClient(f, t.TempDir())
+	c.MaxFileBytes = 1000
+	if _, err := c.Pull(context.Background(), Ref{Repo: "gpt2", Revision: "main"}); !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("got %v, want ErrTooLarge", err)
+	}
+}
+
+// TestPullRateLimited: a 429 says how long to wait.
+func TestPullRateLimited(t *testing.T) {
+	f := newFakeHub(t, "gpt2", modelFiles())
+	f.status = http.StatusTooManyRequests
+	_, err := newClient(f, t.TempDir()).Pull(context.Background(), Ref{Repo: "gpt2", Revision: "main"})
+	if !errors.Is(err, ErrRateLimited) || !strings.Contains(err.Error(), "wait 42s") {
+		t.Fatalf("got %v, want ErrRateLimited with the Retry-After", err)
 	}
 }
 
