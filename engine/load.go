@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -31,6 +32,10 @@ const (
 // ErrMissingTensor is wrapped when a checkpoint lacks a weight the config
 // requires.
 var ErrMissingTensor = errors.New("engine: tensor missing from checkpoint")
+
+// ErrNonFinite is wrapped (in a TensorError) when a weight holds a NaN or
+// an infinity, which would make every output of the model NaN.
+var ErrNonFinite = errors.New("weight is not a finite number")
 
 // A TensorError reports a weight whose stored shape or type does not match
 // what the config requires.
@@ -279,12 +284,27 @@ func bindWeights(src checkpoint, cfg Config, files map[string]*safetensors.File)
 		if err != nil {
 			return Params{}, &TensorError{File: src.where(shard), Name: key, Err: err}
 		}
+		if err := checkFinite(data); err != nil {
+			return Params{}, &TensorError{File: src.where(shard), Name: key, Want: spec.Shape, Got: info.Shape, DType: info.DType, Err: err}
+		}
 		*spec.Data = data
 	}
 	if cfg.Tied() {
 		p.LMHead = p.WTE
 	}
 	return p, nil
+}
+
+// checkFinite returns an error wrapping ErrNonFinite naming the first NaN
+// or infinity in data, if any: a float32 whose 8 exponent bits are all
+// ones. It costs one pass over the weights.
+func checkFinite(data []float32) error {
+	for i, x := range data {
+		if math.Float32bits(x)&0x7f800000 == 0x7f800000 {
+			return fmt.Errorf("%w: element %d is %v (HINT: the checkpoint is corrupt or was saved after training diverged)", ErrNonFinite, i, x)
+		}
+	}
+	return nil
 }
 
 func sortedKeys(m map[string]*safetensors.File) []string {

@@ -336,6 +336,9 @@ func TestLoadErrors(t *testing.T) {
 			mustWrite(t, filepath.Join(dir, "pytorch_model.bin"), []byte("PK"))
 		}, []string{"pytorch_model.bin", "safe_serialization"}},
 		{"no tokenizer", func(dir string) { os.Remove(filepath.Join(dir, "merges.txt")) }, []string{"merges.txt"}},
+		// Non-finite weights (issue 15: they loaded silently).
+		{"NaN weight", weights(withValue(t, good, headerLen, header, "h.0.attn.c_attn.weight", 5, float32(math.NaN()))), []string{"h.0.attn.c_attn.weight", "element 5", "NaN"}},
+		{"infinite weight", weights(withValue(t, good, headerLen, header, "ln_f.bias", 0, float32(math.Inf(-1)))), []string{"ln_f.bias", "element 0", "-Inf"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -353,6 +356,22 @@ func TestLoadErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// withValue returns the safetensors file good with element i of the F32
+// tensor name set to x.
+func withValue(t *testing.T, good []byte, headerLen int, header map[string]json.RawMessage, name string, i int, x float32) []byte {
+	t.Helper()
+	var e struct {
+		DType   string   `json:"dtype"`
+		Offsets [2]int64 `json:"data_offsets"`
+	}
+	if err := json.Unmarshal(header[name], &e); err != nil || e.DType != "F32" {
+		t.Fatalf("%s: %v %s", name, err, e.DType)
+	}
+	b := append([]byte(nil), good...)
+	binary.LittleEndian.PutUint32(b[8+headerLen+int(e.Offsets[0])+4*i:], math.Float32bits(x))
+	return b
 }
 
 // TestLoadMissingIsNotExist lets callers tell "no such model" apart.
