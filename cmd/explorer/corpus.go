@@ -45,10 +45,11 @@ func runCorpus(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *format != "text" && *format != "jsonl" {
 		return fmt.Errorf("--format must be text or jsonl")
 	}
-	f, err := os.Create(*out)
+	f, err := createAtomic(*out)
 	if err != nil {
 		return err
 	}
+	defer f.Abort()
 	n := *stories
 	if *format == "jsonl" {
 		n, err = writeExamples(f, opt)
@@ -56,10 +57,9 @@ func runCorpus(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		err = corpus.Generate(ctx, f, opt)
 	}
 	if err != nil {
-		f.Close()
 		return err
 	}
-	if err := f.Close(); err != nil {
+	if err := f.Commit(); err != nil {
 		return err
 	}
 	st, err := os.Stat(*out)

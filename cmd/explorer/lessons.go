@@ -82,7 +82,7 @@ func runLessonsExport(ctx context.Context, args []string, stdout, stderr io.Writ
 		return err
 	}
 	file := filepath.Join(*out, "index.html")
-	if err := os.WriteFile(file, page.Bytes(), 0o644); err != nil {
+	if err := writeFileAtomic(file, page.Bytes()); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "wrote %s (%d tokens of %s)\n", file, len(tr.IDs), tr.Model.Name)

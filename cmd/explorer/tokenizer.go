@@ -56,7 +56,7 @@ func runTokenizerTrain(ctx context.Context, args []string, stdout, stderr io.Wri
 		if err := write(&b); err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
-		if err := os.WriteFile(filepath.Join(*out, name), b.Bytes(), 0o644); err != nil {
+		if err := writeFileAtomic(filepath.Join(*out, name), b.Bytes()); err != nil {
 			return err
 		}
 	}
