@@ -112,12 +112,15 @@ func TestBadLessons(t *testing.T) {
 		{"{{value expr=\"1\" fmt=\"%x\"}}", "fmt="},
 		{"{{config n_heads}}", "unknown config \"n_heads\""},
 		{"{{exercise answer=\"1\"}}", "missing argument id="},
-		{"{{exercise id=a answer=\"1\"}} {{exercise id=a answer=\"2\"}}", "exercise id \"a\" used twice"},
+		{"{{exercise id=a answer=\"1\"}}\n\n{{exercise id=a answer=\"2\"}}", "exercise id \"a\" used twice"},
+		{"Text {{exercise id=a answer=\"1\"}}", "{{exercise}} is a block: put it on a line of its own"},
+		{"Text $$x$$", "display math $$…$$ must stand on its own line"},
+		{"```python live\n{{tokens}}\n```", "cannot be used inside code"},
 		{"{{exercise id=a answer=\"1\" options=\"x\"}}", "options="},
 		{"{{step kind=attention}}", "kind=\"attention\" is not a step kind"},
 		{"$x = {{tokens}}$", "en/01-a.md:9: directive {{tokens}} cannot be used inside math"},
 		{"$$x\n\n", "en/01-a.md:9: math opened with $$ is never closed"},
-		{"a\n$x\ny$", "en/01-a.md:10: inline math"},
+		{"a\n$x\ny$", "en/01-a.md:10: math opened with $ is never closed on its line"},
 		{"{{value expr=\"1\"", "en/01-a.md:9: directive"},
 		{"```\ncode", "code block opened here is never closed"},
 	} {
@@ -364,13 +367,7 @@ func checkHTML(t *testing.T, l *Lesson, s string, static bool) {
 	if !static && count["button"] != len(l.Exercises) {
 		t.Errorf("%s: %d check buttons, want %d", l.File, count["button"], len(l.Exercises))
 	}
-	maths := 0
-	for _, it := range l.items {
-		if it.kind == itemMath {
-			maths++
-		}
-	}
-	if count["math"] != maths {
+	if maths := len(l.maths); count["math"] != maths {
 		t.Errorf("%s: %d <math> elements, want %d", l.File, count["math"], maths)
 	}
 	if count["h2"] < 3 {
@@ -543,10 +540,7 @@ func TestMathInLessons(t *testing.T) {
 	for _, lang := range Langs() {
 		ls, _ := lib.List(lang)
 		for _, l := range ls {
-			for _, it := range l.items {
-				if it.kind != itemMath {
-					continue
-				}
+			for _, it := range l.maths {
 				var b strings.Builder
 				for _, p := range it.parts {
 					if p.kind == itemText {

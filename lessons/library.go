@@ -4,6 +4,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"github.com/yuin/goldmark/ast"
 	"io/fs"
 	"path"
 	"sort"
@@ -66,7 +67,10 @@ type Lesson struct {
 	// Exercises are the IDs of its worked exercises, in order.
 	Exercises []string
 
-	items     []item
+	doc       ast.Node // the body's Markdown tree (markdown.go)
+	src       []byte   // the body, which doc's text points into
+	dirs      []*directive
+	maths     []item // every formula, for tests
 	exercises map[string]*directive
 }
 
@@ -233,11 +237,31 @@ func parseLesson(file, lang, src string) (*Lesson, error) {
 		return nil, &posError{file, 1, errors.New("front matter lists no steps")}
 	}
 	bodyLine := strings.Count(front, "\n") + 4
-	items, err := parseBody(file, body, bodyLine)
+	doc, bodySrc, err := parseMarkdown(file, body, bodyLine)
 	if err != nil {
 		return nil, err
 	}
-	l.items = items
+	l.doc, l.src = doc, bodySrc
+	ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if !entering {
+			return ast.WalkContinue, nil
+		}
+		switch n := n.(type) {
+		case *directiveNode:
+			l.dirs = append(l.dirs, n.dir)
+		case *directiveBlock:
+			l.dirs = append(l.dirs, n.dir)
+		case *mathNode:
+			l.maths = append(l.maths, n.item)
+			l.addParts(n.item.parts)
+		case *mathBlock:
+			l.maths = append(l.maths, n.item)
+			l.addParts(n.item.parts)
+		case *liveCodeNode:
+			l.addParts(n.parts)
+		}
+		return ast.WalkContinue, nil
+	})
 	for _, d := range l.directives() {
 		if d.name != "exercise" {
 			continue
@@ -252,21 +276,18 @@ func parseLesson(file, lang, src string) (*Lesson, error) {
 	return l, nil
 }
 
-// directives returns every directive of the lesson, including those in math.
-func (l *Lesson) directives() []*directive {
-	var out []*directive
-	for _, it := range l.items {
-		if it.kind == itemDirective {
-			out = append(out, it.dir)
-		}
-		for _, p := range it.parts { // in math and live code
-			if p.kind == itemDirective {
-				out = append(out, p.dir)
-			}
+// addParts records the directives of a formula or a live code block.
+func (l *Lesson) addParts(parts []item) {
+	for _, p := range parts {
+		if p.kind == itemDirective {
+			l.dirs = append(l.dirs, p.dir)
 		}
 	}
-	return out
 }
+
+// directives returns every directive of the lesson, including those in
+// math and live code, in the order of the file.
+func (l *Lesson) directives() []*directive { return l.dirs }
 
 // List returns the lessons of a language in teaching order.
 func (lib *Library) List(lang string) ([]*Lesson, error) {

@@ -7,25 +7,24 @@ import (
 	"github.com/transformer-explorer/explorer/lessons/expr"
 )
 
-// A lesson body is parsed once, at Load, into items: Markdown text, code
-// that passes through untouched, directives and math. Rendering walks the
-// items with the current trace.
+// A lesson body is parsed once, at Load, by goldmark with the lesson
+// syntax (markdown.go). Math and live code keep their text and directives
+// as items, which rendering fills in with the current trace.
 
 type itemKind int
 
 const (
 	itemText itemKind = iota
-	itemCode
 	itemDirective
-	itemMath
 )
 
+// item is a piece of math or live code: TeX or code text, or a directive.
 type item struct {
 	kind    itemKind
-	text    string     // itemText, itemCode; the TeX of itemMath is in parts
+	text    string     // itemText
 	dir     *directive // itemDirective
-	display bool       // itemMath: $$…$$
-	parts   []item     // itemMath: text and directives
+	display bool       // a whole formula: display math
+	parts   []item     // a whole formula: its text and directives
 	line    int
 }
 
@@ -50,193 +49,63 @@ type posError struct {
 func (e *posError) Error() string { return fmt.Sprintf("%s:%d: %v", e.file, e.line, e.err) }
 func (e *posError) Unwrap() error { return e.err }
 
-// parseBody splits a lesson body into items. firstLine is the file line
-// of the body's first line.
-func parseBody(file, body string, firstLine int) ([]item, error) {
-	p := &bodyParser{file: file, src: body, line: firstLine}
-	return p.parse()
-}
-
+// bodyParser reads directives at a line of a lesson file.
 type bodyParser struct {
-	file  string
-	src   string
-	i     int
-	line  int
-	items []item
-	text  strings.Builder
-	tline int
-}
-
-func (p *bodyParser) flush() {
-	if p.text.Len() > 0 {
-		p.items = append(p.items, item{kind: itemText, text: p.text.String(), line: p.tline})
-		p.text.Reset()
-	}
-}
-
-func (p *bodyParser) emit(it item) {
-	p.flush()
-	p.items = append(p.items, it)
+	file string
+	line int
 }
 
 func (p *bodyParser) errorf(line int, format string, args ...any) error {
 	return &posError{p.file, line, fmt.Errorf(format, args...)}
 }
 
-// advance moves past n bytes, counting lines.
-func (p *bodyParser) advance(n int) string {
-	s := p.src[p.i : p.i+n]
-	p.line += strings.Count(s, "\n")
-	p.i += n
-	return s
-}
-
-func (p *bodyParser) atLineStart() bool { return p.i == 0 || p.src[p.i-1] == '\n' }
-
-func (p *bodyParser) parse() ([]item, error) {
-	for p.i < len(p.src) {
-		rest := p.src[p.i:]
-		switch {
-		case p.atLineStart() && strings.HasPrefix(rest, "```"):
-			// A fenced code block runs to the next line starting with ```.
-			line := p.line
-			end := strings.Index(rest[3:], "\n```")
-			if end < 0 {
-				return nil, p.errorf(line, "code block opened here is never closed")
-			}
-			n := 3 + end + 4
-			if nl := strings.IndexByte(rest[n:], '\n'); nl >= 0 {
-				n += nl + 1
-			} else {
-				n = len(rest)
-			}
-			it, err := p.code(p.advance(n), line)
-			if err != nil {
-				return nil, err
-			}
-			p.emit(it)
-		case rest[0] == '`':
-			end := strings.IndexByte(rest[1:], '`')
-			if end < 0 {
-				return nil, p.errorf(p.line, "unclosed ` code span")
-			}
-			p.emit(item{kind: itemCode, text: p.advance(end + 2), line: p.line})
-		case strings.HasPrefix(rest, "{{"):
-			line := p.line
-			d, n, err := p.directiveAt(rest)
-			if err != nil {
-				return nil, err
-			}
-			p.advance(n)
-			p.emit(item{kind: itemDirective, dir: d, line: line})
-		case strings.HasPrefix(rest, `\$`):
-			p.addText(p.advance(2))
-		case rest[0] == '$':
-			it, err := p.math(rest)
-			if err != nil {
-				return nil, err
-			}
-			p.emit(it)
-		default:
-			n := strings.IndexAny(rest, "`{$\\")
-			if n == 0 {
-				n = 1
-			} else if n < 0 {
-				n = len(rest)
-			}
-			p.addText(p.advance(n))
-		}
-	}
-	p.flush()
-	return p.items, nil
-}
-
-func (p *bodyParser) addText(s string) {
-	if p.text.Len() == 0 {
-		p.tline = p.line
-	}
-	p.text.WriteString(s)
-}
-
-// liveInfo marks a fenced code block whose {{config}} and {{value}}
-// directives are replaced by their plain text ("```python live"), so that
-// code quotes the loaded model's name and settings.
+// liveInfo marks a fenced code block whose {{config}}, {{value}} and
+// {{run}} directives are replaced by their plain text ("```python live"),
+// so that code quotes the loaded model's name and settings.
 const liveInfo = " live"
-
-// code returns the item of a fenced code block; a live block is split
-// into its text and directives.
-func (p *bodyParser) code(block string, line int) (item, error) {
-	fence, body, _ := strings.Cut(block, "\n")
-	info, live := strings.CutSuffix(strings.TrimRight(fence, " "), liveInfo)
-	if !live {
-		return item{kind: itemCode, text: block, line: line}, nil
-	}
-	it := item{kind: itemCode, line: line, parts: []item{{kind: itemText, text: info + "\n"}}}
-	texLine := line + 1
-	for len(body) > 0 {
-		i := strings.Index(body, "{{")
-		if i < 0 {
-			it.parts = append(it.parts, item{kind: itemText, text: body})
-			break
-		}
-		it.parts = append(it.parts, item{kind: itemText, text: body[:i]})
-		texLine += strings.Count(body[:i], "\n")
-		d, n, err := (&bodyParser{file: p.file, line: texLine}).directiveAt(body[i:])
-		if err != nil {
-			return item{}, err
-		}
-		if !codeDirectives[d.name] {
-			return item{}, p.errorf(texLine, "directive {{%s}} cannot be used inside code (only config, value and run)", d.name)
-		}
-		it.parts = append(it.parts, item{kind: itemDirective, dir: d, line: texLine})
-		body = body[i+n:]
-	}
-	return it, nil
-}
 
 // codeDirectives are the directives allowed in a live code block.
 var codeDirectives = map[string]bool{"config": true, "value": true, "run": true}
 
-// math parses $…$ or $$…$$ starting at rest, with directives inside.
-func (p *bodyParser) math(rest string) (item, error) {
-	line := p.line
-	delim := "$"
-	if strings.HasPrefix(rest, "$$") {
-		delim = "$$"
-	}
-	end := strings.Index(rest[len(delim):], delim)
-	if end < 0 {
-		return item{}, p.errorf(line, "math opened with %s is never closed", delim)
-	}
-	tex := rest[len(delim) : len(delim)+end]
-	if delim == "$" && strings.Contains(tex, "\n") {
-		return item{}, p.errorf(line, "inline math $…$ must stay on one line (use $$…$$ for display math)")
-	}
-	it := item{kind: itemMath, display: delim == "$$", line: line}
-	texLine := line
-	for len(tex) > 0 {
-		i := strings.Index(tex, "{{")
+// parseLive splits the text of a live code block, whose first line is
+// line of file, into text and directives.
+func parseLive(file string, line int, body string) ([]item, error) {
+	return parseParts(file, line, body, codeDirectives, "code (only config, value and run)")
+}
+
+// parseMath parses the TeX of $…$ or $$…$$, which starts at line of file,
+// with the directives inside it.
+func parseMath(file string, line int, tex string, display bool) (item, error) {
+	parts, err := parseParts(file, line, tex, mathDirectives, "math")
+	return item{display: display, parts: parts, line: line}, err
+}
+
+// parseParts splits s into text and the directives allowed there.
+func parseParts(file string, line int, s string, allowed map[string]bool, where string) ([]item, error) {
+	var parts []item
+	for len(s) > 0 {
+		i := strings.Index(s, "{{")
 		if i < 0 {
-			it.parts = append(it.parts, item{kind: itemText, text: tex})
+			parts = append(parts, item{kind: itemText, text: s})
 			break
 		}
 		if i > 0 {
-			it.parts = append(it.parts, item{kind: itemText, text: tex[:i]})
-			texLine += strings.Count(tex[:i], "\n")
+			parts = append(parts, item{kind: itemText, text: s[:i]})
+			line += strings.Count(s[:i], "\n")
 		}
-		d, n, err := (&bodyParser{file: p.file, line: texLine}).directiveAt(tex[i:])
+		p := &bodyParser{file: file, line: line}
+		d, n, err := p.directiveAt(s[i:])
 		if err != nil {
-			return item{}, err
+			return nil, err
 		}
-		if !mathDirectives[d.name] {
-			return item{}, p.errorf(texLine, "directive {{%s}} cannot be used inside math", d.name)
+		if !allowed[d.name] {
+			return nil, p.errorf(line, "directive {{%s}} cannot be used inside %s", d.name, where)
 		}
-		it.parts = append(it.parts, item{kind: itemDirective, dir: d, line: texLine})
-		texLine += strings.Count(tex[i:i+n], "\n")
-		tex = tex[i+n:]
+		parts = append(parts, item{kind: itemDirective, dir: d, line: line})
+		line += strings.Count(s[i:i+n], "\n")
+		s = s[i+n:]
 	}
-	p.advance(len(delim)*2 + end)
-	return it, nil
+	return parts, nil
 }
 
 // directiveAt parses the directive at the start of s ("{{name a=b …}}")

@@ -1,7 +1,7 @@
 package lessons
 
 import (
-	"bytes"
+	"bufio"
 	"errors"
 	"fmt"
 	"html"
@@ -9,9 +9,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-
-	"github.com/yuin/goldmark"
-	"github.com/yuin/goldmark/extension"
 
 	"github.com/transformer-explorer/explorer/lessons/mathml"
 )
@@ -91,8 +88,7 @@ type renderer struct {
 	lang   string
 	static bool
 	plot   func(PlotRequest) (string, error)
-	runs   runs     // the library's recorded runs
-	blocks []string // HTML of placeholder i
+	runs   runs // the library's recorded runs
 }
 
 // Render renders a lesson as an HTML <article> with the numbers of ctx's
@@ -159,79 +155,39 @@ func (r *renderer) paramsLine() string {
 		html.EscapeString(e.data.Model.Name), e.layer, e.head, e.query, tok(e.query), e.key, tok(e.key)))
 }
 
-// placeholder returns the text that stands for blocks[i] in the Markdown.
-func placeholder(i int) string { return "lsnph" + strconv.Itoa(i) + "x" }
-
-func (r *renderer) hold(s string) string {
-	r.blocks = append(r.blocks, s)
-	return placeholder(len(r.blocks) - 1)
-}
-
-func (r *renderer) wrap(it item, err error) error {
-	if err == nil {
-		return nil
-	}
-	if _, ok := err.(*posError); ok {
-		return err
-	}
-	return &posError{r.lesson.File, it.line, err}
-}
-
-// body renders the items: directives and math become placeholders, the
-// Markdown is converted, and the placeholders are replaced.
+// body renders the lesson's Markdown tree; the node renderers of
+// markdown.go call back into r for math, directives and live code.
 func (r *renderer) body() (string, error) {
-	var md strings.Builder
-	for _, it := range r.lesson.items {
-		switch it.kind {
-		case itemText:
-			md.WriteString(it.text)
-		case itemCode:
-			s, err := r.code(it)
-			if err != nil {
-				return "", r.wrap(it, err)
-			}
-			md.WriteString(s)
-		case itemDirective:
-			spec := directives[it.dir.name]
-			s, err := spec.html(r, it.dir)
-			if errors.Is(err, errRange) {
-				s, err = r.unavailable(spec.block, err), nil
-			}
-			if err != nil {
-				return "", r.wrap(it, fmt.Errorf("{{%s}}: %w", it.dir.name, err))
-			}
-			md.WriteString(r.hold(s))
-		case itemMath:
-			s, err := r.math(it)
-			if err != nil {
-				return "", r.wrap(it, err)
-			}
-			md.WriteString(r.hold(s))
-		}
+	var out strings.Builder
+	w := &renderWriter{Writer: bufio.NewWriter(&out), r: r}
+	if err := lessonMarkdown.Renderer().Render(w, r.lesson.src, r.lesson.doc); err != nil {
+		return "", err
 	}
-	var out bytes.Buffer
-	gm := goldmark.New(goldmark.WithExtensions(extension.Table, extension.CJK, extension.Typographer))
-	if err := gm.Convert([]byte(md.String()), &out); err != nil {
-		return "", fmt.Errorf("%s: markdown: %w", r.lesson.File, err)
+	if err := w.Flush(); err != nil {
+		return "", err
 	}
-	pairs := make([]string, 0, 4*len(r.blocks))
-	for i, s := range r.blocks {
-		pairs = append(pairs, "<p>"+placeholder(i)+"</p>", s)
-	}
-	for i, s := range r.blocks {
-		pairs = append(pairs, placeholder(i), s)
-	}
-	return strings.NewReplacer(pairs...).Replace(out.String()), nil
+	return out.String(), nil
 }
 
-// code returns a code block's Markdown: as written, or for a live block
-// with each directive replaced by its plain text.
-func (r *renderer) code(it item) (string, error) {
-	if it.parts == nil {
-		return it.text, nil
+// directive renders one directive outside math: a value the prompt does
+// not have shows as unavailable; any other error names the file and line.
+func (r *renderer) directive(d *directive) (string, error) {
+	spec := directives[d.name]
+	s, err := spec.html(r, d)
+	if errors.Is(err, errRange) {
+		return r.unavailable(spec.block, err), nil
 	}
+	if err != nil {
+		return "", &posError{r.lesson.File, d.line, fmt.Errorf("{{%s}}: %w", d.name, err)}
+	}
+	return s, nil
+}
+
+// liveCode renders a live code block: its text with each directive
+// replaced by its plain text, escaped, as goldmark renders a fenced block.
+func (r *renderer) liveCode(n *liveCodeNode) (string, error) {
 	var b strings.Builder
-	for _, p := range it.parts {
+	for _, p := range n.parts {
 		if p.kind == itemText {
 			b.WriteString(p.text)
 			continue
@@ -251,7 +207,11 @@ func (r *renderer) code(it item) (string, error) {
 		}
 		b.WriteString(s)
 	}
-	return b.String(), nil
+	class := ""
+	if n.lang != "" {
+		class = ` class="language-` + html.EscapeString(n.lang) + `"`
+	}
+	return "<pre><code" + class + ">" + html.EscapeString(b.String()) + "</code></pre>\n", nil
 }
 
 // afterOperator matches TeX ending in a binary operator (possibly opening
