@@ -312,27 +312,6 @@ func tokenTeX(r *renderer, d *directive) (string, error) {
 	return `\text{“` + texText(visible(s)) + `”}`, err
 }
 
-func tokensHTML(r *renderer, _ *directive) (string, error) {
-	var b strings.Builder
-	b.WriteString(`<table class="lesson-table tokens"><thead><tr><th>` + r.ui("pos") + `</th><th>id</th><th>` + r.ui("token") + `</th><th>` + r.ui("vocab") + `</th></tr></thead><tbody>`)
-	for i, id := range r.env.data.IDs {
-		tok, vs := "", ""
-		if i < len(r.env.data.Tokens) {
-			tok = r.env.data.Tokens[i]
-		}
-		if i < len(r.env.data.TokenStrings) {
-			vs = r.env.data.TokenStrings[i]
-		}
-		cls := ""
-		if i == r.env.query {
-			cls = ` class="hl"`
-		}
-		fmt.Fprintf(&b, `<tr%s><td>%d</td><td>%d</td><td>%s</td><td><code>%s</code></td></tr>`, cls, i, id, tokenHTML(tok), html.EscapeString(vs))
-	}
-	b.WriteString(`</tbody></table>`)
-	return b.String(), nil
-}
-
 // posArg evaluates an optional position argument, defaulting to the query.
 func (r *renderer) posArg(d *directive) (int, error) {
 	n, ok := d.exprs["pos"]
@@ -341,90 +320,6 @@ func (r *renderer) posArg(d *directive) (int, error) {
 	}
 	v, err := n.Eval(r.env)
 	return int(math.Round(v.S)), err
-}
-
-func topkHTML(r *renderer, d *directive) (string, error) {
-	p, err := r.posArg(d)
-	if err != nil {
-		return "", err
-	}
-	count := 5
-	if n, ok := d.exprs["n"]; ok {
-		v, err := n.Eval(r.env)
-		if err != nil {
-			return "", err
-		}
-		count = int(v.S)
-	}
-	ids, err := r.env.Tensor("next.top_ids", []int{p})
-	if err != nil {
-		return "", err
-	}
-	probs, err := r.env.Tensor("next.top_probs", []int{p})
-	if err != nil {
-		return "", err
-	}
-	var b strings.Builder
-	b.WriteString(`<table class="lesson-table"><thead><tr><th>#</th><th>` + r.ui("next") + `</th><th>id</th><th>p</th></tr></thead><tbody>`)
-	for i := 0; i < count && i < len(ids.V); i++ {
-		id := int(ids.V[i])
-		p, err := formatNumber(probs.V[i], ".4g", false) // four significant digits, however small p is
-		if err != nil {
-			return "", err
-		}
-		fmt.Fprintf(&b, `<tr><td>%d</td><td>%s</td><td>%d</td><td>%s</td></tr>`, i+1, tokenHTML(r.label(id)), id, p)
-	}
-	b.WriteString(`</tbody></table>`)
-	return b.String(), nil
-}
-
-func lensHTML(r *renderer, d *directive) (string, error) {
-	p, err := r.posArg(d)
-	if err != nil {
-		return "", err
-	}
-	var b strings.Builder
-	b.WriteString(`<table class="lesson-table"><thead><tr><th>` + r.ui("lensRow") + `</th><th>` + r.ui("top1") + `</th><th>p</th><th>` + r.ui("top2") + `</th><th>p</th></tr></thead><tbody>`)
-	for l := 0; l <= r.env.data.Model.NLayer; l++ {
-		ids, err := r.env.Tensor("lens.top_ids", []int{l, p})
-		if err != nil {
-			return "", err
-		}
-		probs, err := r.env.Tensor("lens.top_probs", []int{l, p})
-		if err != nil {
-			return "", err
-		}
-		row := fmt.Sprintf(r.ui("lensEnter"), l)
-		if l == r.env.data.Model.NLayer {
-			row = r.ui("lensOut")
-		}
-		fmt.Fprintf(&b, `<tr><th>%s</th><td>%s</td><td>%.3f</td><td>%s</td><td>%.3f</td></tr>`, row,
-			tokenHTML(r.label(int(ids.V[0]))), probs.V[0], tokenHTML(r.label(int(ids.V[1]))), probs.V[1])
-	}
-	b.WriteString(`</tbody></table>`)
-	return b.String(), nil
-}
-
-func lossesHTML(r *renderer, _ *directive) (string, error) {
-	loss, err := r.env.Tensor("next.loss", nil)
-	if err != nil {
-		return "", err
-	}
-	if !loss.Vec {
-		loss = expr.Value{V: []float64{loss.S}, Vec: true}
-	}
-	var b strings.Builder
-	b.WriteString(`<table class="lesson-table"><thead><tr><th>t</th><th>` + r.ui("context") + `</th><th>` + r.ui("actualNext") + `</th><th>p</th><th>−log p</th></tr></thead><tbody>`)
-	toks := r.env.data.Tokens
-	for t, l := range loss.V {
-		if t+1 >= len(toks) {
-			break
-		}
-		p, _ := formatNumber(math.Exp(-l), "", false)
-		fmt.Fprintf(&b, `<tr><td>%d</td><td>%s</td><td>%s</td><td>%s</td><td>%.3f</td></tr>`, t, tokenHTML(toks[t]), tokenHTML(toks[t+1]), p, l)
-	}
-	fmt.Fprintf(&b, `</tbody><tfoot><tr><th colspan="4">%s</th><td>%.3f</td></tr></tfoot></table>`, r.ui("meanLoss"), mean(loss.V))
-	return b.String(), nil
 }
 
 func checkStep(d *directive) error {
@@ -528,30 +423,6 @@ func urlQueryEscape(s string) string {
 	return b.String()
 }
 
-// headsHTML lists, for every head of the layer, the key the query weights
-// most and the weight it gives the chosen key.
-func headsHTML(r *renderer, _ *directive) (string, error) {
-	e := r.env
-	var b strings.Builder
-	fmt.Fprintf(&b, `<table class="lesson-table"><thead><tr><th>%s</th><th colspan="2">%s</th><th>%s</th></tr></thead><tbody>`,
-		r.ui("headCol"), r.ui("topKey"), fmt.Sprintf(r.ui("onKey"), e.key))
-	name := "blocks." + strconv.Itoa(e.layer) + ".attn.hook_pattern"
-	for h := 0; h < e.data.Model.NHead; h++ {
-		row, err := e.Tensor(name, []int{h, e.query})
-		if err != nil {
-			return "", err
-		}
-		top := argmax(row.V[:e.query+1])
-		cls := ""
-		if h == e.head {
-			cls = ` class="qrow"`
-		}
-		fmt.Fprintf(&b, `<tr%s><th>%d</th><td>%d %s</td><td>%.3f</td><td>%.3f</td></tr>`, cls, h, top, tokenHTML(r.label(e.data.IDs[top])), row.V[top], row.V[e.key])
-	}
-	b.WriteString(`</tbody></table>`)
-	return b.String(), nil
-}
-
 // plotKinds are the plots a lesson may ask for: the kinds of the viz
 // package (a test of cmd/explorer keeps the lists equal).
 var plotKinds = []string{"attention", "heads", "model", "qkv", "scores", "logits", "lens", "loss"}
@@ -564,29 +435,4 @@ func checkPlot(d *directive) error {
 		return fmt.Errorf("kind=%q is not a plot kind (known: %s)", d.args["kind"], strings.Join(plotKinds, " "))
 	}
 	return nil
-}
-
-// plotHTML shows the image Context.Plot gives for the current layer, head
-// and query, or nothing when the caller draws no plots.
-func plotHTML(r *renderer, d *directive) (string, error) {
-	if r.plot == nil {
-		return "", nil
-	}
-	kind := d.args["kind"]
-	if kind == "loss" && len(r.env.data.IDs) < 2 {
-		// A one-token prompt has no next token to score.
-		return "", fmt.Errorf("plot loss needs two tokens: %w", errRange)
-	}
-	src, err := r.plot(PlotRequest{Kind: kind, Layer: r.env.layer, Head: r.env.head, Pos: r.env.query})
-	if err != nil {
-		return "", fmt.Errorf("plot %s: %w", kind, err)
-	}
-	if src == "" {
-		return "", nil // the caller has no such plot for this trace
-	}
-	format := r.ui("plot_" + kind)
-	nums := []any{r.env.layer, r.env.head}
-	caption := fmt.Sprintf(format, nums[:strings.Count(format, "%d")]...)
-	return fmt.Sprintf(`<figure class="lesson-plot" data-plot="%s"><img src="%s" alt="%s"><figcaption>%s</figcaption></figure>`,
-		html.EscapeString(kind), html.EscapeString(src), html.EscapeString(caption), html.EscapeString(caption)), nil
 }
