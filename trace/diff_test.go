@@ -61,3 +61,22 @@ func TestCompareTraces(t *testing.T) {
 		t.Errorf("selected: %+v", only)
 	}
 }
+
+func TestModelFits(t *testing.T) {
+	gpt2 := trace.ModelInfo{Name: "gpt2", NLayer: 12, NHead: 12, NEmbd: 768, NCtx: 1024, VocabSize: 50257, Epsilon: 1e-5}
+	for _, tc := range []struct {
+		m    trace.ModelInfo
+		want bool
+	}{
+		{trace.ModelInfo{NLayer: 12, NHead: 12, NEmbd: 768, NInner: 3072, VocabSize: 50257}, true},
+		{trace.ModelInfo{NLayer: 2, NHead: 12}, true}, // the first blocks only, no logits
+		{trace.ModelInfo{NLayer: 12, NHead: 12, NEmbd: 768, NInner: 3000}, false},
+		{trace.ModelInfo{NLayer: 13, NHead: 12}, false},
+		{trace.ModelInfo{NLayer: 12, NHead: 16, NEmbd: 768}, false},
+		{trace.ModelInfo{NLayer: 1, VocabSize: 50258}, false},
+	} {
+		if got := tc.m.Fits(gpt2); got != tc.want {
+			t.Errorf("%+v.Fits(gpt2) = %v", tc.m, got)
+		}
+	}
+}

@@ -200,3 +200,15 @@ func (z *sizes) seed(m ModelInfo, source string) error {
 	}
 	return nil
 }
+
+// Fits reports whether m, a model description inferred from a trace's
+// tensors (see Open), fits the description of a known model: every size
+// the tensors fixed (not zero) is the model's, and the trace has at most
+// the model's layers (a cache may keep only the first blocks). The known
+// description can then stand for the inferred one, with what no tensor
+// shows: the context length, LayerNorm's ε, the activation.
+func (m ModelInfo) Fits(known ModelInfo) bool {
+	same := func(got, want int) bool { return got == 0 || got == want }
+	return same(m.NHead, known.NHead) && same(m.NEmbd, known.NEmbd) && same(m.NInner, known.Inner()) &&
+		same(m.VocabSize, known.VocabSize) && m.NLayer <= known.NLayer
+}

@@ -116,7 +116,7 @@ func (s *Server) serveOpenTrace(w http.ResponseWriter, r *http.Request) {
 	}
 	tr, rep, err := trace.Decode(buf, trace.ReadOptions{BatchIndex: batch, MaxBytes: 2 * r.ContentLength})
 	if err == nil {
-		err = s.completeTrace(tr, name)
+		err = s.completeTrace(tr, rep.Inferred, name)
 	}
 	if err != nil {
 		http.Error(w, name+": "+err.Error(), http.StatusUnprocessableEntity)
@@ -148,11 +148,16 @@ func (s *Server) maxTraceBytes() int64 {
 	return defaultMaxTraceBytes
 }
 
-// completeTrace names a trace read from a file: its model after the file
-// when nothing else does, its tokens with the server's tokenizer when the
-// file gives only ids of a vocabulary that tokenizer's size, and its
-// next-token hooks derived from the logits when it has only those.
-func (s *Server) completeTrace(tr *trace.Trace, name string) error {
+// completeTrace names a trace read from a file: its model after the
+// file, described as the server's when the shape inferred from the
+// tensors fits it (which gives the context length and ε no tensor shows); its tokens with the server's tokenizer when the file
+// gives only ids of a vocabulary that tokenizer's size; and its next-token
+// hooks derived from the logits when it has only those.
+func (s *Server) completeTrace(tr *trace.Trace, inferred bool, name string) error {
+	if m := s.opt.Model; m != nil && inferred && tr.Model.Fits(m.Info()) {
+		tr.Model = m.Info()
+		tr.Model.Name = name // of the same shape, but not known to be that model
+	}
 	if tr.Model.Name == "" {
 		tr.Model.Name = name
 	}

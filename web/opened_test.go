@@ -418,3 +418,43 @@ func TestOpenedTracesCountInMemory(t *testing.T) {
 		t.Errorf("a file the budget cannot hold: %d %s", code, body)
 	}
 }
+
+// TestOpenTraceOfTheServersShape opens a trace without the explorer's
+// metadata whose tensors have the server's model's shape: the page is
+// told the model's context length and ε, which no tensor shows, and the
+// tokens are named by the server's tokenizer.
+func TestOpenTraceOfTheServersShape(t *testing.T) {
+	srv, ts := newTestServer(t, nil)
+	session, _ := runPrompt(t, ts, "The cat sat on the mat")
+	code, _, body := get(t, ts.URL+"/download/trace?session="+session)
+	if code != 200 {
+		t.Fatalf("download: %d", code)
+	}
+	f, err := safetensors.Parse([]byte(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tensors []safetensors.Tensor
+	for _, info := range f.Tensors {
+		_, raw, _ := f.Bytes(info.Name)
+		tensors = append(tensors, safetensors.Tensor{Name: info.Name, DType: info.DType, Shape: append([]int{1}, info.Shape...), Data: raw})
+	}
+	var foreign bytes.Buffer
+	if err := safetensors.Write(&foreign, tensors, nil); err != nil {
+		t.Fatal(err)
+	}
+	c := dial(t, ts, nil)
+	s2 := c.readJSON(t)["session"].(string)
+	if code, body := postTrace(t, ts, s2, 3, "a", foreign.Bytes()); code != 200 {
+		t.Fatalf("open: %d %s", code, body)
+	}
+	got := readShown(t, c, 3)
+	info := srv.opt.Model.Info()
+	model := got.model["model"].(map[string]any)
+	if model["name"] != "cache.safetensors" || model["n_positions"] != float64(info.NCtx) || model["layer_norm_epsilon"] != info.Epsilon {
+		t.Errorf("model %v, want the server's %+v named after the file", model, info)
+	}
+	if toks := got.tokens["tokens"].([]any); len(toks) != 6 || toks[1] != "␣cat" {
+		t.Errorf("tokens %v", toks)
+	}
+}

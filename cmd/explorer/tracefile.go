@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/transformer-explorer/explorer/engine"
-	"github.com/transformer-explorer/explorer/engine/hub"
 	"github.com/transformer-explorer/explorer/engine/tokenizer"
 	"github.com/transformer-explorer/explorer/trace"
 )
@@ -34,8 +33,10 @@ func addTraceFileFlags(fs *flag.FlagSet) traceFileFlags {
 
 // openTrace reads a trace file, the explorer's own or a foreign one. A
 // model named by --model (model, empty for none) is used only for its
-// tokenizer, to name the token ids of a file that has ids but no strings;
-// the model's weights are not loaded. The next-token hooks are derived
+// tokenizer, to name the token ids of a file that has ids but no strings,
+// and for its configuration, which stands for the shape inferred from a
+// foreign file's tensors when they fit it (giving the context length and
+// LayerNorm's ε no tensor shows); the model's weights are not loaded. The next-token hooks are derived
 // from the logits when the file has only those. Notes on how the file was
 // read go to stderr.
 func openTrace(path, model string, ff traceFileFlags, stderr io.Writer) (*trace.Trace, error) {
@@ -47,9 +48,16 @@ func openTrace(path, model string, ff traceFileFlags, stderr io.Writer) (*trace.
 		}
 	}
 	var tok *tokenizer.Tokenizer
+	var known *trace.ModelInfo
 	if model != "" {
-		var err error
-		if tok, err = tokenizerOf(model); err != nil {
+		dir, err := modelDir(model)
+		if err != nil {
+			return nil, err
+		}
+		if tok, err = engine.LoadTokenizerDir(dir); err != nil {
+			return nil, err
+		}
+		if known, err = modelInfo(dir, model); err != nil {
 			return nil, err
 		}
 		opt.Label = func(id int) (string, string) {
@@ -71,6 +79,14 @@ func openTrace(path, model string, ff traceFileFlags, stderr io.Writer) (*trace.
 	}
 	if tok != nil {
 		engine.LabelTrace(tr, tok)
+	}
+	if known != nil && rep.Inferred {
+		if tr.Model.Fits(*known) {
+			tr.Model = *known
+		} else {
+			fmt.Fprintf(stderr, "%s: the tensors (%d layers, %d heads, width %d) are not of --model %s's shape (%d layers, %d heads, width %d), so its context length and ε are not used\n",
+				path, tr.Model.NLayer, tr.Model.NHead, tr.Model.NEmbd, model, known.NLayer, known.NHead, known.NEmbd)
+		}
 	}
 	if tr.Model.Name == "" {
 		tr.Model.Name = filepath.Base(path)
@@ -108,28 +124,19 @@ func parseTokens(s string) (tokens []string, ids []int, err error) {
 	return nil, ids, nil
 }
 
-// tokenizerOf reads the tokenizer of a model directory or of a model in
-// the Hugging Face cache, without its weights.
-func tokenizerOf(model string) (*tokenizer.Tokenizer, error) {
-	dir := model
-	if st, err := os.Stat(model); err != nil || !st.IsDir() {
-		if dir, err = hub.Resolve(model); err != nil {
-			return nil, fmt.Errorf("--model %s: %w", model, err)
-		}
-	}
-	vocab, err := os.ReadFile(filepath.Join(dir, "vocab.json"))
+// modelInfo reads the description of the model in dir (its config.json),
+// named name.
+func modelInfo(dir, name string) (*trace.ModelInfo, error) {
+	b, err := os.ReadFile(filepath.Join(dir, "config.json"))
 	if err != nil {
-		return nil, fmt.Errorf("--model %s: the tokenizer: %w", model, err)
+		return nil, fmt.Errorf("--model %s: %w", name, err)
 	}
-	merges, err := os.ReadFile(filepath.Join(dir, "merges.txt"))
+	cfg, err := engine.ParseConfig(b)
 	if err != nil {
-		return nil, fmt.Errorf("--model %s: the tokenizer: %w", model, err)
+		return nil, fmt.Errorf("--model %s: %w", name, err)
 	}
-	tok, err := tokenizer.Load(vocab, merges)
-	if err != nil {
-		return nil, fmt.Errorf("--model %s: %w", model, err)
-	}
-	return tok, nil
+	info := cfg.Info(name)
+	return &info, nil
 }
 
 // shortList joins the first n items and says how many more there are.

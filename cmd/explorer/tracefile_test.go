@@ -295,3 +295,64 @@ func TestCLIDiff(t *testing.T) {
 		t.Errorf("diff with one file: exit %d, %q", code, stderr)
 	}
 }
+
+// TestOpenTraceWithModel strips the explorer's metadata from a trace of
+// the tiny model and adds a batch dimension, as a TransformerLens cache
+// has: read with --model, the trace is described by the model's
+// configuration (its context length and ε, which no tensor shows) and its
+// ids are named by the model's tokenizer; read with a model of another
+// shape, the shape stays the one inferred, and a note says why.
+func TestOpenTraceWithModel(t *testing.T) {
+	dir := t.TempDir()
+	ours := filepath.Join(dir, "ours.safetensors")
+	if code, _, stderr := runCLI(t, "trace", "--model", tinyModel, "--prompt", "The cat sat on the mat", "--out", ours); code != 0 {
+		t.Fatalf("trace: exit %d\n%s", code, stderr)
+	}
+	f, err := safetensors.Open(ours)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tensors []safetensors.Tensor
+	for _, info := range f.Tensors {
+		_, raw, _ := f.Bytes(info.Name)
+		tensors = append(tensors, safetensors.Tensor{Name: info.Name, DType: info.DType, Shape: append([]int{1}, info.Shape...), Data: raw})
+	}
+	foreign := filepath.Join(dir, "foreign.safetensors")
+	writeSafetensors(t, foreign, tensors, nil) // before Close: raw is the mapped file's
+	f.Close()
+
+	want, err := trace.ReadFile(ours)
+	if err != nil {
+		t.Fatal(err)
+	}
+	noTokens, row := "", 0
+	ff := traceFileFlags{batch: &row, tokens: &noTokens}
+	var stderr bytes.Buffer
+	tr, err := openTrace(foreign, tinyModel, ff, &stderr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantModel := want.Model
+	wantModel.Name = tinyModel
+	if tr.Model != wantModel || !slices.Equal(tr.Tokens, want.Tokens) || stderr.Len() != 0 {
+		t.Errorf("read with --model: %+v, tokens %q, notes %q; want %+v, %q", tr.Model, tr.Tokens, stderr.String(), wantModel, want.Tokens)
+	}
+	stderr.Reset()
+	tr, err = openTrace(foreign, "", ff, &stderr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr.Model.Epsilon != 0 || tr.Model.NCtx != 0 || tr.Model.NLayer != want.Model.NLayer || !strings.Contains(stderr.String(), "give --model") {
+		t.Errorf("read without --model: %+v, notes %q", tr.Model, stderr.String())
+	}
+	// A model of another shape: the tensors' shape stands, with a note.
+	cache, _ := tlCache(t)
+	stderr.Reset()
+	tr, err = openTrace(cache, tinyModel, ff, &stderr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr.Model.NHead != 3 || !strings.Contains(stderr.String(), "are not of --model") {
+		t.Errorf("a cache of another shape: %+v, notes %q", tr.Model, stderr.String())
+	}
+}
