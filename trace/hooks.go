@@ -138,7 +138,25 @@ type Layout struct {
 	KeyAxis int
 	// IDs reports whether the values are token ids (written to files as I64).
 	IDs bool
+	// Axes names what each axis of Shape indexes, for a viewer that must
+	// lay the tensor out: AxisHead, AxisPos, AxisKey, AxisChannel,
+	// AxisDim, AxisNeuron, AxisVocab, AxisRank, AxisLayer or AxisOne.
+	Axes []string
 }
+
+// The names of a Layout's axes.
+const (
+	AxisHead    = "head"    // attention head
+	AxisPos     = "pos"     // (query) position
+	AxisKey     = "key"     // key position
+	AxisChannel = "channel" // residual stream channel, of C
+	AxisDim     = "dim"     // dimension within a head, of D
+	AxisNeuron  = "neuron"  // MLP neuron, of F
+	AxisVocab   = "vocab"   // vocabulary entry, of V
+	AxisRank    = "rank"    // place in a top-k list, of K
+	AxisLayer   = "layer"   // logit-lens row, of L+1
+	AxisOne     = "one"     // a single value
+)
 
 // LayoutOf returns the layout of the named hook, or an error wrapping
 // ErrUnknownHook.
@@ -149,34 +167,34 @@ func LayoutOf(name string, d Dims) (Layout, error) {
 		}
 		switch point {
 		case LN1Scale, LN2Scale:
-			return Layout{Shape: []int{d.T, 1}, KeyAxis: -1}, nil
+			return Layout{Shape: []int{d.T, 1}, KeyAxis: -1, Axes: []string{AxisPos, AxisOne}}, nil
 		case AttnQ, AttnK, AttnV, AttnZ:
-			return Layout{Shape: []int{d.T, d.H, d.D}, KeyAxis: -1}, nil
+			return Layout{Shape: []int{d.T, d.H, d.D}, KeyAxis: -1, Axes: []string{AxisPos, AxisHead, AxisDim}}, nil
 		case AttnScores, AttnPattern:
-			return Layout{Shape: []int{d.H, d.T, d.Keys}, PosAxis: 1, KeyAxis: 2}, nil
+			return Layout{Shape: []int{d.H, d.T, d.Keys}, PosAxis: 1, KeyAxis: 2, Axes: []string{AxisHead, AxisPos, AxisKey}}, nil
 		case MLPPre, MLPPost:
-			return Layout{Shape: []int{d.T, d.F}, KeyAxis: -1}, nil
+			return Layout{Shape: []int{d.T, d.F}, KeyAxis: -1, Axes: []string{AxisPos, AxisNeuron}}, nil
 		default:
-			return Layout{Shape: []int{d.T, d.C}, KeyAxis: -1}, nil
+			return Layout{Shape: []int{d.T, d.C}, KeyAxis: -1, Axes: []string{AxisPos, AxisChannel}}, nil
 		}
 	}
 	switch name {
 	case Embed, PosEmbed, LNFinalNormalized:
-		return Layout{Shape: []int{d.T, d.C}, KeyAxis: -1}, nil
+		return Layout{Shape: []int{d.T, d.C}, KeyAxis: -1, Axes: []string{AxisPos, AxisChannel}}, nil
 	case LNFinalScale:
-		return Layout{Shape: []int{d.T, 1}, KeyAxis: -1}, nil
+		return Layout{Shape: []int{d.T, 1}, KeyAxis: -1, Axes: []string{AxisPos, AxisOne}}, nil
 	case Logits:
-		return Layout{Shape: []int{d.T, d.V}, KeyAxis: -1}, nil
+		return Layout{Shape: []int{d.T, d.V}, KeyAxis: -1, Axes: []string{AxisPos, AxisVocab}}, nil
 	case NextTopIDs:
-		return Layout{Shape: []int{d.T, d.K}, KeyAxis: -1, IDs: true}, nil
+		return Layout{Shape: []int{d.T, d.K}, KeyAxis: -1, IDs: true, Axes: []string{AxisPos, AxisRank}}, nil
 	case NextTopProbs:
-		return Layout{Shape: []int{d.T, d.K}, KeyAxis: -1}, nil
+		return Layout{Shape: []int{d.T, d.K}, KeyAxis: -1, Axes: []string{AxisPos, AxisRank}}, nil
 	case NextLoss:
-		return Layout{Shape: []int{max(d.T-1, 0)}, KeyAxis: -1}, nil
+		return Layout{Shape: []int{max(d.T-1, 0)}, KeyAxis: -1, Axes: []string{AxisPos}}, nil
 	case LensTopIDs:
-		return Layout{Shape: []int{d.L + 1, d.T, d.K}, PosAxis: 1, KeyAxis: -1, IDs: true}, nil
+		return Layout{Shape: []int{d.L + 1, d.T, d.K}, PosAxis: 1, KeyAxis: -1, IDs: true, Axes: []string{AxisLayer, AxisPos, AxisRank}}, nil
 	case LensTopProbs:
-		return Layout{Shape: []int{d.L + 1, d.T, d.K}, PosAxis: 1, KeyAxis: -1}, nil
+		return Layout{Shape: []int{d.L + 1, d.T, d.K}, PosAxis: 1, KeyAxis: -1, Axes: []string{AxisLayer, AxisPos, AxisRank}}, nil
 	}
 	return Layout{}, fmt.Errorf("%w %q", ErrUnknownHook, name)
 }

@@ -430,3 +430,24 @@ func TestShapeAndBytes(t *testing.T) {
 		t.Error("Shape of a hook never recorded")
 	}
 }
+
+// TestLayoutAxes checks that every hook's layout names one axis per
+// dimension of its shape, and that attention names its key axis.
+func TestLayoutAxes(t *testing.T) {
+	d := Dims{T: 5, C: 8, H: 2, D: 4, F: 32, V: 50, L: 2, K: 3}
+	for _, name := range Names(2) {
+		l, err := LayoutOf(name, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(l.Axes) != len(l.Shape) {
+			t.Errorf("%s: axes %v for shape %v", name, l.Axes, l.Shape)
+		}
+		if l.KeyAxis >= 0 && l.Axes[l.KeyAxis] != AxisKey {
+			t.Errorf("%s: key axis %d is %q", name, l.KeyAxis, l.Axes[l.KeyAxis])
+		}
+		if l.Axes[l.PosAxis] != AxisPos {
+			t.Errorf("%s: position axis %d is %q", name, l.PosAxis, l.Axes[l.PosAxis])
+		}
+	}
+}

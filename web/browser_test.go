@@ -29,7 +29,7 @@ func browserContext(t testing.TB, width, height int) context.Context {
 
 // painted is true once the first heatmap canvas holds a non-white pixel.
 const painted = `(() => {
-  const c = document.querySelector('#heatmaps canvas');
+  const c = document.querySelector('#heatmaps .hm-area canvas');
   if (!c || !c.width) return false;
   const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
   for (let i = 0; i < d.length; i += 4) {
@@ -97,7 +97,7 @@ func TestBrowserStepThrough(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#prompt"), "The cat sat on the mat. The cat"),
 		pressEnter,
 		browsertest.Until(painted),
-		browsertest.Until(`document.querySelector('#status').textContent.startsWith('9 tokens')`),
+		browsertest.Until(`!!explorer.run() && explorer.run().done && explorer.run().tokens.length === 9`),
 		visible(`#lesson .lesson-panel[data-step="L0.softmax"]`),
 		shot("desktop-softmax"),
 	)
@@ -163,7 +163,7 @@ func TestBrowserHeldPatterns(t *testing.T) {
 	err := chromedp.Do(ctx,
 		chromedp.Navigate(ts.URL+"/#prompt=The+cat+sat+on+the+mat.+The+cat&step=L1.softmax&head=3"),
 		browsertest.Until(painted),
-		browsertest.Until(`window.__explorer.done`),
+		browsertest.Until(`!!explorer.run() && explorer.run().done`),
 		shot("held-patterns"),
 	)
 	if err != nil {
@@ -264,11 +264,11 @@ func benchFirstPaint(b *testing.B, edit func(*Options)) {
 		if err := chromedp.Do(ctx,
 			browsertest.Discard(chromedp.Evaluate[bool](start)),
 			pressEnter,
-			browsertest.Until(`window.__explorer.done && window.__explorer.timings.modelMap !== undefined && window.__explorer.timings.firstPaint !== undefined`),
+			browsertest.Until(`!!explorer.run() && explorer.run().done && !explorer.pending() && explorer.timings.modelMap !== undefined && explorer.timings.firstPaint !== undefined`),
 		); err != nil {
 			b.Fatal(err)
 		}
-		timings, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]float64](`window.__explorer.timings`))
+		timings, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]float64](`explorer.timings`))
 		if err != nil {
 			b.Fatal(err)
 		}

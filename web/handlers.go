@@ -16,41 +16,6 @@ import (
 	"github.com/transformer-explorer/explorer/viz"
 )
 
-// pageData is what the page template shows before any prompt runs.
-type pageData struct {
-	ModelName  string
-	ModelError string
-	Layers     int
-	Heads      int
-	Context    int
-	Params     int64
-	Steps      []stepInfo
-	// Source names the trace file the page opens on, if any; CanRun
-	// reports whether prompts can run (the server has a model).
-	Source string
-	CanRun bool
-}
-
-func (s *Server) servePage(w http.ResponseWriter, r *http.Request) {
-	d := pageData{Steps: s.steps, CanRun: s.opt.Model != nil}
-	switch m, tr := s.opt.Model, s.opt.Trace; {
-	case tr != nil:
-		d.ModelName, d.Source = tr.Model.Name, s.opt.TraceName
-		d.Layers, d.Heads = tr.Model.NLayer, tr.Model.NHead
-	case m != nil:
-		d.ModelName = m.Name
-		d.Layers, d.Heads, d.Context = m.Config.NLayer, m.Config.NHead, m.Config.NPositions
-		d.Params = m.Config.NumParams()
-	default:
-		d.ModelError = s.opt.ModelError.Error()
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	if err := page(d).Render(r.Context(), w); err != nil {
-		s.opt.Logger.Error("render page", "err", err)
-	}
-}
-
 // findStep returns the step with the given ID of an nLayer model: the
 // server's, or that of a trace file on the page.
 func (s *Server) findStep(id string, nLayer int) (stepInfo, bool) {

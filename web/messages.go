@@ -63,6 +63,9 @@ type helloMessage struct {
 	Session    string           `json:"session"`
 	Model      *trace.ModelInfo `json:"model,omitempty"`
 	Steps      []stepInfo       `json:"steps,omitempty"`
+	// Axes names what each axis of every hook point indexes
+	// (trace.Layout.Axes), keyed by block point or outside name.
+	Axes map[string][]string `json:"axes,omitempty"`
 	EagerLimit int              `json:"eager_limit,omitempty"`
 	ModelError string           `json:"model_error,omitempty"`
 	// Can says what the page may ask for.

@@ -84,6 +84,10 @@ type Options struct {
 	// MaxTraceBytes bounds a trace file a page opens, and the memory the
 	// trace decodes to (default 256 MiB).
 	MaxTraceBytes int64
+	// Card, when set, describes the model in the page's "which model is
+	// this" panel beyond its configuration (training data, languages,
+	// abilities).
+	Card *ModelCard
 }
 
 // A Server is the explorer's HTTP handler: the page, its static files, the
@@ -101,6 +105,9 @@ type Server struct {
 	// holding a slot of training.
 	demoTokens []int
 	steps      []stepInfo
+	// axes names the axes of every hook of the model (trace.Layout.Axes),
+	// sent in the hello so the page lays tensors out without guessing.
+	axes map[string][]string
 	// passHooks selects what a run records during its forward pass: every
 	// hook but the logit lens, which is added afterwards (see run).
 	passHooks trace.Selection
@@ -190,6 +197,7 @@ func NewServer(opt Options) (*Server, error) {
 	case opt.Trace != nil:
 		nLayer = opt.Trace.Model.NLayer
 	}
+	s.axes = hookAxes()
 	var err error
 	if s.formulas, err = stepFormulas(); err != nil {
 		return nil, err
@@ -215,6 +223,7 @@ func NewServer(opt Options) (*Server, error) {
 	s.mux.HandleFunc("GET /download/table", s.serveTable)
 	s.mux.HandleFunc("POST /trace/open", s.serveOpenTrace)
 	s.mux.HandleFunc("GET /lesson", s.serveLesson)
+	s.mux.HandleFunc("GET /explain", s.serveExplain)
 	s.mux.HandleFunc("POST /lesson/check", s.serveCheck)
 	s.mux.HandleFunc("GET /train", s.serveTrainPage)
 	s.mux.HandleFunc("GET /train/ws", s.serveTrainSocket)
@@ -311,6 +320,25 @@ func stepInfos(nLayer int, formulas map[trace.StepKind]string) []stepInfo {
 			hooks = []string{}
 		}
 		out = append(out, stepInfo{ID: st.ID, Kind: string(st.Kind), Layer: st.Layer, Formula: formulas[st.Kind], Hooks: hooks})
+	}
+	return out
+}
+
+// hookAxes names the axes of every hook point (trace.Layout.Axes), keyed
+// by block point ("attn.hook_pattern") or, outside the blocks, by name:
+// the same for every layer and every model.
+func hookAxes() map[string][]string {
+	out := map[string][]string{}
+	for _, name := range trace.Names(1) {
+		l, err := trace.LayoutOf(name, trace.Dims{T: 1})
+		if err != nil {
+			panic("web: a hook of trace.Names has no layout: " + err.Error()) // trace's tests keep them in step
+		}
+		key := name
+		if _, point, ok := trace.ParseBlock(name); ok {
+			key = point
+		}
+		out[key] = l.Axes
 	}
 	return out
 }

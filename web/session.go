@@ -143,6 +143,7 @@ func (ss *session) sendError(seq int, code, message string) {
 
 func (ss *session) sendHello() {
 	hello := helloMessage{Type: "hello", Session: ss.id, MaxTraceBytes: ss.srv.maxTraceBytes()}
+	hello.Axes = ss.srv.axes
 	switch m, tr := ss.srv.opt.Model, ss.srv.opt.Trace; {
 	case tr != nil:
 		// The page opens on the trace, whose model it shows first.

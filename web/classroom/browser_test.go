@@ -2,6 +2,7 @@ package classroom_test
 
 import (
 	"context"
+	"fmt"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -97,11 +98,11 @@ func shot(name string) chromedp.Action[chromedp.Void] {
 
 // Expressions read in the pages.
 const (
-	stepID   = `(window.__explorer.steps[window.__explorer.step] || {}).id`
-	painted  = `(() => { const c = document.querySelector('#heatmaps canvas'); return !!c && c.width > 0; })()`
-	roomUp   = `!!window.__room && window.__room.connected`
-	ranText  = `(window.__explorer.tokens && window.__explorer.done ? window.__explorer.tokens.text : '')`
-	headNow  = `window.__explorer.head`
+	stepID   = `explorer.view().step`
+	painted  = `(() => { const c = document.querySelector('#heatmaps .hm-area canvas'); return !!c && c.width > 0; })()`
+	roomUp   = `!!window.room && window.room.connected`
+	ranText  = `(explorer.run() && explorer.run().done ? explorer.run().text : '')`
+	headNow  = `explorer.view().head`
 	titleNow = `document.querySelector('#step-title').textContent`
 )
 
@@ -142,7 +143,7 @@ func TestBrowserTeacherMovesStudent(t *testing.T) {
 	}
 	// Joining navigates to the room page.
 	res, err := chromedp.RunResponse(student, click(`button[type=submit]`))
-	if err != nil || res.Status != 200 || !strings.HasSuffix(res.URL, "/room/"+room.Code()) {
+	if err != nil || res.Status != 200 || !strings.Contains(res.URL, "/room/"+room.Code()) {
 		t.Fatalf("join: %v, response %+v", err, res)
 	}
 	err = chromedp.Do(student,
@@ -159,7 +160,7 @@ func TestBrowserTeacherMovesStudent(t *testing.T) {
 	}
 	// The student's page ran the teacher's prompt first, not its default
 	// and then the teacher's.
-	if runs := eval[int](t, student, `window.__explorer.seq`); runs != 1 {
+	if runs := eval[int](t, student, `explorer.run().seq`); runs != 1 {
 		t.Errorf("the student's page ran %d prompts on joining, want 1", runs)
 	}
 	if html := eval[string](t, student, `location.href + document.documentElement.outerHTML`); strings.Contains(html, room.Key()) {
@@ -197,19 +198,19 @@ func TestBrowserTeacherMovesStudent(t *testing.T) {
 
 	// The student wanders back a step; the teacher moves on; the student
 	// stays, then follows again.
-	if err := chromedp.Do(student, click("#back"), browsertest.Until(`!window.__room.following`), chromedp.WaitVisible(chromedp.CSS("#room-follow"))); err != nil {
+	if err := chromedp.Do(student, click("#back"), browsertest.Until(`!window.room.following`), chromedp.WaitVisible(chromedp.CSS("#room-follow"))); err != nil {
 		t.Fatal(err)
 	}
 	if err := chromedp.Do(teacher, click("#next"), browsertest.Until(stepID+` === 'L0.attn_out'`)); err != nil {
 		t.Fatal(err)
 	}
-	if err := chromedp.Do(student, browsertest.Until(`window.__room.latest.step === 'L0.attn_out'`), shot("student-wandering")); err != nil {
+	if err := chromedp.Do(student, browsertest.Until(`window.room.latest.step === 'L0.attn_out'`), shot("student-wandering")); err != nil {
 		t.Fatal(err)
 	}
 	if got := eval[string](t, student, stepID); got != "L0.mask" && got != "L0.softmax" {
 		t.Errorf("the wandering student was moved to %s", got)
 	}
-	if err := chromedp.Do(student, click("#room-follow"), follows("L0.attn_out", 2, prompt2), browsertest.Until(`window.__room.following`)); err != nil {
+	if err := chromedp.Do(student, click("#room-follow"), follows("L0.attn_out", 2, prompt2), browsertest.Until(`window.room.following`)); err != nil {
 		t.Fatalf("follow teacher: %v", err)
 	}
 	if err := chromedp.Do(teacher, browsertest.Until(`document.querySelector('#room-count').textContent === '1 student'`), shot("teacher-bar")); err != nil {
@@ -223,7 +224,7 @@ func TestBrowserTeacherMovesStudent(t *testing.T) {
 		t.Fatalf("teacher in Chinese: %v", err)
 	}
 	err = chromedp.Do(student,
-		browsertest.Until(`window.__explorer.lang === 'zh' && document.querySelector('#room-mode').textContent === '正在跟随老师'`),
+		browsertest.Until(`explorer.lang() === 'zh' && document.querySelector('#room-mode').textContent === '正在跟随老师'`),
 		chromedp.WaitVisible(chromedp.CSS(`#lesson .lesson-panel[lang="zh"]`)),
 		shot("student-zh"),
 	)
@@ -242,4 +243,157 @@ func itoa(i int) string {
 		panic("itoa: one digit only")
 	}
 	return string(rune('0' + i))
+}
+
+// TestBrowserTeacherTakesOver: the teacher link opened in a second browser
+// (another machine: no shared storage) drives the room while the student
+// keeps following; the first teacher tab becomes a follower. A teacher
+// page without the key says what to do.
+func TestBrowserTeacherTakesOver(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test")
+	}
+	room, ts := newClassroom(t)
+	first, student := browser(t)
+	second, cancel := chromedp.NewContext(first, chromedp.WithNewBrowserContext())
+	defer cancel()
+	lost, cancelLost := chromedp.NewContext(first, chromedp.WithNewBrowserContext())
+	defer cancelLost()
+	teacherURL := ts.URL + "/room/" + room.Code() + "/teacher?key=" + room.Key()
+	err := chromedp.Do(first,
+		chromedp.Navigate(teacherURL+"#prompt=The+cat+sat&step=L0.scores&head=0"),
+		browsertest.Until(`!!window.room && window.room.driving`),
+		browsertest.Until(painted),
+	)
+	if err != nil {
+		t.Fatalf("first teacher: %v", err)
+	}
+	if err := chromedp.Do(student, chromedp.Navigate(ts.URL+"/room/"+room.Code()), browsertest.Until(roomUp), follows("L0.scores", 0, "The cat sat")); err != nil {
+		t.Fatalf("student: %v", err)
+	}
+	// The same link on another machine.
+	err = chromedp.Do(second,
+		chromedp.Navigate(teacherURL),
+		browsertest.Until(`!!window.room && window.room.driving`),
+		browsertest.Until(painted),
+	)
+	if err != nil {
+		t.Fatalf("second teacher: %v", err)
+	}
+	if err := chromedp.Do(first, browsertest.Until(`!window.room.driving && !document.querySelector('#room-take').hidden`), shot("teacher-taken")); err != nil {
+		t.Fatalf("the first teacher tab did not hand over: %v", err)
+	}
+	if got := eval[string](t, second, stepID); got != "L0.scores" {
+		t.Errorf("the second teacher opened on %s, want the room's L0.scores", got)
+	}
+	if err := chromedp.Do(second, click("#next"), click(`#head-picker button[data-head="3"]`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(student, follows("L0.mask", 3, "The cat sat")); err != nil {
+		t.Fatalf("the student does not follow the second teacher: %v", err)
+	}
+	if err := chromedp.Do(first, follows("L0.mask", 3, "The cat sat")); err != nil {
+		t.Fatalf("the first teacher tab does not follow: %v", err)
+	}
+	if n := room.Students(); n != 1 {
+		t.Errorf("%d students after the takeover, want 1", n)
+	}
+	// The first tab takes the room back.
+	if err := chromedp.Do(first, click("#room-take"), browsertest.Until(`window.room.driving`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(second, browsertest.Until(`!window.room.driving`)); err != nil {
+		t.Fatal(err)
+	}
+	// A teacher page opened without the key, in a browser that never had
+	// it, says what to do.
+	err = chromedp.Do(lost, chromedp.Navigate(ts.URL+"/room/"+room.Code()+"/teacher"), browsertest.Until(`document.querySelector('#room-status').textContent.includes('?key=')`), shot("teacher-no-key"))
+	if err != nil {
+		t.Fatalf("teacher page without its key: %v", err)
+	}
+}
+
+// TestBrowserPredictBeforeReveal: the teacher asks which key a head
+// attends to most; three students click their guesses (their numbers
+// hidden meanwhile); the teacher sees the histogram, then reveals, and the
+// students see the answer.
+func TestBrowserPredictBeforeReveal(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test")
+	}
+	room, ts := newClassroom(t)
+	teacher, first := browser(t)
+	students := []context.Context{first}
+	for range 2 {
+		s, cancel := chromedp.NewContext(teacher, chromedp.WithNewBrowserContext())
+		t.Cleanup(cancel)
+		students = append(students, s)
+	}
+	const prompt = "The cat sat on the mat"
+	err := chromedp.Do(teacher,
+		chromedp.Navigate(ts.URL+"/room/"+room.Code()+"/teacher?key="+room.Key()+"#prompt=The+cat+sat+on+the+mat&step=L1.softmax&head=2"),
+		browsertest.Until(`!!window.room && window.room.driving`),
+		browsertest.Until(painted),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, s := range students {
+		if err := chromedp.Do(s, chromedp.Navigate(ts.URL+"/room/"+room.Code()), browsertest.Until(roomUp), follows("L1.softmax", 2, prompt)); err != nil {
+			t.Fatalf("student %d: %v", i, err)
+		}
+	}
+	if err := chromedp.Do(teacher, browsertest.Until(`window.room.students === 3`), click("#poll-ask"), browsertest.Until(`!!window.room.poll`)); err != nil {
+		t.Fatalf("ask: %v", err)
+	}
+	guesses := []int{1, 1, 4}
+	for i, s := range students {
+		err := chromedp.Do(s,
+			browsertest.Until(`!!window.room.poll && document.documentElement.classList.contains('poll-open')`),
+			click(fmt.Sprintf(`#poll .poll-option[data-option="%d"]`, guesses[i])),
+			browsertest.Until(fmt.Sprintf(`window.room.guess === %d`, guesses[i])),
+		)
+		if err != nil {
+			t.Fatalf("student %d guesses: %v", i, err)
+		}
+	}
+	if err := chromedp.Do(students[0], shot("student-poll")); err != nil {
+		t.Fatal(err)
+	}
+	err = chromedp.Do(teacher,
+		browsertest.Until(`!!window.room.tally && window.room.tally.answered === 3`),
+		shot("teacher-histogram"),
+	)
+	if err != nil {
+		t.Fatalf("the teacher's tally: %v", err)
+	}
+	counts := eval[[]int](t, teacher, `[...document.querySelectorAll('#poll .poll-bar .n')].map((e) => Number(e.textContent))`)
+	want := []int{0, 2, 0, 0, 1, 0}
+	if fmt.Sprint(counts) != fmt.Sprint(want) {
+		t.Errorf("the teacher's histogram %v, want %v", counts, want)
+	}
+	tally, ok := room.CurrentTally()
+	if !ok || tally.Answered != 3 || fmt.Sprint(tally.Counts) != fmt.Sprint(want) {
+		t.Errorf("the room's tally %+v, want %v", tally, want)
+	}
+	// The answer: the key the head weights most from the last token.
+	best := eval[int](t, teacher, `(() => {
+	  const p = explorer.tensor('blocks.1.attn.hook_pattern'); const [, T] = p.shape; const row = (2 * T + T - 1) * T;
+	  let b = 0; for (let k = 0; k < T; k++) if (p.data[row + k] > p.data[row + b]) b = k; return b;
+	})()`)
+	if err := chromedp.Do(teacher, click("#poll-reveal"), browsertest.Until(`!!window.room.reveal`)); err != nil {
+		t.Fatal(err)
+	}
+	for i, s := range students {
+		err := chromedp.Do(s,
+			browsertest.Until(fmt.Sprintf(`!!window.room.reveal && window.room.reveal.answer === %d && !document.documentElement.classList.contains('poll-open')`, best)),
+			browsertest.Until(fmt.Sprintf(`!!document.querySelector('#poll .poll-option.answer[data-option="%d"]')`, best)),
+		)
+		if err != nil {
+			t.Fatalf("student %d did not see the answer: %v", i, err)
+		}
+	}
+	if err := chromedp.Do(students[0], shot("student-reveal")); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -102,15 +102,40 @@ func readViews(conn *wsconn.Conn, room *Room, c *client) {
 			return
 		}
 		m, err := parseMessage(b)
-		switch {
-		case err != nil:
+		if err != nil {
 			room.tell(c, errorMessage(errBadMessage, err.Error()))
-		case m.Type != typeView:
+			continue
+		}
+		switch m.Type {
+		case typeJoin:
 			room.tell(c, errorMessage(errBadMessage, "already in the room"))
-		case !c.teacher:
-			room.tell(c, errorMessage(errNotTeacher, "Only the teacher drives the room."))
-		default:
-			room.Publish(*m.View)
+		case typeGuess:
+			if !room.guess(c, m.PollID, m.Choice) {
+				room.tell(c, errorMessage(errBadGuess, "That question is closed or has no such answer."))
+			}
+		case typeTake:
+			if !c.teacher {
+				room.tell(c, errorMessage(errNotTeacher, "Only the teacher drives the room."))
+				continue
+			}
+			room.take(c)
+		default: // view, poll, reveal, endpoll: the driver's
+			switch {
+			case !c.teacher:
+				room.tell(c, errorMessage(errNotTeacher, "Only the teacher drives the room."))
+			case !room.drives(c):
+				room.tell(c, errorMessage(errNotDriver, "Another tab drives the room; take over to drive from here."))
+			case m.Type == typeView:
+				room.Publish(*m.View)
+			case m.Type == typePoll:
+				room.openPoll(*m.Poll)
+			case m.Type == typeReveal:
+				if !room.revealPoll(*m.Reveal) {
+					room.tell(c, errorMessage(errBadMessage, "no open poll with that answer"))
+				}
+			case m.Type == typeEndPoll:
+				room.endPoll()
+			}
 		}
 	}
 }

@@ -12,9 +12,22 @@
 //	GET /room/ws               the room websocket
 //	GET /room/room.js, room.css  the room script and its style
 //
-// The pages are the explorer page (Options.Page) with the room script
-// loaded before the explorer's own, so the room never needs hooks in the
-// page's template.
+// The pages are the explorer page's own component (Options.Page, which
+// *web.Server implements) with the room bar, opening on the room's view;
+// room.js drives the page through its script API (explorer, in
+// web/static/app.js), not through its buttons.
+//
+// # The teacher's key
+//
+// The teacher link carries the room's key once; the browser keeps it
+// (localStorage) and takes it out of the address bar. The key, not the
+// browser, makes a teacher: the link opened in any browser — the lectern
+// PC, a restarted laptop — claims the room. The teacher tab that joined
+// last drives; an earlier one is told it was taken over and follows like
+// a student, with a button to take the room back. The room code and the
+// students stay throughout. A teacher page without the key (opened
+// without ?key= in a browser that never had it) follows and says to open
+// the printed teacher link.
 //
 // # Protocol
 //
@@ -41,7 +54,24 @@
 //
 // Teachers also receive {"type":"students","n":12} when the class grows
 // or shrinks. A view from a student is refused with
-// {"type":"error","error":"not_teacher","message":"…"}.
+// {"type":"error","error":"not_teacher","message":"…"}, and one from a
+// teacher tab that does not drive with error "not_driver". A teacher tab
+// learns {"type":"driving"} when it drives and {"type":"taken"} when
+// another took over; it sends {"type":"take"} to drive again.
+//
+// # Predict before reveal
+//
+// The driving teacher asks the class a question about the step on screen:
+//
+//	{"type":"poll","poll":{"kind":"key","layer":1,"head":2,"q":5,"token":"␣mat","options":["The","␣cat",…]}}
+//
+// (kind "next" asks for the next token among options). Everyone receives
+// it with an id; students answer {"type":"guess","poll_id":3,"choice":1}
+// (a later guess replaces an earlier one), and the teachers receive the
+// histogram {"type":"tally","tally":{"poll":3,"counts":[0,2,…],"answered":3,"students":3}}
+// after every guess. The teacher's {"type":"reveal","reveal":{"answer":1,"p":0.61}}
+// and {"type":"endpoll"} go to everyone. While a poll is open the pages
+// hide the numbers that give the answer away.
 //
 // # Delivery
 //

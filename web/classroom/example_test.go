@@ -1,12 +1,13 @@
 package classroom_test
 
 import (
+	"context"
 	"fmt"
-	"io"
-	"net/http"
 	"net/http/httptest"
 	"strings"
 
+	"github.com/transformer-explorer/explorer/engine"
+	"github.com/transformer-explorer/explorer/web"
 	"github.com/transformer-explorer/explorer/web/classroom"
 )
 
@@ -14,10 +15,18 @@ import (
 // code. explorer serve --classroom mounts the hub on the explorer's server
 // with srv.Handle("/room/", hub).
 func ExampleHub() {
-	page := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.WriteString(w, `<html><head><script type="module" src="/static/app.js"></script></head><body></body></html>`)
-	})
-	hub, err := classroom.NewHub(classroom.Options{Page: page})
+	m, tok, err := engine.LoadDir(context.Background(), "../../testdata/conformance/tiny-gpt2")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer m.Close()
+	srv, err := web.NewServer(web.Options{Model: m, Tokenizer: tok})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	hub, err := classroom.NewHub(classroom.Options{Page: srv})
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -11,6 +11,9 @@ import (
 
 	"github.com/transformer-explorer/explorer/web/internal/limit"
 	"github.com/transformer-explorer/explorer/web/internal/wsconn"
+	"github.com/a-h/templ"
+
+	"github.com/transformer-explorer/explorer/web"
 )
 
 //go:embed static
@@ -18,9 +21,9 @@ var staticFiles embed.FS
 
 // Options configure a Hub.
 type Options struct {
-	// Page serves the explorer page at GET /; the room pages are that page
-	// with the room script added. Required.
-	Page http.Handler
+	// Page renders the room pages: the explorer page with the room bar
+	// (*web.Server). Required.
+	Page Pages
 	// JoinURL is the address students should open, shown on the teacher's
 	// screen, such as "http://192.168.1.20:8080/room/". The default is
 	// /room/ on the host the teacher's browser used.
@@ -50,6 +53,12 @@ const (
 	wrongBurst = 20
 	wrongEvery = 3 * time.Second
 )
+// Pages renders the explorer page of a room; *web.Server is one.
+type Pages interface {
+	// RoomPage returns the explorer page with room's bar and script,
+	// opening on room.View.
+	RoomPage(r *http.Request, room web.Room) templ.Component
+}
 
 // A Hub serves the rooms of a classroom under /room/ (see the package
 // documentation). Mount it with the pattern "/room/".

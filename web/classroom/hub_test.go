@@ -1,6 +1,8 @@
 package classroom
 
 import (
+	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -8,22 +10,25 @@ import (
 	"testing"
 	"time"
 
+	"github.com/a-h/templ"
 	"github.com/gorilla/websocket"
+
+	"github.com/transformer-explorer/explorer/web"
 )
 
-// fakePage stands in for the explorer page.
-const fakePage = `<!doctype html><html><head><title>x</title><script type="module" src="/static/app.js"></script></head><body></body></html>`
+// fakePages stands in for the explorer page: it writes the room's props.
+type fakePages struct{}
+
+func (fakePages) RoomPage(r *http.Request, room web.Room) templ.Component {
+	return templ.ComponentFunc(func(ctx context.Context, w io.Writer) error {
+		_, err := fmt.Fprintf(w, "<!doctype html><body data-role=%q data-code=%q data-join=%q data-view=%q></body>", room.Role, room.Code, room.JoinURL, room.View)
+		return err
+	})
+}
 
 func newTestHub(t testing.TB, edit func(*Options)) (*Hub, *httptest.Server) {
 	t.Helper()
-	opt := Options{Page: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/" {
-			http.NotFound(w, r)
-			return
-		}
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		io.WriteString(w, fakePage)
-	})}
+	opt := Options{Page: fakePages{}}
 	if edit != nil {
 		edit(&opt)
 	}
@@ -234,18 +239,18 @@ func TestPages(t *testing.T) {
 		hasNot   []string
 	}{
 		{"/room/", 200, "", []string{`name="code"`}, nil},
-		{"/room/?code=" + strings.ToLower(room.Code()), 303, "/room/" + room.Code(), nil, nil},
+		{"/room/?code=" + strings.ToLower(room.Code()), 303, "/room/" + room.Code() + "?lang=en", nil, nil},
 		{"/room/?code=QQQQQ", 404, "", []string{"There is no room"}, nil},
+		{"/room/?code=QQQQQ&lang=zh", 404, "", []string{"没有代码为 QQQQQ 的房间"}, nil},
 		{"/room/" + room.Code(), 200, "", []string{
-			`data-room-role="student"`,
-			`data-room-code="` + room.Code() + `"`,
-			`data-room-view="{&#34;prompt&#34;:&#34;Say \&#34;hi\&#34; \u003cb\u003e&#34;`,
-			`</script><script type="module" src="/static/app.js">`,
+			`data-role="student"`,
+			`data-code="` + room.Code() + `"`,
+			`data-view="{\"prompt\":\"Say \\\"hi\\\" \\u003cb\\u003e\"`,
 		}, []string{room.Key()}},
-		{"/room/" + strings.ToLower(room.Code()), 303, "/room/" + room.Code(), nil, nil},
+		{"/room/" + strings.ToLower(room.Code()), 303, "/room/" + room.Code() + "?", nil, nil},
 		{"/room/CDEFG", 404, "", []string{"There is no room"}, nil},
 		{"/room/" + room.Code() + "/teacher?key=" + room.Key(), 200, "", []string{
-			`data-room-role="teacher"`, `data-room-join="http://10.0.0.7:8080/room/"`,
+			`data-role="teacher"`, `data-join="http://10.0.0.7:8080/room/"`,
 		}, []string{room.Key()}},
 		{"/room/" + room.Code() + "/teacher?key=nope", 403, "", nil, nil},
 		{"/room/room.js", 200, "", []string{"follow"}, nil},
@@ -265,20 +270,6 @@ func TestPages(t *testing.T) {
 			if strings.Contains(body, s) {
 				t.Errorf("GET %s contains %s", tt.path, s)
 			}
-		}
-	}
-}
-
-func TestInjectScript(t *testing.T) {
-	tag := []byte("<x>")
-	tests := []struct{ page, want string }{
-		{`<head><script type="module" src="/static/app.js"></script></head>`, `<head><x><script type="module" src="/static/app.js"></script></head>`},
-		{`<head><link></head><body>`, `<head><link><x></head><body>`},
-		{`no head`, `no head`},
-	}
-	for _, tt := range tests {
-		if got := string(injectScript([]byte(tt.page), tag)); got != tt.want {
-			t.Errorf("injectScript(%q) = %q, want %q", tt.page, got, tt.want)
 		}
 	}
 }

@@ -65,6 +65,14 @@ const (
 	typeWelcome  = "welcome"  // server → client, after a join
 	typeStudents = "students" // server → teachers: how many students
 	typeError    = "error"    // server → client
+	typeTake     = "take"     // a teacher tab → server: drive from here
+	typeTaken    = "taken"    // server → a teacher tab: another tab drives now
+	typeDriving  = "driving"  // server → a teacher tab: you drive
+	typePoll     = "poll"     // driver → server, and server → everyone
+	typeGuess    = "guess"    // student → server
+	typeTally    = "tally"    // server → teachers
+	typeReveal   = "reveal"   // driver → server, and server → everyone
+	typeEndPoll  = "endpoll"  // driver → server, and server → everyone
 )
 
 // Error codes of error messages.
@@ -75,6 +83,8 @@ const (
 	errFull       = "room_full"
 	errNotTeacher = "not_teacher"
 	errTooMany    = "too_many" // too many wrong codes, or room pages, from one computer
+	errNotDriver  = "not_driver"
+	errBadGuess   = "bad_guess"
 )
 
 // inMessage is a message from a client.
@@ -83,6 +93,13 @@ type inMessage struct {
 	Code string `json:"code,omitempty"` // join
 	Key  string `json:"key,omitempty"`  // join, teacher only
 	View *View  `json:"view,omitempty"` // view
+	// Poll is the question of a poll message.
+	Poll *Poll `json:"poll,omitempty"`
+	// PollID and Choice are a guess.
+	PollID int64 `json:"poll_id,omitempty"`
+	Choice int   `json:"choice"`
+	// Reveal is the answer of a reveal message.
+	Reveal *Reveal `json:"reveal,omitempty"`
 }
 
 // parseMessage decodes and checks a client's message.
@@ -103,6 +120,18 @@ func parseMessage(b []byte) (inMessage, error) {
 		if err := m.View.check(); err != nil {
 			return m, fmt.Errorf("classroom: %w", err)
 		}
+	case typePoll:
+		if m.Poll == nil {
+			return m, errors.New("classroom: a poll message needs a poll")
+		}
+		if err := m.Poll.check(); err != nil {
+			return m, fmt.Errorf("classroom: %w", err)
+		}
+	case typeReveal:
+		if m.Reveal == nil {
+			return m, errors.New("classroom: a reveal message needs its answer")
+		}
+	case typeGuess, typeTake, typeEndPoll:
 	default:
 		return m, fmt.Errorf("classroom: unknown message type %q", m.Type)
 	}
@@ -111,14 +140,17 @@ func parseMessage(b []byte) (inMessage, error) {
 
 // outMessage is a message to a client; the fields used depend on Type.
 type outMessage struct {
-	Type     string `json:"type"`
-	Role     string `json:"role,omitempty"`
-	Code     string `json:"code,omitempty"`
-	Seq      int64  `json:"seq,omitempty"`
-	View     *View  `json:"view,omitempty"`
-	Students *int   `json:"n,omitempty"`
-	Error    string `json:"error,omitempty"`
-	Message  string `json:"message,omitempty"`
+	Type     string  `json:"type"`
+	Role     string  `json:"role,omitempty"`
+	Code     string  `json:"code,omitempty"`
+	Seq      int64   `json:"seq,omitempty"`
+	View     *View   `json:"view,omitempty"`
+	Students *int    `json:"n,omitempty"`
+	Poll     *Poll   `json:"poll,omitempty"`
+	Tally    *Tally  `json:"tally,omitempty"`
+	Reveal   *Reveal `json:"reveal,omitempty"`
+	Error    string  `json:"error,omitempty"`
+	Message  string  `json:"message,omitempty"`
 }
 
 // encode marshals m; the types here always marshal.

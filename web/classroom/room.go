@@ -24,6 +24,15 @@ type Room struct {
 	view     *View
 	students map[*client]struct{}
 	teachers map[*client]struct{}
+	// driver is the teacher connection that drives the room: the one that
+	// joined or took over last. Other teacher tabs follow, like students,
+	// until they take over.
+	driver *client
+	// The open poll, its answer once revealed, and the students' guesses.
+	polls   int64
+	poll    *Poll
+	reveal  *Reveal
+	guesses map[*client]int
 }
 
 // A client is one connection's membership of a room. Its outbox is
@@ -99,9 +108,38 @@ func (r *Room) join(c *client) error {
 		}
 		r.students[c] = struct{}{}
 	}
-	r.offer(c, outMessage{Type: typeWelcome, Role: role, Code: r.code, Seq: r.seq, View: r.view}.encode())
+	r.offer(c, outMessage{Type: typeWelcome, Role: role, Code: r.code, Seq: r.seq, View: r.view, Poll: r.poll, Reveal: r.reveal}.encode())
+	if c.teacher {
+		r.takeLocked(c) // the newest teacher tab drives
+	}
 	r.countLocked()
+	r.tallyLocked()
 	return nil
+}
+
+// take makes teacher connection c the room's driver; the one that drove
+// before is told it was taken over and follows from then on.
+func (r *Room) take(c *client) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.member(c) && c.teacher {
+		r.takeLocked(c)
+	}
+}
+
+func (r *Room) takeLocked(c *client) {
+	if old := r.driver; old != nil && old != c {
+		r.offer(old, outMessage{Type: typeTaken}.encode())
+	}
+	r.driver = c
+	r.offer(c, outMessage{Type: typeDriving}.encode())
+}
+
+// drives reports whether c drives the room.
+func (r *Room) drives(c *client) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.driver == c
 }
 
 // leave removes c, if it is still in the room.
@@ -110,6 +148,7 @@ func (r *Room) leave(c *client) {
 	defer r.mu.Unlock()
 	if r.removeLocked(c) && !c.teacher {
 		r.countLocked()
+		r.tallyLocked()
 	}
 }
 
@@ -125,15 +164,26 @@ func (r *Room) Publish(v View) int64 {
 	}
 	r.seq++
 	r.view = &v
-	msg := outMessage{Type: typeView, Seq: r.seq, View: &v}.encode()
+	r.broadcastLocked(outMessage{Type: typeView, Seq: r.seq, View: &v}.encode(), false)
+	return r.seq
+}
+
+// broadcastLocked queues msg to every student and to the teachers that
+// follow (all teachers when toDriver), dropping whoever is too far
+// behind. The caller holds r.mu.
+func (r *Room) broadcastLocked(msg []byte, toDriver bool) {
 	before := len(r.students)
 	for c := range r.students {
 		r.offer(c, msg)
 	}
+	for c := range r.teachers {
+		if toDriver || c != r.driver {
+			r.offer(c, msg)
+		}
+	}
 	if len(r.students) != before {
 		r.countLocked()
 	}
-	return r.seq
 }
 
 // tell queues msg to c alone.
@@ -193,8 +243,12 @@ func (r *Room) removeLocked(c *client) bool {
 	}
 	if c.teacher {
 		delete(r.teachers, c)
+		if r.driver == c {
+			r.driver = nil
+		}
 	} else {
 		delete(r.students, c)
+		delete(r.guesses, c)
 	}
 	c.out.close()
 	return true

@@ -1,68 +1,17 @@
-// Heatmaps on canvas: one pixel per cell in the canvas, scaled up by CSS,
-// with the exact value, row and column under the mouse.
+// Heatmaps on canvas: one pixel per cell, scaled up by CSS, with the exact
+// value, row and column under the mouse, and a click on a cell reported
+// to the page. Vectors (one column) are drawn as narrow strips, and the
+// next-token top-k as a table of whole tokens.
 import { sequential, diverging, sequentialCSS, divergingCSS, masked } from "./palette.js";
+import { t } from "./i18n.js";
 
 const maxCanvasColumns = 4096; // wider tensors are binned (max |value|) for drawing
+const stripWidth = 26; // px of a one-column heatmap
 
-// viewOf turns a recorded tensor into a 2-D view for the current head.
-// It returns null for tensors shown through another one (token ids).
-export function viewOf(name, t, head, tokens, labels, tensors) {
-  const { shape, data } = t;
-  const v = { caption: name, rowLabels: tokens, colLabels: null, signed: true, fixed: null, masked: null, cellText: null };
-  let m;
-  if ((m = /attn\.hook_(attn_scores|pattern)$/.exec(name))) {
-    const [, T, K] = shape;
-    v.rows = T;
-    v.cols = K;
-    v.colLabels = tokens;
-    const base = head * T * K;
-    v.get = (r, c) => data[base + r * K + c];
-    v.masked = (r, c) => c > r + (K - T);
-    if (m[1] === "pattern") {
-      v.signed = false;
-      v.fixed = [0, 1];
-    }
-    v.caption = `${m[1] === "pattern" ? "attention weights" : "scaled scores QKᵀ/√d"} · head ${head} · ${T}×${K} (query ↓, key →)`;
-    v.rowTitle = "query";
-    v.colTitle = "key";
-  } else if ((m = /attn\.hook_(q|k|v|z)$/.exec(name))) {
-    const [T, H, D] = shape;
-    v.rows = T;
-    v.cols = D;
-    v.get = (r, c) => data[(r * H + head) * D + c];
-    v.caption = `${{ q: "queries Q", k: "keys K", v: "values V", z: "weighted sum z" }[m[1]]} · head ${head} · ${T}×${D}`;
-  } else if (name === "next.top_ids") {
-    return null;
-  } else if (name === "next.top_probs") {
-    const [T, K] = shape;
-    const ids = tensors.get("next.top_ids");
-    v.rows = T;
-    v.cols = K;
-    v.get = (r, c) => data[r * K + c];
-    v.signed = false;
-    v.fixed = [0, 1];
-    v.colLabels = Array.from({ length: K }, (_, i) => `#${i + 1}`);
-    if (ids) v.cellText = (r, c) => labels[ids.data[r * K + c]] ?? String(ids.data[r * K + c]);
-    v.caption = `next-token probabilities: the top ${K} after each position`;
-  } else if (name === "next.loss") {
-    v.rows = shape[0];
-    v.cols = 1;
-    v.get = (r) => data[r];
-    v.signed = false;
-    v.rowLabels = tokens.slice(1).map((t, i) => `${tokens[i]} → ${t}`);
-    v.colLabels = ["loss"];
-    v.caption = "loss of each next token: −log p(actual next token)";
-  } else {
-    v.rows = shape.length > 1 ? shape[0] : shape[0];
-    v.cols = shape.length > 1 ? data.length / shape[0] : 1;
-    v.get = (r, c) => data[r * v.cols + c];
-    if (shape.length === 1) v.rowLabels = null;
-    v.caption = `${name} · ${shape.join("×")}`;
-  }
-  if (!v.colLabels) v.colLabels = Array.from({ length: v.cols }, (_, i) => String(i));
-  if (!v.rowLabels || v.rowLabels.length < v.rows) v.rowLabels = Array.from({ length: v.rows }, (_, i) => (tokens && tokens[i]) || String(i));
-  return v;
-}
+// A view is what drawHeatmap draws (views.js makes them):
+//   rows, cols, get(r, c), rowLabels, colLabels, rowTitle, colTitle,
+//   signed (diverging palette), fixed ([lo, hi] or null), masked(r, c) or
+//   null, clickable.
 
 // range returns the colour scale of a view: symmetric around zero for
 // signed values, from zero up for weights.
@@ -87,59 +36,72 @@ function range(v) {
   return lo === hi ? [lo - 1, hi + 1] : [lo, hi];
 }
 
-function colourOf(v, lo, hi) {
-  const pal = v.signed ? diverging : sequential;
-  return (x) => pal((x - lo) / (hi - lo));
-}
-
-function fmt(x) {
+// fmt writes a value for people: six significant digits, −∞ for the mask.
+export function fmt(x) {
   if (x === -Infinity) return "−∞";
-  if (Math.abs(x) >= 1e4 || (x !== 0 && Math.abs(x) < 1e-3)) return x.toExponential(4);
-  return x.toPrecision(6);
+  if (Number.isNaN(x)) return "NaN";
+  if (Math.abs(x) >= 1e4 || (x !== 0 && Math.abs(x) < 1e-3)) return x.toExponential(4).replace("-", "−");
+  return x.toPrecision(6).replace("-", "−");
 }
 
-// drawHeatmap appends the heatmap of view v to fig.
-export function drawHeatmap(fig, v, tooltip) {
+// cellSizes picks the drawn size of a cell so that the view fits avail
+// ({w, h} in px for the grid, labels included).
+function cellSizes(v, avail) {
+  const labelW = 96;
+  const labelH = 70;
+  const w = Math.max(120, avail.w - labelW);
+  const h = Math.max(120, avail.h - labelH);
+  if (v.cols === 1) return [stripWidth, Math.max(2, Math.min(26, h / v.rows))];
+  if (v.cols <= v.rows * 2) {
+    const s = Math.max(2, Math.min(44, w / v.cols, h / v.rows));
+    return [s, s];
+  }
+  const cw = Math.max(w / Math.min(v.cols, maxCanvasColumns), 0.05);
+  return [Math.min(44, cw), Math.max(2, Math.min(22, h / v.rows))];
+}
+
+function label(text, cls, size, style) {
+  const s = document.createElement("span");
+  s.className = cls;
+  s.textContent = text;
+  Object.assign(s.style, style);
+  s.style.fontSize = `${size}px`;
+  return s;
+}
+
+// drawHeatmap appends the heatmap of view v to fig, sized to avail
+// ({w, h}); hovering fills tooltip, clicking a cell calls onCell(r, c)
+// when the view is clickable.
+export function drawHeatmap(fig, v, opts) {
+  // A bare tooltip element is accepted for the trace-file view's calls.
+  const { tooltip, avail = { w: fig.parentElement?.clientWidth || 600, h: 420 }, onCell } = opts instanceof Element ? { tooltip: opts } : opts;
   const [lo, hi] = range(v);
-  const colour = colourOf(v, lo, hi);
-  const binned = v.cols > maxCanvasColumns;
-  const bin = binned ? Math.ceil(v.cols / maxCanvasColumns) : 1;
+  const pal = v.signed ? diverging : sequential;
+  const colour = (x) => pal((x - lo) / (hi - lo));
+  const bin = v.cols > maxCanvasColumns ? Math.ceil(v.cols / maxCanvasColumns) : 1;
   const width = Math.ceil(v.cols / bin);
+  const [cellW, cellH] = cellSizes(v, avail);
+  const gridW = v.cols === 1 ? cellW : width * cellW;
 
-  const avail = Math.max(240, (fig.parentElement?.clientWidth || 800) - 150);
-  const cellW = Math.min(44, avail / v.cols);
-  const cellH = Math.max(2, v.cols <= v.rows * 2 ? cellW : Math.min(22, 520 / v.rows));
-  const showRows = cellH >= 9;
-  const showCols = cellW >= 9;
-
+  fig.append(scaleBar(lo, hi, v.signed, !!v.masked));
   const grid = document.createElement("div");
   grid.className = "hm-grid";
   const rowBox = document.createElement("div");
   rowBox.className = "hm-rows";
-  if (showRows) {
-    for (let r = 0; r < v.rows; r++) {
-      const s = document.createElement("span");
-      s.textContent = v.rowLabels[r];
-      s.style.height = `${cellH}px`;
-      s.style.fontSize = `${Math.min(13, cellH - 2)}px`;
-      rowBox.append(s);
-    }
+  if (cellH >= 9) {
+    for (let r = 0; r < v.rows; r++) rowBox.append(label(v.rowLabels[r], "", Math.min(13, cellH - 2), { height: `${cellH}px` }));
   }
   const colBox = document.createElement("div");
   colBox.className = "hm-cols";
-  if (showCols) {
-    for (let c = 0; c < v.cols; c++) {
-      const s = document.createElement("span");
-      s.textContent = v.colLabels[c];
-      s.style.width = `${cellW}px`;
-      s.style.fontSize = `${Math.min(13, cellW - 2)}px`;
-      colBox.append(s);
-    }
+  if (cellW >= 9 && bin === 1) {
+    for (let c = 0; c < v.cols; c++) colBox.append(label(v.colLabels[c], "", Math.min(13, cellW - 2), { width: `${cellW}px` }));
   }
+  const area = document.createElement("div");
+  area.className = "hm-area";
   const canvas = document.createElement("canvas");
   canvas.width = width;
   canvas.height = v.rows;
-  canvas.style.width = `${Math.max(1, v.cols * cellW)}px`;
+  canvas.style.width = `${Math.max(1, gridW)}px`;
   canvas.style.height = `${v.rows * cellH}px`;
   const ctx = canvas.getContext("2d");
   const img = ctx.createImageData(width, v.rows);
@@ -150,7 +112,7 @@ export function drawHeatmap(fig, v, tooltip) {
         const y = v.get(r, c);
         if (Math.abs(y) > Math.abs(val)) val = y;
       }
-      const off = !binned && v.masked && v.masked(r, x);
+      const off = bin === 1 && v.masked && v.masked(r, x);
       const rgb = off || !Number.isFinite(val) ? masked : colour(val);
       const i = 4 * (r * width + x);
       img.data[i] = rgb[0];
@@ -160,44 +122,70 @@ export function drawHeatmap(fig, v, tooltip) {
     }
   }
   ctx.putImageData(img, 0, 0);
+  const hlRow = document.createElement("div");
+  hlRow.className = "hm-hl hm-hl-row";
+  const hlCol = document.createElement("div");
+  hlCol.className = "hm-hl hm-hl-col";
+  hlRow.hidden = hlCol.hidden = true;
+  area.append(canvas, hlRow, hlCol);
   const corner = document.createElement("span");
   corner.className = "hm-corner";
-  grid.append(corner, colBox, rowBox, canvas);
-  if (v.cellText) {
-    const overlay = document.createElement("div");
-    overlay.className = "hm-cells";
-    overlay.style.gridTemplateColumns = `repeat(${v.cols}, ${cellW}px)`;
-    overlay.style.gridAutoRows = `${cellH}px`;
-    overlay.style.width = canvas.style.width;
-    if (cellW >= 36 && cellH >= 12) {
-      for (let r = 0; r < v.rows; r++) {
-        for (let c = 0; c < v.cols; c++) {
-          const s = document.createElement("span");
-          s.textContent = v.cellText(r, c);
-          overlay.append(s);
-        }
-      }
-    }
-    grid.append(overlay);
+  grid.append(corner, colBox, rowBox, area);
+  fig.append(grid);
+  if (v.clickable) {
+    canvas.classList.add("clickable");
+    const hint = document.createElement("p");
+    hint.className = "hint hm-click";
+    hint.dataset.i18n = "fig.clickCell";
+    hint.textContent = t("fig.clickCell");
+    fig.append(hint);
   }
-  fig.append(grid, scaleBar(lo, hi, v.signed));
 
-  canvas.addEventListener("mousemove", (e) => {
+  let lit = null;
+  const cellAt = (e) => {
     const rect = canvas.getBoundingClientRect();
-    const c = Math.min(v.cols - 1, Math.floor(((e.clientX - rect.left) / rect.width) * v.cols));
-    const r = Math.min(v.rows - 1, Math.floor(((e.clientY - rect.top) / rect.height) * v.rows));
+    const c = Math.min(v.cols - 1, Math.max(0, Math.floor(((e.clientX - rect.left) / rect.width) * v.cols)));
+    const r = Math.min(v.rows - 1, Math.max(0, Math.floor(((e.clientY - rect.top) / rect.height) * v.rows)));
+    return [r, c];
+  };
+  const light = (r, c) => {
+    if (lit) {
+      rowBox.children[lit[0]]?.classList.remove("hl");
+      colBox.children[lit[1]]?.classList.remove("hl");
+    }
+    lit = r === null ? null : [r, c];
+    hlRow.hidden = hlCol.hidden = r === null;
+    if (r === null) return;
+    rowBox.children[r]?.classList.add("hl");
+    colBox.children[c]?.classList.add("hl");
+    const cw = canvas.clientWidth / v.cols;
+    Object.assign(hlRow.style, { top: `${r * cellH}px`, height: `${cellH}px`, width: `${canvas.clientWidth}px` });
+    Object.assign(hlCol.style, { left: `${c * cw}px`, width: `${Math.max(cw, 1)}px`, height: `${canvas.clientHeight}px` });
+  };
+  canvas.addEventListener("mousemove", (e) => {
+    const [r, c] = cellAt(e);
+    light(r, c);
     const isMasked = v.masked && v.masked(r, c);
     const val = v.get(r, c);
-    const what = v.cellText ? ` (${v.cellText(r, c)})` : "";
-    tooltip.textContent = `${v.rowTitle || "row"} ${r} ${v.rowLabels[r]} · ${v.colTitle || "column"} ${c} ${v.colLabels[c]}${what}: ${isMasked ? "masked (future)" : fmt(val)}`;
+    tooltip.textContent = `${v.rowTitle} ${r} “${v.rowLabels[r]}” · ${v.colTitle} ${c}${v.colNamed ? ` “${v.colLabels[c]}”` : ""}: ${isMasked ? t("axis.masked") : fmt(val)}`;
     tooltip.hidden = false;
-    tooltip.style.left = `${e.pageX + 14}px`;
-    tooltip.style.top = `${e.pageY + 14}px`;
+    tooltip.style.left = `${Math.min(e.pageX + 14, document.documentElement.clientWidth - 340)}px`;
+    tooltip.style.top = `${e.pageY + 16}px`;
   });
-  canvas.addEventListener("mouseleave", () => (tooltip.hidden = true));
+  canvas.addEventListener("mouseleave", () => {
+    tooltip.hidden = true;
+    light(null);
+  });
+  if (v.clickable && onCell) {
+    canvas.addEventListener("click", (e) => {
+      const [r, c] = cellAt(e);
+      onCell(r, c);
+    });
+  }
+  return { canvas, cellW, cellH };
 }
 
-function scaleBar(lo, hi, signed) {
+function scaleBar(lo, hi, signed, withMask) {
   const box = document.createElement("div");
   box.className = "hm-scale";
   const c = document.createElement("canvas");
@@ -213,11 +201,70 @@ function scaleBar(lo, hi, signed) {
   a.textContent = fmt(lo);
   const b = document.createElement("span");
   b.textContent = fmt(hi);
-  const m = document.createElement("span");
-  m.className = "masked-key";
-  m.textContent = "masked";
-  box.append(a, c, b, m);
+  box.append(a, c, b);
+  if (withMask) {
+    const m = document.createElement("span");
+    m.className = "masked-key";
+    m.dataset.i18n = "axis.maskedKey";
+    m.textContent = t("axis.maskedKey");
+    box.append(m);
+  }
   return box;
+}
+
+// luminance is the WCAG relative luminance of an [r, g, b] colour.
+function luminance([r, g, b]) {
+  const lin = (x) => {
+    x /= 255;
+    return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4;
+  };
+  return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
+}
+
+// inkOn returns the text colour, black or white, of higher contrast on a
+// background: the better of the two is always at least 4.58:1.
+export function inkOn(rgb) {
+  const l = luminance(rgb);
+  return (l + 0.05) / 0.05 >= 1.05 / (l + 0.05) ? "#000" : "#fff";
+}
+
+// drawTopTable appends the next-token top-k as a table: a row per
+// position, each cell a whole token with its probability, shaded by it.
+export function drawTopTable(fig, { rows, k, prob, token, rowLabels }) {
+  const wrap = document.createElement("div");
+  wrap.className = "top-wrap";
+  const table = document.createElement("table");
+  table.className = "top-table";
+  const head = table.createTHead().insertRow();
+  head.append(document.createElement("th"));
+  for (let c = 0; c < k; c++) {
+    const th = document.createElement("th");
+    th.textContent = `#${c + 1}`;
+    head.append(th);
+  }
+  const body = table.createTBody();
+  for (let r = 0; r < rows; r++) {
+    const tr = body.insertRow();
+    const th = document.createElement("th");
+    th.textContent = rowLabels[r];
+    tr.append(th);
+    for (let c = 0; c < k; c++) {
+      const p = prob(r, c);
+      const td = tr.insertCell();
+      const bg = sequential(p);
+      td.style.background = `rgb(${bg[0]}, ${bg[1]}, ${bg[2]})`;
+      td.style.color = inkOn(bg);
+      const tok = document.createElement("span");
+      tok.className = "tok";
+      tok.textContent = token(r, c);
+      const pp = document.createElement("span");
+      pp.className = "p";
+      pp.textContent = `${(p * 100).toFixed(p >= 0.1 ? 0 : 1)}%`;
+      td.append(tok, pp);
+    }
+  }
+  wrap.append(table);
+  fig.append(wrap);
 }
 
 // drawThumb draws a T×T attention pattern into a small canvas, the future

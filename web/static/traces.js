@@ -3,8 +3,9 @@
 // take the numbers of any heatmap out as CSV or .npy. The numbers come
 // from the server's /download/table, which writes the same tensors the
 // page draws (see web/PROTOCOL.md).
-import { drawHeatmap, viewOf } from "./heatmap.js";
-import { t, stepTitle } from "./i18n.js";
+import { drawHeatmap } from "./heatmap.js";
+import { viewFor } from "./views.js";
+import { t } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -12,7 +13,7 @@ let app = null; // the page's state and actions, from initTraces
 
 // initTraces wires the trace controls. a holds the page's state and the
 // actions this module calls: send, newSeq, setStatus, renderStep, goTo,
-// buildHeadPicker.
+// buildHeadPicker, buildTimeline.
 export function initTraces(a) {
   app = a;
   const { state } = app;
@@ -84,7 +85,7 @@ export function onModel(msg) {
   setAbilities(msg.can, msg.source);
   state.step = Math.min(state.step, state.steps.length - 1);
   state.head = Math.min(state.head, Math.max(0, state.model.n_head - 1));
-  buildTimeline();
+  app.buildTimeline();
   app.buildHeadPicker();
   const map = $("model-map");
   if (map) map.style.setProperty("--heads", state.model.n_head);
@@ -132,24 +133,6 @@ function why(id, key, after) {
   el.dataset.i18n = key;
   el.textContent = t(key);
   el.hidden = false;
-}
-
-// buildTimeline lays out one tick per step, as the server renders it.
-function buildTimeline() {
-  const ol = $("timeline");
-  if (!ol) return;
-  ol.replaceChildren();
-  app.state.steps.forEach((st, i) => {
-    const li = document.createElement("li");
-    const b = document.createElement("button");
-    b.type = "button";
-    b.dataset.step = st.id;
-    b.dataset.index = i;
-    b.title = stepTitle(st);
-    b.className = `tick kind-${st.kind}`;
-    li.append(b);
-    ol.append(li);
-  });
 }
 
 // openFile sends a trace file to the server: as "a" to show it, as "b" to
@@ -316,7 +299,7 @@ export function decorate(fig, name, view, tooltip) {
     return;
   }
   const { state } = app;
-  const vb = viewOf(name, tb, state.head, view.rowLabels, state.labels, c.tensors);
+  const vb = viewFor(name, tb, state.axes, state.head, view.rowLabels);
   if (!vb || vb.rows !== view.rows || vb.cols !== view.cols) {
     figD.remove();
     if (vb) drawHeatmap(figB, vb, tooltip);

@@ -1,141 +1,91 @@
 // Classroom mode: the room bar over the explorer page (see the classroom
-// package for the protocol). The teacher's page sends its view (prompt,
-// step, head, language) whenever it changes; a student's page follows the
-// teacher until the student explores on their own, and "Follow teacher"
-// returns. This script runs before app.js, so a student's first run is
-// already the teacher's prompt.
+// package for the protocol). The page is the explorer's own, mounted by
+// the server with the room bar; this script drives it through the page's
+// script API (explorer, exported by /static/app.js), never through its
+// buttons.
+//
+// The teacher's tab that joined last drives the room: it sends its view
+// (prompt, step, head, language) whenever it changes, and may ask the
+// class a predict-before-reveal question. An earlier teacher tab follows,
+// like a student, until it takes over again. A student's page follows the
+// teacher until the student explores on their own; "Follow teacher"
+// returns.
+import { explorer } from "/static/app.js";
+import { t } from "/static/i18n.js";
 
-const tag = document.querySelector("script[data-room-role]");
-const role = tag.dataset.roomRole; // "teacher" or "student"
-const code = tag.dataset.roomCode;
-const joinURL = tag.dataset.roomJoin;
-const initial = tag.dataset.roomView ? JSON.parse(tag.dataset.roomView) : null;
 const $ = (id) => document.getElementById(id);
+const bar = $("room-bar");
+const role = bar.dataset.roomRole; // "teacher" or "student"
+const code = bar.dataset.roomCode;
+const joinURL = bar.dataset.roomJoin;
 
 const room = {
   role,
   code,
   connected: false,
+  driving: false, // a teacher tab that drives
   refused: "",
   seq: 0,
-  latest: initial, // the teacher's view, as last received
+  latest: null, // the teacher's view, as last received
   following: true,
-  received: 0,
   students: 0,
+  poll: null, // the open question
+  tally: null,
+  reveal: null,
+  guess: -1,
 };
-window.__room = room; // for the browser tests and the curious
+// The room's state, for the browser tests and the curious.
+window.room = room;
 
-// ---- the first view, before app.js reads the address ----
-
-function hashOf(v, lang) {
-  const q = new URLSearchParams({ prompt: v.prompt, step: v.step, head: v.head });
-  if (lang) q.set("lang", lang);
-  return "#" + q;
-}
-
-if (initial && (role === "student" || !location.hash)) {
-  history.replaceState(null, "", location.pathname + hashOf(initial, initial.lang));
-}
-
-// The teacher's key arrives in the query once; keep it in this tab and take
-// it out of the address bar, which the class may see on the projector.
+// The teacher's key arrives in the query once; this browser keeps it and
+// takes it out of the address bar, which the class may see on the
+// projector. Any browser opened on the teacher link claims the room.
 let key = "";
 if (role === "teacher") {
   const q = new URLSearchParams(location.search);
   const store = `explorer-room-key-${code}`;
-  key = q.get("key") || sessionStorage.getItem(store) || "";
+  key = q.get("key") || localStorage.getItem(store) || "";
   if (q.has("key")) {
-    sessionStorage.setItem(store, key);
-    history.replaceState(null, "", location.pathname + location.hash);
+    localStorage.setItem(store, key);
+    q.delete("key");
+    const rest = q.toString();
+    history.replaceState(null, "", location.pathname + (rest ? `?${rest}` : "") + location.hash);
   }
 }
 
 // ---- the bar ----
 
-// The bar speaks the page's lesson language.
-const words = {
-  en: {
-    roomCode: "Room code",
-    room: "Room",
-    where: (url) => `Students open <b>${url}</b> and type the code`,
-    students: (n) => (n === 1 ? "1 student" : `${n} students`),
-    following: "Following the teacher",
-    wandering: "Exploring on your own",
-    teacherAt: (step) => `the teacher is at ${step}`,
-    follow: "Follow teacher",
-    connected: "connected",
-    reconnecting: "reconnecting…",
-    noKey: "This page drives the room only from the teacher link that explorer serve printed.",
-  },
-  zh: {
-    roomCode: "房间代码",
-    room: "房间",
-    where: (url) => `学生打开 <b>${url}</b> 并输入代码`,
-    students: (n) => `${n} 名学生`,
-    following: "正在跟随老师",
-    wandering: "自由探索中",
-    teacherAt: (step) => `老师在：${step}`,
-    follow: "跟随老师",
-    connected: "已连接",
-    reconnecting: "正在重新连接…",
-    noKey: "只有 explorer serve 打印的教师链接才能带领这个房间。",
-  },
-};
+let status = { key: "", text: "", kind: "" };
 
-function lang() {
-  return window.__explorer && window.__explorer.lang === "zh" ? "zh" : "en";
-}
-
-const bar = document.createElement("div");
-bar.id = "room-bar";
-bar.className = `room-bar room-${role}`;
-if (role === "teacher") {
-  bar.innerHTML = `<span id="room-label" class="room-label"></span><b id="room-code" class="room-code"></b>
-    <span id="room-where" class="room-where"></span>
-    <span id="room-count" class="room-count"></span>
-    <span id="room-status" class="room-status"></span>`;
-} else {
-  bar.innerHTML = `<span id="room-label" class="room-label"></span><b id="room-code" class="room-code small"></b>
-    <span id="room-mode" class="room-mode"></span>
-    <button type="button" id="room-follow" class="room-follow"></button>
-    <span id="room-status" class="room-status"></span>`;
-}
-document.body.prepend(bar);
-$("room-code").textContent = code;
-if (role === "student") $("room-follow").onclick = follow;
-
-let status = { text: "", kind: "" }; // text is a key of words, or a server's message
-let barLang = "";
-
-// renderBar writes the bar's words in the page's language.
 function renderBar() {
-  const w = words[lang()];
-  barLang = lang();
-  $("room-label").textContent = role === "teacher" ? w.roomCode : w.room;
-  $("room-status").textContent = typeof w[status.text] === "string" ? w[status.text] : status.text;
+  $("room-label").textContent = t(role === "teacher" ? "room.roomCode" : "room.room");
+  $("room-status").textContent = status.key ? t(status.key) : status.text;
   $("room-status").className = "room-status " + status.kind;
   if (role === "teacher") {
-    $("room-where").innerHTML = w.where("");
-    $("room-where").querySelector("b").textContent = joinURL;
-    $("room-count").textContent = w.students(room.students);
-    return;
+    $("room-where").textContent = "";
+    const [before, after] = t("room.where", { url: "\u0000" }).split("\u0000");
+    const b = document.createElement("b");
+    b.textContent = joinURL;
+    $("room-where").append(before, b, after ?? "");
+    $("room-count").textContent = room.students === 1 ? t("room.student1") : t("room.students", { n: room.students });
+    $("room-take").textContent = t("room.takeBack");
+    $("room-take").hidden = room.driving || !key || !room.connected;
+    $("poll-ask").textContent = t("poll.ask");
+    $("poll-ask").hidden = !room.driving || !!room.poll;
+    bar.classList.toggle("following", !room.driving);
+  } else {
+    const at = room.latest ? explorer.stepTitle(room.latest.step) : "";
+    $("room-mode").textContent = room.following ? t("room.following") : t("room.wandering") + (at ? " · " + t("room.teacherAt", { step: at }) : "");
+    $("room-follow").textContent = t("room.follow");
+    $("room-follow").hidden = room.following;
+    bar.classList.toggle("wandering", !room.following);
   }
-  const teacherAt = room.latest ? stepTitle(room.latest.step) : "";
-  $("room-mode").textContent = room.following ? w.following : w.wandering + (teacherAt ? " · " + w.teacherAt(teacherAt) : "");
-  $("room-follow").textContent = w.follow;
-  $("room-follow").hidden = room.following;
-  bar.classList.toggle("wandering", !room.following);
+  renderPoll();
 }
 
-function setStatus(text, kind = "") {
-  status = { text, kind };
+function setStatus(key, kind = "", text = "") {
+  status = { key, text, kind };
   renderBar();
-}
-
-function stepTitle(id) {
-  const st = window.__explorer;
-  const s = st && st.steps.find((s) => s.id === id);
-  return s ? (s.layer >= 0 ? `Layer ${s.layer} · ${s.kind}` : s.kind) : id;
 }
 
 // ---- the websocket ----
@@ -146,17 +96,20 @@ let retry = 500;
 function connect() {
   const proto = location.protocol === "https:" ? "wss" : "ws";
   ws = new WebSocket(`${proto}://${location.host}/room/ws`);
-  ws.onopen = () => {
-    ws.send(JSON.stringify(role === "teacher" ? { type: "join", code, key } : { type: "join", code }));
-  };
+  ws.onopen = () => ws.send(JSON.stringify(key ? { type: "join", code, key } : { type: "join", code }));
   ws.onmessage = (ev) => onMessage(JSON.parse(ev.data));
   ws.onclose = () => {
     room.connected = false;
+    room.driving = false;
     if (room.refused) return;
-    setStatus("reconnecting", "error");
+    setStatus("room.reconnecting", "error");
     setTimeout(connect, retry);
     retry = Math.min(retry * 2, 8000);
   };
+}
+
+function send(msg) {
+  if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(msg));
 }
 
 function onMessage(msg) {
@@ -164,9 +117,22 @@ function onMessage(msg) {
     case "welcome":
       room.connected = true;
       retry = 500;
-      setStatus("connected");
+      if (!room.refused) setStatus(role === "teacher" && !key ? "room.noKey" : "room.connected", role === "teacher" && !key ? "error" : "");
       lastSent = "";
       if (msg.view) receive(msg.seq, msg.view);
+      onPoll(msg.poll || null);
+      if (msg.reveal) onReveal(msg.reveal);
+      break;
+    case "driving":
+      room.driving = true;
+      setStatus("room.driving");
+      lastSent = "";
+      watchTeacher();
+      break;
+    case "taken":
+      room.driving = false;
+      setStatus("room.taken", "error");
+      if (room.latest) explorer.show(room.latest);
       break;
     case "view":
       receive(msg.seq, msg.view);
@@ -175,77 +141,71 @@ function onMessage(msg) {
       room.students = msg.n;
       renderBar();
       break;
+    case "poll":
+      onPoll(msg.poll);
+      break;
+    case "tally":
+      room.tally = msg.tally;
+      renderPoll();
+      break;
+    case "reveal":
+      onReveal(msg.reveal);
+      break;
+    case "endpoll":
+      onPoll(null);
+      break;
     case "error":
-      setStatus(msg.message, "error");
-      if (msg.error === "no_room" || msg.error === "bad_key") room.refused = msg.error;
+      if (msg.error === "no_room" || msg.error === "bad_key") {
+        room.refused = msg.error;
+        setStatus(msg.error === "bad_key" ? "room.badKey" : "", "error", msg.message);
+      } else {
+        setStatus("", "error", msg.message);
+      }
       break;
   }
 }
 
 // receive takes a view from the teacher; older ones are ignored.
 function receive(seq, view) {
-  if (role !== "student" || seq < room.seq) return;
+  if (room.driving || seq < room.seq) return;
   room.seq = seq;
   room.latest = view;
-  room.received += 1;
-  if (room.following) apply(view);
+  if (room.following || role === "teacher") apply(view);
   renderBar();
+}
+
+let ownLang = ""; // a language the student picked, kept over the teacher's
+
+function apply(v) {
+  explorer.show(ownLang ? { ...v, lang: ownLang } : v);
 }
 
 // ---- the teacher: send the view when it changes ----
 
 let lastSent = "";
 
-function currentView() {
-  const st = window.__explorer;
-  if (!st || !st.steps.length || !st.tokens) return null;
-  const step = st.steps[st.step];
-  return { prompt: st.tokens.text, step: step ? step.id : "", head: st.head, lang: st.lang };
-}
-
 function watchTeacher() {
-  const v = currentView();
-  if (!v || !ws || ws.readyState !== WebSocket.OPEN || !room.connected) return;
+  if (!room.driving) return;
+  const v = explorer.view();
+  if (!v.prompt || !v.step) return;
   const s = JSON.stringify(v);
   if (s === lastSent) return;
-  ws.send(JSON.stringify({ type: "view", view: v }));
+  send({ type: "view", view: v });
   lastSent = s;
 }
 
 // ---- a student: follow, wander, come back ----
 
-let shown = initial ? initial.prompt : null; // the prompt of the run this script started
-let ranOwn = false; // the student ran something of their own since
-let ownLang = false; // the student picked a language
-
-// apply moves the page to v through the page's own controls, so the page
-// keeps its address, lesson and drawing logic.
-function apply(v) {
-  const st = window.__explorer;
-  if (!st || !st.steps.length || !$("prompt-form")) return; // before hello: the ticker retries
-  if (v.lang && !ownLang && v.lang !== st.lang) press(`button.lang[data-lang="${v.lang}"]`);
-  if (ranOwn || v.prompt !== shown || !st.seq) {
-    $("prompt").value = v.prompt;
-    $("prompt-form").requestSubmit();
-    shown = v.prompt;
-    ranOwn = false;
+explorer.on("change", (v, { user }) => {
+  if (role === "teacher") {
+    watchTeacher();
+  } else if (user && room.following) {
+    const l = room.latest;
+    if (l && l.prompt === v.prompt && l.step === v.step && l.head === v.head) ownLang = v.lang; // only the language changed
+    else room.following = false;
   }
-  if (v.head !== st.head) press(`#head-picker button[data-head="${v.head}"]`);
-  const i = st.steps.findIndex((s) => s.id === v.step);
-  if (i >= 0 && i !== st.step) press(`#timeline button[data-index="${i}"]`);
-}
-
-function press(sel) {
-  const b = document.querySelector(sel);
-  if (b) b.click();
-}
-
-function wander(ran) {
-  if (ran) ranOwn = true;
-  if (!room.following) return;
-  room.following = false;
   renderBar();
-}
+});
 
 function follow() {
   room.following = true;
@@ -253,56 +213,186 @@ function follow() {
   renderBar();
 }
 
-// Only the learner's own input counts as wandering: the clicks of apply()
-// are not trusted events.
-const runs = "#run, #gen-step, #gen-play, #lesson a.lesson-run";
-const moves = "#first, #back, #next, #last, #play, #timeline button, #head-picker button, #model-map canvas, #lesson a.lesson-step";
+// ---- predict before reveal ----
 
-function watchStudent() {
-  document.addEventListener(
-    "click",
-    (e) => {
-      if (!e.isTrusted || !(e.target instanceof Element) || e.target.closest("#room-bar")) return;
-      if (e.target.closest("button.lang")) ownLang = true;
-      else if (e.target.closest(runs)) wander(true);
-      else if (e.target.closest(moves)) wander(false);
-    },
-    true,
-  );
-  document.addEventListener(
-    "keydown",
-    (e) => {
-      if (!e.isTrusted || !(e.target instanceof Element)) return;
-      if (e.target.closest("#prompt")) {
-        if (e.key === "Enter" && !e.shiftKey) wander(true);
-      } else if (!e.target.closest("textarea, input") && ["ArrowRight", "ArrowLeft", "Home", "End"].includes(e.key)) {
-        wander(false);
-      }
-    },
-    true,
-  );
+// ask opens a question on the step on screen: on an attention step, which
+// key the head weights most from the last token; elsewhere, which token
+// comes next (among the model's ten likeliest, shown in vocabulary order
+// so the order gives nothing away).
+async function ask() {
+  const v = explorer.view();
+  const step = explorer.steps().find((s) => s.id === v.step);
+  const run = explorer.run();
+  if (!run || !run.done) return;
+  const tokens = run.tokens;
+  const q = tokens.length - 1;
+  if (step && step.layer >= 0 && ["scores", "mask", "softmax", "weighted_sum"].includes(step.kind)) {
+    const name = `blocks.${step.layer}.attn.hook_pattern`;
+    await explorer.fetch([name]);
+    pending = { kind: "key", name, head: v.head, q };
+    send({ type: "poll", poll: { kind: "key", layer: step.layer, head: v.head, q, token: tokens[q], options: tokens.slice(0, q + 1) } });
+    return;
+  }
+  await explorer.fetch(["next.top_ids", "next.top_probs"]);
+  const ids = explorer.tensor("next.top_ids");
+  const probs = explorer.tensor("next.top_probs");
+  const K = ids.shape[1];
+  const labels = explorer.labels();
+  const cands = [];
+  for (let r = 0; r < K; r++) cands.push({ id: ids.data[q * K + r], p: probs.data[q * K + r] });
+  cands.sort((a, b) => a.id - b.id);
+  pending = { kind: "next", cands };
+  send({ type: "poll", poll: { kind: "next", layer: 0, head: 0, q, token: tokens[q], options: cands.map((c) => labels[c.id] ?? String(c.id)) } });
+}
+
+let pending = null; // how the teacher's tab works out the open poll's answer
+
+// answer computes the open poll's answer from the run on screen.
+function answer() {
+  if (!pending) return null;
+  if (pending.kind === "next") {
+    let best = 0;
+    pending.cands.forEach((c, i) => {
+      if (c.p > pending.cands[best].p) best = i;
+    });
+    return { answer: best, p: pending.cands[best].p };
+  }
+  const tt = explorer.tensor(pending.name);
+  const [, T, K] = tt.shape;
+  const row = (pending.head * T + pending.q) * K;
+  let best = 0;
+  for (let k = 0; k <= pending.q; k++) if (tt.data[row + k] > tt.data[row + best]) best = k;
+  return { answer: best, p: tt.data[row + best] };
+}
+
+function onPoll(poll) {
+  room.poll = poll;
+  room.tally = null;
+  room.reveal = null;
+  room.guess = -1;
+  if (!poll) pending = null;
+  document.documentElement.classList.toggle("poll-open", !!poll);
+  renderBar();
+}
+
+function onReveal(rv) {
+  room.reveal = rv;
+  document.documentElement.classList.remove("poll-open");
+  renderBar();
+}
+
+function pct(p) {
+  return `${(p * 100).toFixed(1)}%`;
+}
+
+// renderPoll draws the question: the options for a student to click, the
+// class's histogram for the teacher, the answer once revealed.
+function renderPoll() {
+  const box = $("poll");
+  const p = room.poll;
+  box.hidden = !p;
+  if (!p) {
+    box.replaceChildren();
+    return;
+  }
+  box.replaceChildren();
+  const q = document.createElement("p");
+  q.className = "poll-question";
+  q.textContent = p.kind === "key" ? t("poll.questionKey", { token: p.token, q: p.q, head: p.head, layer: p.layer }) : t("poll.questionNext", { token: p.token });
+  box.append(q);
+  const rv = room.reveal;
+  const teacherView = role === "teacher";
+  if (teacherView) {
+    const counts = room.tally ? room.tally.counts : p.options.map(() => 0);
+    const most = Math.max(1, ...counts);
+    const h = document.createElement("div");
+    h.className = "poll-histogram";
+    h.setAttribute("aria-label", t("poll.histogram"));
+    p.options.forEach((o, i) => {
+      const row = document.createElement("div");
+      row.className = "poll-bar" + (rv && rv.answer === i ? " answer" : "");
+      row.dataset.option = i;
+      const l = document.createElement("span");
+      l.className = "tok";
+      l.textContent = o;
+      const f = document.createElement("span");
+      f.className = "fill";
+      f.style.width = `${(100 * counts[i]) / most}%`;
+      const n = document.createElement("span");
+      n.className = "n";
+      n.textContent = counts[i];
+      row.append(l, f, n);
+      h.append(row);
+    });
+    box.append(h);
+    const c = document.createElement("p");
+    c.className = "poll-count";
+    c.textContent = t("poll.count", { n: room.tally ? room.tally.answered : 0, total: room.tally ? room.tally.students : room.students });
+    box.append(c);
+    if (room.driving) {
+      const b = document.createElement("button");
+      b.type = "button";
+      b.id = rv ? "poll-close" : "poll-reveal";
+      b.textContent = t(rv ? "poll.close" : "poll.reveal");
+      b.onclick = () => {
+        if (rv) send({ type: "endpoll" });
+        else {
+          const a = answer();
+          if (a) send({ type: "reveal", reveal: a });
+        }
+      };
+      box.append(b);
+    }
+  } else {
+    const opts = document.createElement("div");
+    opts.className = "poll-options";
+    p.options.forEach((o, i) => {
+      const b = document.createElement("button");
+      b.type = "button";
+      b.className = "poll-option tok" + (room.guess === i ? " current" : "") + (rv && rv.answer === i ? " answer" : "");
+      b.dataset.option = i;
+      b.textContent = o;
+      b.disabled = !!rv;
+      b.onclick = () => {
+        room.guess = i;
+        send({ type: "guess", poll_id: p.id, choice: i });
+        renderPoll();
+      };
+      opts.append(b);
+    });
+    box.append(opts);
+    const s = document.createElement("p");
+    s.className = "poll-state";
+    if (rv) s.textContent = `${t("poll.answer", { token: p.options[rv.answer], p: pct(rv.p) })} · ${room.guess < 0 ? "" : t(room.guess === rv.answer ? "poll.right" : "poll.wrong")}`;
+    else s.textContent = room.guess < 0 ? t("poll.clickToken") : t("poll.sent", { token: p.options[room.guess] });
+    box.append(s);
+  }
+  if (rv && teacherView) {
+    const a = document.createElement("p");
+    a.className = "poll-state";
+    a.textContent = t("poll.answer", { token: p.options[rv.answer], p: pct(rv.p) });
+    box.append(a);
+  }
 }
 
 // ---- start ----
 
-if (role === "teacher" && !key) {
-  room.refused = "no_key";
-  setStatus("noKey", "error");
-} else {
-  connect();
-}
-// The language buttons belong to the page; follow them.
-setInterval(() => {
-  if (lang() !== barLang) renderBar();
-}, 250);
 if (role === "teacher") {
-  setInterval(watchTeacher, 100);
+  $("room-take").onclick = () => send({ type: "take" });
+  $("poll-ask").onclick = ask;
 } else {
-  watchStudent();
-  renderBar();
-  // The page learns its steps from its own websocket; until then, and as
-  // a safety net, re-apply the latest view while following.
-  setInterval(() => {
-    if (room.following && room.latest) apply(room.latest);
-  }, 250);
+  $("room-follow").onclick = follow;
+  // A student may also guess by clicking a token of the strip.
+  explorer.on("token", (i) => {
+    const p = room.poll;
+    if (!p || room.reveal || p.kind !== "key" || i > p.q) return;
+    room.guess = i;
+    send({ type: "guess", poll_id: p.id, choice: i });
+    renderPoll();
+  });
 }
+renderBar();
+if (role === "teacher" && !key) {
+  setStatus("room.noKey", "error");
+}
+explorer.ready.then(connect);
