@@ -56,7 +56,8 @@ const geometry = `(() => {
 // English: Latin words outside tokens, formulas, numbers and code that no
 // Chinese message of the catalogue uses (the technical terms a Chinese
 // class writes in Latin letters, like Softmax), and any text that is an
-// English message of the catalogue.
+// English message of the catalogue. An English term glossed in
+// full-width parentheses after its Chinese term is allowed.
 const zhLeaks = `(async () => {
   const { messages } = await import('/i18n/messages.js');
   const allowed = new Set();
@@ -74,7 +75,10 @@ const zhLeaks = `(async () => {
     const el = n.parentElement;
     if (el.closest(skip) || !el.getClientRects().length || getComputedStyle(el).visibility === 'hidden') continue;
     if (english.has(text)) { leaks.push(text); continue; }
-    for (const w of text.match(/[A-Za-z][A-Za-z0-9_'-]*/g) || []) {
+    // An English term glossed in parentheses after its Chinese one,
+    // "归纳头（induction head）", is a translation's aid, not a leak.
+    const unglossed = text.replace(/（[A-Za-z][A-Za-z0-9 '-]*）/g, "");
+    for (const w of unglossed.match(/[A-Za-z][A-Za-z0-9_'-]*/g) || []) {
       if (w.length > 1 && !allowed.has(w)) leaks.push(w + ' in "' + text.slice(0, 60) + '"');
     }
   }

@@ -9,9 +9,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/a-h/templ"
 	"github.com/transformer-explorer/explorer/web/internal/limit"
 	"github.com/transformer-explorer/explorer/web/internal/wsconn"
-	"github.com/a-h/templ"
 
 	"github.com/transformer-explorer/explorer/web"
 )
@@ -53,6 +53,7 @@ const (
 	wrongBurst = 20
 	wrongEvery = 3 * time.Second
 )
+
 // Pages renders the explorer page of a room; *web.Server is one.
 type Pages interface {
 	// RoomPage returns the explorer page with room's bar and script,
