@@ -59,15 +59,15 @@ const (
 // helloMessage opens every session: the session id for downloads and
 // lessons, and the model and its steps (or why there is no model).
 type helloMessage struct {
-	Type       string           `json:"type"` // "hello"
-	Session    string           `json:"session"`
-	Model      *trace.ModelInfo `json:"model,omitempty"`
-	Steps      []stepInfo       `json:"steps,omitempty"`
+	Type    string           `json:"type"` // "hello"
+	Session string           `json:"session"`
+	Model   *trace.ModelInfo `json:"model,omitempty"`
+	Steps   []stepInfo       `json:"steps,omitempty"`
 	// Axes names what each axis of every hook point indexes
 	// (trace.Layout.Axes), keyed by block point or outside name.
-	Axes map[string][]string `json:"axes,omitempty"`
-	EagerLimit int              `json:"eager_limit,omitempty"`
-	ModelError string           `json:"model_error,omitempty"`
+	Axes       map[string][]string `json:"axes,omitempty"`
+	EagerLimit int                 `json:"eager_limit,omitempty"`
+	ModelError string              `json:"model_error,omitempty"`
 	// Can says what the page may ask for.
 	Can abilities `json:"can"`
 	// Trace names the trace the server was started with, which the page

@@ -87,11 +87,11 @@ func TestBrowserOpenTraceFile(t *testing.T) {
 			}
 			return nil
 		}),
-		browsertest.Until(`window.__explorer.done`), // the page's own first run
+		browsertest.Until(`!!explorer.run() && explorer.run().done`), // the page's own first run
 		dropFile("cache.safetensors", file),
 		browsertest.Until(`document.querySelector('#model-info').textContent.includes('cache.safetensors')`),
-		browsertest.Until(`window.__explorer.done && window.__explorer.source === 'cache.safetensors'`),
-		browsertest.Until(`!!document.querySelector('`+figure+` canvas')`),
+		browsertest.Until(`!!explorer.run() && explorer.run().done && explorer.source() === 'cache.safetensors'`),
+		browsertest.Until(`!!document.querySelector('`+figure+` .hm-area canvas')`),
 		browsertest.Until(painted),
 		shot("trace-file-softmax"),
 	)
@@ -101,14 +101,14 @@ func TestBrowserOpenTraceFile(t *testing.T) {
 
 	// The tensor the page drew from, and the value under the mouse.
 	drawn, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](fmt.Sprintf(
-		`Array.from(window.__explorer.tensors.get(%q).data.subarray(%d, %d))`, pattern, head*25, (head+1)*25)))
+		`Array.from(explorer.tensor(%q).data.subarray(%d, %d))`, pattern, head*25, (head+1)*25)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	tracetest.Check(t, "the pattern the page drew", drawn, wantHead, exact)
 	const q, k = 3, 1
 	tip, err := chromedp.Run(ctx, chromedp.Evaluate[string](fmt.Sprintf(`(() => {
-  const c = document.querySelector('%s canvas');
+  const c = document.querySelector('%s .hm-area canvas');
   const r = c.getBoundingClientRect();
   c.dispatchEvent(new MouseEvent('mousemove', { clientX: r.left + (%d + 0.5) * r.width / 5, clientY: r.top + (%d + 0.5) * r.height / 5, bubbles: true }));
   return document.querySelector('#tooltip').textContent;
@@ -181,14 +181,14 @@ func TestBrowserOpenTraceFile(t *testing.T) {
 	}
 	err = chromedp.Do(ctx,
 		browsertest.Discard(chromedp.Evaluate[bool](`document.querySelector('button[data-step="L1.softmax"]').click(), true`)),
-		browsertest.Until(`!!document.querySelector('`+figure+` canvas')`),
+		browsertest.Until(`!!document.querySelector('`+figure+` .hm-area canvas')`),
 		visible("#compare-trace"),
 		chromedp.SetUploadFiles(chromedp.CSS("#compare-file"), []string{changed}),
-		browsertest.Until(`document.querySelectorAll('#heatmaps .compare-row canvas').length >= 3`),
+		browsertest.Until(`document.querySelectorAll('#heatmaps .compare-row .hm-area canvas').length >= 3`),
 		shot("trace-file-compare"),
 	)
 	if err != nil {
-		dbg, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`JSON.stringify({c: !!window.__explorer.compare, held: window.__explorer.compare && [...window.__explorer.compare.held.keys()].length, tensors: window.__explorer.compare && [...window.__explorer.compare.tensors.keys()], rows: document.querySelectorAll('.compare-row').length, figs: document.querySelectorAll('#heatmaps figure').length})`))
+		dbg, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`JSON.stringify({c: !!explorer.comparison(), held: explorer.comparison() && [...explorer.comparison().held.keys()].length, tensors: explorer.comparison() && [...explorer.comparison().tensors.keys()], rows: document.querySelectorAll('.compare-row').length, figs: document.querySelectorAll('#heatmaps figure').length})`))
 		t.Fatalf("compare: %v (status %q, note %q) %s", err, text(t, ctx, "#status"), text(t, ctx, "#trace-note"), dbg)
 	}
 	summary := text(t, ctx, "#heatmaps .compare-max")
@@ -241,7 +241,7 @@ func TestBrowserTraceOnly(t *testing.T) {
 	err = chromedp.Do(ctx,
 		chromedp.Navigate(ts.URL+"/#step=L0.scores&head=1"),
 		browsertest.Until(painted),
-		browsertest.Until(`window.__explorer.done`),
+		browsertest.Until(`!!explorer.run() && explorer.run().done`),
 		visible("#run-why"),
 		visible(`#lesson .lesson-panel[data-step="L0.scores"] article`),
 		shot("trace-only-scores"),
@@ -251,7 +251,7 @@ func TestBrowserTraceOnly(t *testing.T) {
 	}
 	scores := trace.Block(0, trace.AttnScores)
 	drawn, err := chromedp.Run(ctx, chromedp.Evaluate[[]any](fmt.Sprintf(
-		`Array.from(window.__explorer.tensors.get(%q).data.subarray(25, 50), (x) => x === -Infinity ? null : x)`, scores)))
+		`Array.from(explorer.tensor(%q).data.subarray(25, 50), (x) => x === -Infinity ? null : x)`, scores)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,8 @@
 //   explorer.tensor(name)     a tensor of the run on screen, {shape, data}
 //   explorer.fetch(names)     asks for held tensors; resolves when all are here
 //   explorer.lang()           "en" or "zh"
+//   explorer.source()         the trace file on screen, "" for a run
+//   explorer.comparison()     the trace compared with it (traces.js), or null
 //   explorer.timings          ms from Enter to the first heatmap and more
 import { drawHeatmap, drawThumb, drawTopTable } from "./heatmap.js";
 import { figuresOf, perHead } from "./views.js";
@@ -883,7 +885,7 @@ function init() {
   });
   for (const b of document.querySelectorAll("button.lang")) b.onclick = () => setLang(b.dataset.lang);
   $("projector").onclick = () => setProjector(!document.documentElement.classList.contains("projector"));
-  if ($("model-button")) $("model-button").onclick = () => $("model-panel").showModal();
+  if ($("model-info")) $("model-info").onclick = () => $("model-panel").showModal();
   $("gen-step").onclick = () => {
     stopGenerating();
     generateOne();
@@ -980,6 +982,8 @@ export const explorer = {
   },
   labels: () => (state.run ? state.run.labels : {}),
   lang: currentLang,
+  source: () => state.source || "",
+  comparison: () => state.compare || null,
   get timings() {
     return state.timings;
   },
