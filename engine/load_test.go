@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/transformer-explorer/explorer/trace"
 	"github.com/transformer-explorer/explorer/trace/safetensors"
@@ -383,20 +382,40 @@ func TestLoadMissingIsNotExist(t *testing.T) {
 }
 
 // BenchmarkLoadGPT2Small times opening a GPT-2-small-sized F32 checkpoint
-// (498 MB): memory-mapped, so the time should not grow with the file.
+// (498 MB), memory-mapped so that the time does not grow with the file:
+// "mapped" is LoadDir (config, tokenizer, mapping and binding the
+// weights), what the one-shot commands do; "packed" adds PackWeights, what
+// loading did before the matrices were packed only on demand; "tokenizer"
+// is LoadTokenizerDir alone, what explorer tokenize reads.
 func BenchmarkLoadGPT2Small(b *testing.B) {
 	dir := b.TempDir()
 	if err := writeParamsCheckpoint(dir, gpt2SmallConfig(), NewParams(gpt2SmallConfig())); err != nil {
 		b.Fatal(err)
 	}
-	b.ResetTimer()
-	start := time.Now()
-	for i := 0; i < b.N; i++ {
-		m, _, err := LoadDir(context.Background(), dir)
-		if err != nil {
-			b.Fatal(err)
-		}
-		m.Close()
+	ctx := context.Background()
+	for _, mode := range []string{"tokenizer", "mapped", "packed"} {
+		b.Run(mode, func(b *testing.B) {
+			cpu := processCPU()
+			for b.Loop() {
+				if mode == "tokenizer" {
+					if _, err := LoadTokenizerDir(dir); err != nil {
+						b.Fatal(err)
+					}
+					continue
+				}
+				m, _, err := LoadDir(ctx, dir)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if mode == "packed" {
+					if err := m.PackWeights(ctx); err != nil {
+						b.Fatal(err)
+					}
+				}
+				m.Close()
+			}
+			b.ReportMetric(float64(b.Elapsed().Microseconds())/1e3/float64(b.N), "ms/load")
+			b.ReportMetric(float64((processCPU()-cpu).Microseconds())/1e3/float64(b.N), "cpu-ms/load")
+		})
 	}
-	b.ReportMetric(float64(time.Since(start).Milliseconds())/float64(b.N), "ms/load")
 }

@@ -3,6 +3,8 @@
 package kernel
 
 import (
+	"fmt"
+	"math/rand/v2"
 	"testing"
 	"time"
 )
@@ -59,4 +61,40 @@ func peakNow(p *Pool) float64 {
 		reps++
 	}
 	return flops * iters * float64(n*reps) / time.Since(start).Seconds() / 1e9
+}
+
+// BenchmarkBlocking times the AVX-512 kernels' Conv1D products at GPT-2
+// small's shapes (M = 128 and 512, B packed on the fly as for a mapped
+// checkpoint) with other cache blockings than avx512Impl's, to re-tune kc
+// and nc on a new CPU: run it with -count 5 and compare the %peak of each
+// kc/nc with benchstat.
+func BenchmarkBlocking(b *testing.B) {
+	if !implUsable(avx512Impl) {
+		b.Skip("no AVX-512")
+	}
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, m := range []int{128, 512} {
+		for _, kn := range [][2]int{{768, 2304}, {768, 768}, {768, 3072}, {3072, 768}} {
+			s := benchShape{m, kn[0], kn[1]}
+			in, w, out := randSlice(s.m*s.k, rng), randSlice(s.k*s.n, rng), make([]float32, s.m*s.n)
+			for _, kc := range []int{256, 384, 512} {
+				for _, nc := range []int{480, 672, 960} {
+					b.Run(fmt.Sprintf("%v/kc=%d/nc=%d", s, kc, nc), func(b *testing.B) {
+						im := *avx512Impl
+						im.kc, im.nc = kc, nc
+						p := newPoolImpl(0, &im)
+						defer p.Close()
+						before := peakNow(p)
+						p.MatMul(out, in, w, nil, s.m, s.k, s.n)
+						b.ResetTimer()
+						for b.Loop() {
+							p.MatMul(out, in, w, nil, s.m, s.k, s.n)
+						}
+						b.StopTimer()
+						reportRates(b, s, (before+peakNow(p))/2)
+					})
+				}
+			}
+		}
+	}
 }

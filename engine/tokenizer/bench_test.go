@@ -114,3 +114,48 @@ func BenchmarkTrain(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkLoadParts times the parts of Load on GPT-2's files: vocab.json
+// alone, merges.txt alone, and the tables build makes from them.
+func BenchmarkLoadParts(b *testing.B) {
+	vocab, err := os.ReadFile(filepath.Join("testdata", "vocab.json"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	merges, err := os.ReadFile(filepath.Join("testdata", "merges.txt"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("vocab", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, _, err := parseVocab(vocab, "vocab.json"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("merges", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := parseMergesTXT(merges); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	tokens, ids, err := parseVocab(vocab, "vocab.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	ms, err := parseMergesTXT(merges)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("build", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := buildIndexed(tokens, ids, ms, "merges.txt line %d"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
