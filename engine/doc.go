@@ -1,29 +1,49 @@
 // Package engine runs GPT-2 checkpoints in float32 and reports every
 // intermediate tensor to a trace.Recorder as it is computed.
 //
+// The forward pass follows GPT-2 exactly: token and position embeddings,
+// pre-LayerNorm blocks of causal multi-head attention and a GELU MLP each
+// added to the residual stream, a final LayerNorm and the tied
+// unembedding. The layers themselves live in engine/nn; block.go wires one
+// block together, for inference and for engine/train alike, and this
+// package names the outputs with trace hook names and adds a key/value
+// cache for generation.
+//
 // The model is read from a Hugging Face style directory (config.json,
 // model.safetensors or a sharded index, vocab.json and merges.txt); F32
 // weights are memory-mapped, F16 and BF16 are widened to float32 once at
 // load. A traced pass computes each hook straight into memory the
 // recorder lends (trace.Lender), so a trace.Trace keeps them without a
-// copy.
+// copy, and Model.Record computes only as far as the wanted hooks need.
 //
-// # Packing
+// # Packing, and which path each command takes
 //
 // The matrix kernels read a weight fastest from a copy in their panel
-// layout (kernel.Pool.Pack). Loading makes no such copy: a pass reads the
-// checkpoint's Conv1D layout (in, out) as it is mapped, packing each block
-// of it on the fly inside the product, which costs about as much as
-// packing the whole matrix ahead would, once. So a command that runs one
-// pass (explorer trace, tokenize, plot) starts at once and never packs.
-// Model.PackWeights makes the packed copies, for callers that run many
-// passes: explorer serve calls it in the background right after loading,
-// and its passes use each matrix's copy as soon as it exists. The forward pass follows GPT-2 exactly: token and position
-// embeddings, pre-LayerNorm blocks of causal multi-head attention
-// and a GELU MLP each added to the residual stream, a final LayerNorm and the
-// tied unembedding. The layers themselves live in engine/nn; this package
-// wires them together, names their outputs with trace hook names and adds a
-// key/value cache for generation.
+// layout (kernel.Pool.Pack). Loading makes no such copy, so GPT-2 small
+// is ready in the time it takes to read config.json and the tokenizer and
+// to map the weights (BenchmarkLoadGPT2Small: ≈ 30 ms, where packing the
+// matrices takes ≈ 400 ms of CPU and 500 MB more). A pass then reads each
+// matrix in the checkpoint's Conv1D layout (in, out) as it is mapped: for
+// 64 rows or more the product packs each block of the matrix into L2 as
+// it goes, which costs what packing the whole matrix ahead would, once
+// (reading the mapped layout in place instead was 1.25–1.85× slower at
+// T = 128 and 512: its rows are a page apart); for fewer rows, as when
+// decoding a token, it streams the matrix once at memory speed, as it
+// would the packed copy (BenchmarkDecodeStep: the same GB/s either way).
+// So packing ahead pays only from the second pass of many rows on.
+// Model.PackWeights makes the copies, while passes run; each product uses
+// its matrix's copy as soon as it exists.
+//
+//	explorer tokenize        the tokenizer alone (LoadTokenizerDir): no weights
+//	explorer trace, plot,    mapped, not packed: one pass (Model.Record),
+//	lessons export           which stops where the wanted hooks end
+//	explorer generate        mapped, not packed: a prompt pass, then decode
+//	                         steps that stream the weights either way
+//	explorer serve, /v1      mapped, packed in the background after loading:
+//	                         ready at once, and every pass after the packing
+//	                         saves it (≈ 15 % of a pass of 128 tokens)
+//	plot --trace, export     no model at all
+//	explorer train           engine/train's own weights, which change
 //
 // Shapes in comments use the letters of engine/nn: T positions, C = n_embd
 // channels, NH heads of HS = C/NH channels, F = n_inner (4C), V vocabulary

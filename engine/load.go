@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -158,13 +157,17 @@ func load(ctx context.Context, src checkpoint) (*Model, *tokenizer.Tokenizer, er
 	if err != nil {
 		return nil, nil, err
 	}
-	params, err := bindWeights(src, cfg, files)
+	params, bound, err := bindWeights(src, cfg, files)
 	if err != nil {
 		closeAll(files)
 		return nil, nil, err
 	}
 	m := newModel(cfg, params)
 	m.files = files
+	if err := checkFinite(m.pool, bound); err != nil {
+		m.Close()
+		return nil, nil, err
+	}
 	return m, tok, nil
 }
 
@@ -244,8 +247,9 @@ func closeAll(files map[string]*safetensors.File) {
 }
 
 // bindWeights finds every weight the config requires, checks its shape and
-// type, and points Params at it (F32 in place, other types widened).
-func bindWeights(src checkpoint, cfg Config, files map[string]*safetensors.File) (Params, error) {
+// type, and points Params at it (F32 in place, other types widened). It
+// returns the weights as found, for checkFinite.
+func bindWeights(src checkpoint, cfg Config, files map[string]*safetensors.File) (Params, []boundTensor, error) {
 	where := map[string]string{} // stored key -> shard
 	for shard, f := range files {
 		for _, t := range f.Tensors {
@@ -258,6 +262,7 @@ func bindWeights(src checkpoint, cfg Config, files map[string]*safetensors.File)
 	}
 	var p Params
 	specs := p.Tensors(cfg)
+	bound := make([]boundTensor, 0, len(specs))
 	for _, spec := range specs {
 		key := prefix + spec.Key
 		if spec.Key == "lm_head.weight" {
@@ -267,44 +272,30 @@ func bindWeights(src checkpoint, cfg Config, files map[string]*safetensors.File)
 		}
 		shard, ok := where[key]
 		if !ok {
-			return Params{}, fmt.Errorf("%w: %q (looked in %s)", ErrMissingTensor, key, strings.Join(sortedKeys(files), ", "))
+			return Params{}, nil, fmt.Errorf("%w: %q (looked in %s)", ErrMissingTensor, key, strings.Join(sortedKeys(files), ", "))
 		}
 		f := files[shard]
 		info, _ := f.Info(key)
 		if !slices.Equal(info.Shape, spec.Shape) {
-			return Params{}, &TensorError{File: src.where(shard), Name: key, Want: spec.Shape, Got: info.Shape, DType: info.DType}
+			return Params{}, nil, &TensorError{File: src.where(shard), Name: key, Want: spec.Shape, Got: info.Shape, DType: info.DType}
 		}
 		switch info.DType {
 		case safetensors.F32, safetensors.F16, safetensors.BF16:
 		default:
-			return Params{}, &TensorError{File: src.where(shard), Name: key, Want: spec.Shape, Got: info.Shape, DType: info.DType,
+			return Params{}, nil, &TensorError{File: src.where(shard), Name: key, Want: spec.Shape, Got: info.Shape, DType: info.DType,
 				Err: fmt.Errorf("dtype %s: weights must be F32, F16 or BF16", info.DType)}
 		}
 		_, data, err := f.Float32s(key)
 		if err != nil {
-			return Params{}, &TensorError{File: src.where(shard), Name: key, Err: err}
-		}
-		if err := checkFinite(data); err != nil {
-			return Params{}, &TensorError{File: src.where(shard), Name: key, Want: spec.Shape, Got: info.Shape, DType: info.DType, Err: err}
+			return Params{}, nil, &TensorError{File: src.where(shard), Name: key, Err: err}
 		}
 		*spec.Data = data
+		bound = append(bound, boundTensor{file: src.where(shard), key: key, info: info, data: data})
 	}
 	if cfg.Tied() {
 		p.LMHead = p.WTE
 	}
-	return p, nil
-}
-
-// checkFinite returns an error wrapping ErrNonFinite naming the first NaN
-// or infinity in data, if any: a float32 whose 8 exponent bits are all
-// ones. It costs one pass over the weights.
-func checkFinite(data []float32) error {
-	for i, x := range data {
-		if math.Float32bits(x)&0x7f800000 == 0x7f800000 {
-			return fmt.Errorf("%w: element %d is %v (HINT: the checkpoint is corrupt or was saved after training diverged)", ErrNonFinite, i, x)
-		}
-	}
-	return nil
+	return p, bound, nil
 }
 
 func sortedKeys(m map[string]*safetensors.File) []string {

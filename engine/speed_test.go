@@ -154,10 +154,20 @@ func fullTrace(nLayer int) trace.Selection {
 	return sel
 }
 
+// logitsOnly selects the logits alone, which the unembedding then computes
+// for every position: explorer trace --hooks logits.
+func logitsOnly(nLayer int) trace.Selection {
+	sel, err := trace.Select(nLayer, "logits")
+	if err != nil {
+		panic(err)
+	}
+	return sel
+}
+
 // BenchmarkForward times a prompt pass of GPT-2 small (random weights) at
 // T = 16, 128 and 512 tokens: with no recorder (last-position logits only),
-// with a trace.Trace recording every hook but the logit lens, and with the
-// logit lens added; each with the weights as mapped and packed. The state
+// recording the logits of every position, recording every hook but the
+// logit lens, and with the logit lens added; each with the weights as mapped and packed. The state
 // is reused across iterations (Truncate), as the explorer reuses one per
 // session, so the steady state is timed.
 func BenchmarkForward(b *testing.B) {
@@ -165,7 +175,7 @@ func BenchmarkForward(b *testing.B) {
 	ctx := context.Background()
 	for _, T := range []int{16, 128, 512} {
 		ids := randomIDs(T, bm.mapped.Config.VocabSize, uint64(T))
-		for _, mode := range []string{"none", "full", "lens"} {
+		for _, mode := range []string{"none", "logits", "full", "lens"} {
 			for _, weights := range []string{"mapped", "packed"} {
 				m := bm.weights(weights)
 				b.Run(fmt.Sprintf("T=%d/trace=%s/weights=%s", T, mode, weights), func(b *testing.B) {

@@ -73,6 +73,10 @@ type impl struct {
 
 	// layerNorm normalises one row; see LayerNorm.
 	layerNorm func(out, x, w, b []float32, eps float32) (mean, rstd float32)
+
+	// firstNonFinite returns the index of the first NaN or infinity in x,
+	// or −1; see FirstNonFinite.
+	firstNonFinite func(x []float32) int
 }
 
 // checkPanelRow panics if the slices handed to a panel-row kernel do not
