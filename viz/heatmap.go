@@ -97,14 +97,12 @@ func (h *heat) image(kx, ky int, flip bool) *image.RGBA {
 // drawEmbedded embeds the cells as an image in a vector file. Each cell
 // becomes a block of about embedDensity pixels per point, so viewers that
 // smooth images only soften cell edges, and the image has the rectangle's
-// aspect ratio, which SVG viewers preserve. vgpdf draws images upside down
-// (fpdf puts an image's first row at the bottom of its rectangle once
-// vgpdf's y-flip applies), so PDF gets the rows flipped.
+// aspect ratio, which SVG viewers preserve.
 func (h *heat) drawEmbedded(c draw.Canvas, r vg.Rectangle, o *output) {
 	const embedDensity = 2
 	kx := max(1, int(math.Round(float64(r.Max.X-r.Min.X)*embedDensity/float64(h.cols))))
 	ky := max(1, int(math.Round(float64(r.Max.Y-r.Min.Y)*embedDensity/float64(h.rows))))
-	c.DrawImage(r, h.image(kx, ky, o.format == "pdf"))
+	c.DrawImage(r, h.image(kx, ky, false))
 }
 
 // drawVector fills one rectangle per run of equal colours in a row, each

@@ -11,13 +11,11 @@ import (
 
 	"git.sr.ht/~sbinet/gg"
 	xdraw "golang.org/x/image/draw"
-	"golang.org/x/image/font/sfnt"
 	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgeps"
 	"gonum.org/v1/plot/vg/vgimg"
-	"gonum.org/v1/plot/vg/vgpdf"
 	"gonum.org/v1/plot/vg/vgsvg"
 )
 
@@ -66,8 +64,8 @@ func (o *output) write(w io.Writer, fig *figure) error {
 		c := vgsvg.New(fig.w, fig.h)
 		vc, dc = c, draw.New(c)
 	case "pdf":
-		c := pdfCanvas{vgpdf.New(fig.w, fig.h)}
-		vc, dc = c.Canvas, draw.New(c)
+		c := newPDFCanvas(fig.w, fig.h)
+		vc, dc = c, draw.New(c)
 	case "eps":
 		c := epsCanvas{vgeps.New(fig.w, fig.h)}
 		vc, dc = c.Canvas, draw.New(c)
@@ -137,30 +135,21 @@ func newPNGCanvas(w, h vg.Length, dpi float64) *vgimg.Canvas {
 	return vgimg.NewWith(vgimg.UseImageWithContext(img, ctx), vgimg.UseDPI(int(math.Round(dpi))))
 }
 
-// pdfCanvas encodes text as Windows-1252, the code page vgpdf embeds its
-// fonts with; plain UTF-8 would print as mojibake.
-type pdfCanvas struct{ *vgpdf.Canvas }
-
-// FillString implements vg.Canvas.
-func (c pdfCanvas) FillString(f font.Face, pt vg.Point, s string) {
-	b := make([]byte, 0, len(s))
-	for _, r := range s {
-		if x, ok := cp1252(r); ok {
-			b = append(b, x)
-		} else {
-			b = append(b, '?')
-		}
-	}
-	c.Canvas.FillString(f, pt, string(b))
-}
-
 // epsCanvas escapes text for a PostScript string literal, which vgeps writes
 // unescaped: backslash and parentheses get a backslash, and Latin-1 letters
-// an octal escape.
+// an octal escape. Text with other characters (Chinese, −, √) is drawn as
+// the glyph outlines of its font, since an EPS file names fonts without
+// embedding them.
 type epsCanvas struct{ *vgeps.Canvas }
 
 // FillString implements vg.Canvas.
 func (c epsCanvas) FillString(f font.Face, pt vg.Point, s string) {
+	for _, r := range s {
+		if !(r >= 0x20 && r < 0x7F || r >= 0xA0 && r <= 0xFF) {
+			c.Fill(outlines(f, pt, s))
+			return
+		}
+	}
 	var b strings.Builder
 	for _, r := range s {
 		switch {
@@ -187,7 +176,6 @@ var substitutes = strings.NewReplacer("␣", "·", "↵", "¶", "⇥", "»", "�
 // The plots' own symbols that Windows-1252 (PDF) or Latin-1 (EPS) lack get
 // plain spellings.
 var (
-	pdfSubstitutes = strings.NewReplacer("√", "sqrt ", "−", "-")
 	epsSubstitutes = strings.NewReplacer("√", "sqrt ", "−", "-", "…", "...", "“", "\"", "”", "\"", "€", "EUR")
 )
 
@@ -202,25 +190,10 @@ func (o *output) text(s string) string {
 		return s
 	}
 	s = substitutes.Replace(s)
-	switch o.format {
-	case "pdf":
-		s = pdfSubstitutes.Replace(s)
-	case "eps":
+	if o.format == "eps" {
 		s = epsSubstitutes.Replace(s)
 	}
-	ok := func(r rune) bool {
-		if !hasGlyph(r) {
-			return false
-		}
-		switch o.format {
-		case "pdf":
-			_, in := cp1252(r)
-			return in
-		case "eps":
-			return r >= 0x20 && r < 0x7F || r >= 0xA0 && r <= 0xFF
-		}
-		return true
-	}
+	ok := fonts().canDraw
 	var b strings.Builder
 	for _, r := range s {
 		if r == utf8.RuneError || !ok(r) {
@@ -230,38 +203,4 @@ func (o *output) text(s string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
-}
-
-// hasGlyph reports whether Liberation Sans, the plots' font, has a glyph
-// for r.
-func hasGlyph(r rune) bool {
-	if r < 0x7F {
-		return r >= 0x20
-	}
-	face := fontCache.Lookup(sansFont(10), 10)
-	var buf sfnt.Buffer
-	g, err := face.Face.GlyphIndex(&buf, r)
-	return err == nil && g != 0
-}
-
-// cp1252High lists the characters Windows-1252 puts at bytes 0x80–0x9F
-// (0 marks the five unassigned bytes); its other bytes are Latin-1.
-var cp1252High = [32]rune{
-	'€', 0, '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', 0, 'Ž', 0,
-	0, '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', 0, 'ž', 'Ÿ',
-}
-
-// cp1252 returns the Windows-1252 byte of r, reporting false when the code
-// page lacks r.
-func cp1252(r rune) (byte, bool) {
-	switch {
-	case r < 0x80 || r >= 0xA0 && r <= 0xFF:
-		return byte(r), true
-	}
-	for i, x := range cp1252High {
-		if x == r && x != 0 {
-			return byte(0x80 + i), true
-		}
-	}
-	return 0, false
 }

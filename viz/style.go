@@ -12,10 +12,6 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 )
 
-// fontCache is gonum/plot's cache, which holds the Liberation fonts that
-// gonum/plot embeds; viz uses no other fonts.
-var fontCache = font.DefaultCache
-
 // Text sizes in points.
 const (
 	titleSize = 12
@@ -49,7 +45,7 @@ func textStyle(size vg.Length, xa text.XAlignment, ya text.YAlignment) draw.Text
 		Font:    sansFont(size),
 		XAlign:  xa,
 		YAlign:  ya,
-		Handler: plot.DefaultTextHandler,
+		Handler: textHandler{fonts()},
 	}
 }
 
