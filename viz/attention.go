@@ -44,8 +44,8 @@ func matrixFigure(tr *trace.Trace, title string, h *heat, cb *colorbar, o *outpu
 	sx := tokenAxis(&p.X, tr.Tokens, cell, false, o)
 	sy := tokenAxis(&p.Y, tr.Tokens, cell, true, o)
 	rotateTicks(&p.X)
-	p.X.Label.Text = thinned("key: the token attended to", sx)
-	p.Y.Label.Text = thinned("query: the token attending", sy)
+	p.X.Label.Text = o.thinned(o.t("plot.key"), sx)
+	p.Y.Label.Text = o.thinned(o.t("plot.query"), sy)
 	p.Add(heatPlotter{h: h, o: o, all: T * T})
 	side := cell * vg.Length(T)
 	return panelRow("", []*plot.Plot{p}, []vg.Length{side}, side, cb, o)
@@ -58,8 +58,8 @@ func attentionFigure(tr *trace.Trace, req Request, o *output) (*figure, error) {
 		return nil, err
 	}
 	h := &heat{rows: T, cols: T, at: at, masked: causal, pal: palette.Sequential(), lo: 0, hi: 1, hatch: true}
-	cb := &colorbar{pal: h.pal, lo: 0, hi: 1, label: "attention weight"}
-	title := fmt.Sprintf("layer %d · head %d", req.Layer, req.Head)
+	cb := &colorbar{pal: h.pal, lo: 0, hi: 1, label: o.t("plot.weight")}
+	title := o.t("plot.attention", "layer", req.Layer, "head", req.Head)
 	return matrixFigure(tr, title, h, cb, o), nil
 }
 
@@ -83,8 +83,8 @@ func scoresFigure(tr *trace.Trace, req Request, o *output) (*figure, error) {
 		m = 1
 	}
 	h := &heat{rows: T, cols: T, at: at, masked: causal, pal: palette.Diverging(), lo: -m, hi: m, hatch: true}
-	cb := &colorbar{pal: h.pal, lo: -m, hi: m, label: "score q·k/√d"}
-	title := fmt.Sprintf("layer %d · head %d · scores before softmax", req.Layer, req.Head)
+	cb := &colorbar{pal: h.pal, lo: -m, hi: m, label: o.t("plot.score")}
+	title := o.t("plot.scores", "layer", req.Layer, "head", req.Head)
 	return matrixFigure(tr, title, h, cb, o), nil
 }
 
@@ -103,7 +103,7 @@ func qkvFigure(tr *trace.Trace, req Request, o *output) (*figure, error) {
 	}
 	T, H, D := len(tokens), tr.Model.NHead, tr.Model.HeadSize()
 	points := []struct{ hook, name string }{
-		{trace.AttnQ, "Q (queries)"}, {trace.AttnK, "K (keys)"}, {trace.AttnV, "V (values)"},
+		{trace.AttnQ, o.t("plot.q")}, {trace.AttnK, o.t("plot.k")}, {trace.AttnV, o.t("plot.v")},
 	}
 	ats := make([]func(i, j int) float64, len(points))
 	m := 0.0
@@ -135,20 +135,20 @@ func qkvFigure(tr *trace.Trace, req Request, o *output) (*figure, error) {
 		p.Title.TextStyle.Font.Size = labelSize
 		if k == 0 {
 			sy := tokenAxis(&p.Y, tokens, rowH, true, o)
-			p.Y.Label.Text = thinned("token", sy)
+			p.Y.Label.Text = o.thinned(o.t("plot.token"), sy)
 		} else {
 			p.Y.Min, p.Y.Max = 0, float64(T)
 			p.Y.Tick.Marker = plot.ConstantTicks(nil)
 		}
 		p.X.Min, p.X.Max = 0, float64(D)
 		p.X.Tick.Marker = dimTicks(D)
-		p.X.Label.Text = "dimension"
+		p.X.Label.Text = o.t("plot.dimension")
 		h := &heat{rows: T, cols: D, at: ats[k], pal: palette.Diverging(), lo: -m, hi: m}
 		p.Add(heatPlotter{h: h, o: o, all: 3 * T * D})
 		panels[k], widths[k] = p, colW*vg.Length(D)
 	}
-	cb := &colorbar{pal: palette.Diverging(), lo: -m, hi: m, label: "value"}
-	title := fmt.Sprintf("layer %d · head %d · queries, keys and values", req.Layer, req.Head)
+	cb := &colorbar{pal: palette.Diverging(), lo: -m, hi: m, label: o.t("plot.value")}
+	title := o.t("plot.qkv", "layer", req.Layer, "head", req.Head)
 	return panelRow(title, panels, widths, rowH*vg.Length(T), cb, o), nil
 }
 

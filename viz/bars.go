@@ -111,7 +111,7 @@ func logitsFigure(tr *trace.Trace, req Request, o *output) (*figure, error) {
 	if pos+1 < len(tr.IDs) {
 		actual = tr.IDs[pos+1]
 	}
-	p := newPlot(fmt.Sprintf("next token after “%s” (position %d)", shorten(tr.Tokens[pos], 24), pos))
+	p := newPlot(o.t("plot.nextAfter", "token", shorten(tr.Tokens[pos], 24), "pos", pos))
 	p.Title.Text = o.text(p.Title.Text)
 	bars := make([]bar, K)
 	ticks := make([]plot.Tick, K)
@@ -133,9 +133,9 @@ func logitsFigure(tr *trace.Trace, req Request, o *output) (*figure, error) {
 	p.Y.Tick.Marker = plot.ConstantTicks(ticks)
 	p.Y.Tick.Label.Font.Size = 9
 	p.X.Min, p.X.Max = 0, math.Max(pmax*1.2, 1e-6)
-	p.X.Label.Text = "probability"
+	p.X.Label.Text = o.t("plot.probability")
 	if marked {
-		p.X.Label.Text = "probability (dark bar: the token that actually follows)"
+		p.X.Label.Text = o.t("plot.probabilityActual")
 	}
 	return panelRow("", []*plot.Plot{p}, []vg.Length{300}, 16*vg.Length(K), nil, o), nil
 }
@@ -179,13 +179,13 @@ func lossFigure(tr *trace.Trace, _ Request, o *output) (*figure, error) {
 		top = max(top, v)
 	}
 	mean := sum / float64(n)
-	p := newPlot(fmt.Sprintf("per-token loss · mean %.2f nats", mean))
+	p := newPlot(o.t("plot.loss", "mean", fmt.Sprintf("%.2f", mean)))
 	cell := min(max(480/vg.Length(n), 2), 28)
 	stride := tokenAxis(&p.X, tokens[1:], cell, false, o)
 	rotateTicks(&p.X)
-	p.X.Label.Text = thinned("predicted token", stride)
+	p.X.Label.Text = o.thinned(o.t("plot.predicted"), stride)
 	p.Y.Min, p.Y.Max = 0, math.Max(top*1.1, 1e-6)
-	p.Y.Label.Text = o.text("loss −ln p (nats)")
+	p.Y.Label.Text = o.text(o.t("plot.lossAxis"))
 	p.Add(barPlotter{bars: bars}, hline{y: mean, color: actualCol})
 	return panelRow("", []*plot.Plot{p}, []vg.Length{cell * vg.Length(n)}, 200, nil, o), nil
 }

@@ -188,7 +188,7 @@ func headsFigure(tr *trace.Trace, req Request, o *output) (*figure, error) {
 	cols := int(math.Ceil(math.Sqrt(float64(H))))
 	side := min(130, max(14*vg.Length(T), 80))
 	g := &grid{
-		title: fmt.Sprintf("layer %d · all %d heads", req.Layer, H),
+		title: o.t("plot.heads", "layer", req.Layer, "heads", H),
 		rows:  (H + cols - 1) / cols, cols: cols, side: side,
 		panel: func(r, c int) *heat {
 			if h := r*cols + c; h < H {
@@ -196,8 +196,8 @@ func headsFigure(tr *trace.Trace, req Request, o *output) (*figure, error) {
 			}
 			return nil
 		},
-		caption: func(r, c int) string { return fmt.Sprintf("head %d", r*cols+c) },
-		cb:      &colorbar{pal: palette.Sequential(), lo: 0, hi: 1, label: "attention weight"},
+		caption: func(r, c int) string { return o.t("plot.head", "head", r*cols+c) },
+		cb:      &colorbar{pal: palette.Sequential(), lo: 0, hi: 1, label: o.t("plot.weight")},
 	}
 	if side/vg.Length(T) >= 7 {
 		g.tokens = tokens
@@ -225,11 +225,11 @@ func modelFigure(tr *trace.Trace, req Request, o *output) (*figure, error) {
 	// to 36 for GPT-2 small's 12 × 12.
 	side := min(64, max(36, 480/vg.Length(max(L, H))))
 	g := &grid{
-		title: fmt.Sprintf("attention patterns · %d layers × %d heads", L, H),
+		title: o.t("plot.model", "layers", L, "heads", H),
 		rows:  L, cols: H, side: side,
 		panel:    func(r, c int) *heat { return patternHeat(pats[r], c, T, false) },
-		rowTitle: "layer", colTitle: "head",
-		cb: &colorbar{pal: palette.Sequential(), lo: 0, hi: 1, label: "attention weight"},
+		rowTitle: o.t("plot.layerAxis"), colTitle: o.t("plot.headAxis"),
+		cb: &colorbar{pal: palette.Sequential(), lo: 0, hi: 1, label: o.t("plot.weight")},
 	}
 	for l := range L {
 		g.rowNames = append(g.rowNames, fmt.Sprint(l))

@@ -74,14 +74,14 @@ func lensFigure(tr *trace.Trace, _ Request, o *output) (*figure, error) {
 		name := fmt.Sprint(l)
 		switch l {
 		case 0:
-			name = "0 (embed)"
+			name = o.t("plot.embedRow")
 		case L:
-			name = "out"
+			name = o.t("plot.outRow")
 		}
 		layerTicks[l] = plot.Tick{Value: float64(l) + 0.5, Label: name}
 	}
-	p := newPlot("logit lens · top next-token guess at each block")
-	tokenLabel := "input token (the guess is for the token after it)"
+	p := newPlot(o.t("plot.lens"))
+	tokenLabel := o.t("plot.lensToken")
 	var cellW, cellH vg.Length
 	if wide {
 		h.rows, h.cols = L+1, T
@@ -89,10 +89,10 @@ func lensFigure(tr *trace.Trace, _ Request, o *output) (*figure, error) {
 		cellH = min(max(300/vg.Length(L+1), 8), 20)
 		stride := tokenAxis(&p.X, tokens, cellW, false, o)
 		rotateTicks(&p.X)
-		p.X.Label.Text = thinned(tokenLabel, stride)
+		p.X.Label.Text = o.thinned(tokenLabel, stride)
 		p.Y.Min, p.Y.Max = 0, float64(L+1)
 		p.Y.Tick.Marker = plot.ConstantTicks(layerTicks)
-		p.Y.Label.Text = "block"
+		p.Y.Label.Text = o.t("plot.block")
 	} else {
 		h.rows, h.cols = T, L+1
 		cellW = min(max(600/vg.Length(L+1), 20), 48)
@@ -101,10 +101,10 @@ func lensFigure(tr *trace.Trace, _ Request, o *output) (*figure, error) {
 			cellH = max(cellH, lensNoteSize+2) // room to name the guesses
 		}
 		stride := tokenAxis(&p.Y, tokens, cellH, true, o)
-		p.Y.Label.Text = thinned(tokenLabel, stride)
+		p.Y.Label.Text = o.thinned(tokenLabel, stride)
 		p.X.Min, p.X.Max = 0, float64(L+1)
 		p.X.Tick.Marker = plot.ConstantTicks(layerTicks)
-		p.X.Label.Text = "block"
+		p.X.Label.Text = o.t("plot.block")
 	}
 	p.Add(heatPlotter{h: h, o: o, all: (L + 1) * T})
 	if cellW >= 16 && cellH >= lensNoteSize+2 {
@@ -114,9 +114,9 @@ func lensFigure(tr *trace.Trace, _ Request, o *output) (*figure, error) {
 			ellipsis: o.text("…"),
 		})
 	} else {
-		p.Title.Text += " (cells too small to name the guesses)"
+		p.Title.Text = o.t("plot.lensSmall")
 	}
-	cb := &colorbar{pal: h.pal, lo: 0, hi: 1, label: "top-1 probability"}
+	cb := &colorbar{pal: h.pal, lo: 0, hi: 1, label: o.t("plot.top1")}
 	return panelRow("", []*plot.Plot{p}, []vg.Length{cellW * vg.Length(h.cols)}, cellH*vg.Length(h.rows), cb, o), nil
 }
 

@@ -2,7 +2,9 @@ package viz
 
 import (
 	"bytes"
+
 	"fmt"
+	"github.com/transformer-explorer/explorer/lessons/i18n"
 	"image"
 	"io"
 	"math"
@@ -32,7 +34,13 @@ type output struct {
 	// raster reports whether heatmap cells become an image (PNG) rather
 	// than vector rectangles (SVG, PDF, EPS).
 	raster bool
+	// lang is the language of titles and labels, "en" or "zh".
+	lang string
 }
+
+// t returns a message of the catalogue (lessons/i18n) in the plot's
+// language, its placeholders filled from args.
+func (o *output) t(key string, args ...any) string { return i18n.T(o.lang, key, args...) }
 
 // newOutput checks a format and PNG resolution.
 func newOutput(format string, dpi float64) (*output, error) {

@@ -65,27 +65,11 @@ func rotateTicks(a *plot.Axis) {
 const rotatedPad = "   "
 
 // thinned appends a note to an axis label when not every token is labelled.
-func thinned(label string, stride int) string {
+func (o *output) thinned(label string, stride int) string {
 	if stride == 1 {
 		return label
 	}
-	return fmt.Sprintf("%s (every %s token labelled)", label, ordinal(stride))
-}
-
-// ordinal returns "2nd", "3rd", "4th", ...
-func ordinal(n int) string {
-	suffix := "th"
-	if n%100 < 11 || n%100 > 13 {
-		switch n % 10 {
-		case 1:
-			suffix = "st"
-		case 2:
-			suffix = "nd"
-		case 3:
-			suffix = "rd"
-		}
-	}
-	return fmt.Sprint(n) + suffix
+	return o.t("plot.thinned", "label", label, "n", stride)
 }
 
 // checkTokens returns the trace's display tokens, or an error when there

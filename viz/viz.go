@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/transformer-explorer/explorer/lessons/i18n"
 	"github.com/transformer-explorer/explorer/trace"
 )
 
@@ -73,6 +74,9 @@ type Request struct {
 	// DPI is the resolution of PNG output (default 150); other formats are
 	// vector and ignore it.
 	DPI float64
+	// Lang is the language of the titles and labels: "en" (the default)
+	// or "zh".
+	Lang string
 }
 
 // Render draws the plot req asks for from tr and writes it to w in
@@ -96,6 +100,7 @@ func build(tr *trace.Trace, req Request) (*figure, *output, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	out.lang = i18n.Match(req.Lang)
 	if tr == nil || len(tr.IDs) == 0 {
 		return nil, nil, ErrEmpty
 	}

@@ -372,8 +372,30 @@ func TestLongPromptThinned(t *testing.T) {
 	if err := Render(&buf, tr, Request{Kind: KindAttention, Format: "svg"}); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(buf.String(), "every 4th token labelled") {
+	if !strings.Contains(buf.String(), "one token in 4 labelled") {
 		t.Errorf("SVG of %d tokens lacks the thinning note", MaxTokens)
+	}
+}
+
+// TestChineseLabels renders every kind in Chinese: the titles and axis
+// titles come from the catalogue's zh messages, and no English one is
+// left.
+func TestChineseLabels(t *testing.T) {
+	tr := synth(t, 2, 2, 6, 4)
+	for _, kind := range []string{KindAttention, KindScores, KindQKV, KindHeads, KindModel, KindLogits, KindLens, KindLoss} {
+		var buf bytes.Buffer
+		if err := Render(&buf, tr, Request{Kind: kind, Format: "svg", Lang: "zh"}); err != nil {
+			t.Fatalf("%s: %v", kind, err)
+		}
+		svg := buf.String()
+		for _, english := range []string{"layer", "head", "attention weight", "token", "probability", "dimension", "block", "loss"} {
+			if strings.Contains(svg, ">"+english) {
+				t.Errorf("%s in Chinese still says %q", kind, english)
+			}
+		}
+		if !strings.ContainsAny(svg, "层头词元概率损失") {
+			t.Errorf("%s in Chinese has no Chinese label", kind)
+		}
 	}
 }
 

@@ -82,7 +82,7 @@ func (s *Server) servePlot(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusNotFound)
 		return
 	}
-	req := viz.Request{Kind: r.FormValue("kind"), Format: r.FormValue("format")}
+	req := viz.Request{Kind: r.FormValue("kind"), Format: r.FormValue("format"), Lang: r.FormValue("lang")}
 	if req.Format == "" {
 		req.Format = "png"
 	}

@@ -27,11 +27,15 @@ func runPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	pos := fs.Int("pos", -1, "the `POSITION` whose next-token guesses logits shows; negative counts from the end")
 	dpi := floatFlag(fs, "dpi", viz.DefaultDPI, "resolution of PNG output in dots per inch (`N`)")
 	out := fs.String("o", "", "the image `FILE` to write; its extension (.png, .svg, .pdf, .eps) picks the format")
+	lang := fs.String("lang", "en", "the `LANGUAGE` of titles and labels: en or zh")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *out == "" {
 		return fmt.Errorf("give the output file with -o FILE.png (or .svg, .pdf, .eps)")
+	}
+	if *lang != "en" && *lang != "zh" {
+		return fmt.Errorf("--lang %q: want en or zh", *lang)
 	}
 	format, err := viz.FormatOf(*out)
 	if err != nil {
@@ -43,7 +47,7 @@ func runPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 		return plotTrainingLog(*trainLog, *out, *dpi, stdout)
 	}
-	req := viz.Request{Kind: *kind, Layer: *layer, Head: *head, Pos: *pos, Format: format, DPI: *dpi}
+	req := viz.Request{Kind: *kind, Layer: *layer, Head: *head, Pos: *pos, Format: format, DPI: *dpi, Lang: *lang}
 	var tr *trace.Trace
 	switch {
 	case *traceFile != "" && isSet(fs, "prompt"):
@@ -58,6 +62,9 @@ func runPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 	default:
 		return fmt.Errorf("give the prompt with --prompt TEXT, or a saved trace with --trace FILE.safetensors")
+	}
+	if _, err := viz.CJKFont(); err != nil && (*lang == "zh" || hasCJK(tr.Tokens)) && format != "svg" {
+		fmt.Fprintf(stderr, "explorer plot: %v\n", err) // the plot is still written, with <U+XXXX> for Chinese
 	}
 	if err := viz.RenderFile(*out, tr, req); err != nil {
 		return err
@@ -111,4 +118,16 @@ func plotTrainingLog(logFile, out string, dpi float64, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "wrote the loss curve of %d steps to %s\n", len(points), out)
 	return nil
+}
+
+// hasCJK reports whether a token holds a CJK character (from U+2E80).
+func hasCJK(tokens []string) bool {
+	for _, t := range tokens {
+		for _, r := range t {
+			if r >= 0x2E80 && r < 0xFFF0 {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"image/png"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -102,4 +103,91 @@ func TestCLIPlotErrors(t *testing.T) {
 	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
 		t.Errorf("failed plots left files: %v", entries)
 	}
+}
+
+// TestCLIPlotChinese is the issue's check: `explorer plot --prompt
+// "从前有一个小女孩，她叫小红。" --kind attention -o x.pdf`, then
+// pdftotext reads the Chinese tokens back from the PDF, and the Chinese
+// titles with --lang zh. Every token that is whole Chinese characters
+// must be there (the embedded model's tokenizer decides which are; with
+// byte tokens only the characters it merges show as characters).
+func TestCLIPlotChinese(t *testing.T) {
+	if _, err := viz.CJKFont(); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal(err)
+		}
+		t.Skip(err)
+	}
+	pdftotext, err := exec.LookPath("pdftotext")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("pdftotext is required under CI=true (apt-get install poppler-utils)")
+		}
+		t.Skip("no pdftotext")
+	}
+	const prompt = "从前有一个小女孩，她叫小红。"
+	for _, model := range []string{"", tinyModel} {
+		out := filepath.Join(t.TempDir(), "x.pdf")
+		args := []string{"plot", "--prompt", prompt, "--kind", "attention", "--lang", "zh", "-o", out}
+		if model != "" {
+			args = append(args, "--model", model)
+		}
+		if code, _, stderr := runCLI(t, args...); code != 0 {
+			t.Fatalf("plot %v: exit %d: %s", args, code, stderr)
+		}
+		text, err := exec.Command(pdftotext, out, "-").Output()
+		if err != nil {
+			t.Fatalf("pdftotext: %v", err)
+		}
+		for _, want := range []string{"第 0 层", "键：被关注的词元", "注意力权重"} {
+			if !strings.Contains(string(text), want) {
+				t.Errorf("model %q: the PDF's text lacks the title %q", model, want)
+			}
+		}
+		tr := tracePrompt(t, model, prompt)
+		found := 0
+		for _, tok := range tr.Tokens {
+			if !wholeCJK(tok) {
+				continue
+			}
+			found++
+			if !strings.Contains(string(text), tok) {
+				t.Errorf("model %q: the PDF's text lacks the token %q", model, tok)
+			}
+		}
+		t.Logf("model %q: %d of %d tokens are whole Chinese characters, all in the PDF's text", model, found, len(tr.Tokens))
+	}
+}
+
+// wholeCJK reports whether a display token is only CJK characters and
+// punctuation.
+func wholeCJK(tok string) bool {
+	if tok == "" {
+		return false
+	}
+	for _, r := range tok {
+		if r < 0x2E80 || r >= 0xFFF0 {
+			return false
+		}
+	}
+	return true
+}
+
+// tracePrompt records prompt's tokens with the model (the embedded one
+// for "").
+func tracePrompt(t *testing.T, model, prompt string) *trace.Trace {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "t.safetensors")
+	args := []string{"trace", "--prompt", prompt, "--hooks", "hook_embed", "--out", out}
+	if model != "" {
+		args = append(args, "--model", model)
+	}
+	if code, _, stderr := runCLI(t, args...); code != 0 {
+		t.Fatalf("trace: exit %d: %s", code, stderr)
+	}
+	tr, err := trace.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tr
 }

@@ -34,7 +34,7 @@ var plotMessages = map[string]message{
 	"plot.loss":              {"per-token loss · mean {mean} nats", "每个词元的损失 · 平均 {mean} 奈特"},
 	"plot.predicted":         {"predicted token", "被预测的词元"},
 	"plot.lossAxis":          {"loss −ln p (nats)", "损失 −ln p（奈特）"},
-	"plot.thinned":           {"{label} (every {n}th token labelled)", "{label}（每 {n} 个词元标注一个）"},
+	"plot.thinned":           {"{label} (one token in {n} labelled)", "{label}（每 {n} 个词元标注一个）"},
 	"plot.trainLoss":         {"training loss · step {step}: {loss}", "训练损失 · 第 {step} 步：{loss}"},
 	"plot.trainLossVal":      {"training loss · step {step}: {loss} · held-out {val}", "训练损失 · 第 {step} 步：{loss} · 留出集 {val}"},
 	"plot.lossPerToken":      {"loss (nats per token)", "损失（每个词元的奈特数）"},
