@@ -2,7 +2,6 @@ package lessons
 
 import (
 	"fmt"
-	"html"
 	"html/template"
 	"math"
 	"sort"
@@ -159,7 +158,7 @@ func (r *renderer) scalarText(d *directive, tex bool) (string, error) {
 
 func valueHTML(r *renderer, d *directive) (string, error) {
 	s, err := r.scalarText(d, false)
-	return `<span class="num">` + html.EscapeString(s) + `</span>`, err
+	return span("num", s), err
 }
 
 func valueTeX(r *renderer, d *directive) (string, error) {
@@ -201,7 +200,7 @@ func vectorHTML(r *renderer, d *directive) (string, error) {
 	if more {
 		parts = append(parts, "…")
 	}
-	return `<span class="vec">[` + html.EscapeString(strings.Join(parts, ", ")) + `]</span>`, err
+	return span("vec", "["+strings.Join(parts, ", ")+"]"), err
 }
 
 func vectorTeX(r *renderer, d *directive) (string, error) {
@@ -244,7 +243,7 @@ func checkConfig(d *directive) error {
 
 func configHTML(r *renderer, d *directive) (string, error) {
 	s, err := configNames[d.pos[0]](r.env.data.Model)
-	return `<span class="num">` + html.EscapeString(s) + `</span>`, err
+	return span("num", s), err
 }
 
 func configTeX(r *renderer, d *directive) (string, error) {

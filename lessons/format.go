@@ -2,7 +2,6 @@ package lessons
 
 import (
 	"fmt"
-	"html"
 	"math"
 	"strconv"
 	"strings"
@@ -136,7 +135,7 @@ func texText(s string) string {
 
 // tokenHTML shows a token's display form in a span that keeps its spaces.
 func tokenHTML(s string) string {
-	return `<span class="tok">` + html.EscapeString(visible(s)) + `</span>`
+	return span("tok", visible(s))
 }
 
 // visible makes leading/trailing spaces and newlines of a token visible.

@@ -3,7 +3,6 @@ package lessons
 import (
 	"errors"
 	"fmt"
-	"html"
 	"html/template"
 	"io"
 
@@ -95,10 +94,6 @@ var handoutText = map[string]map[string]string{
 // lesson reads (see MissingHookError): its title and a sentence naming
 // the hook, in lang.
 func MissingNote(l *Lesson, lang, hook string) template.HTML {
-	return template.HTML(fmt.Sprintf(`<article class="lesson lesson-missing" lang="%s" id="lesson-%s" data-lesson="%s">
-<h1>%s</h1>
-<p>%s</p>
-</article>
-`, html.EscapeString(langTag(lang)), html.EscapeString(l.ID), html.EscapeString(l.ID), html.EscapeString(l.Title),
-		html.EscapeString(fmt.Sprintf(i18n.Text(lang, "lesson.missingHook"), hook))))
+	return template.HTML(fragment("missing", missingView{Lang: langTag(lang), ID: l.ID, Title: l.Title,
+		Text: fmt.Sprintf(i18n.Text(lang, "lesson.missingHook"), hook)}))
 }

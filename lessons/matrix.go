@@ -171,7 +171,7 @@ func matrixHTML(r *renderer, d *directive) (string, error) {
 	}
 	head := func(i int, tok bool) template.HTML {
 		if tok && i < len(r.env.data.Tokens) {
-			return template.HTML(fmt.Sprintf(`<span class="ix">%d</span> %s`, i, tokenHTML(r.env.data.Tokens[i])))
+			return template.HTML(span("ix", strconv.Itoa(i)) + " " + tokenHTML(r.env.data.Tokens[i]))
 		}
 		return template.HTML(strconv.Itoa(i))
 	}

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
-	"html"
 	"html/template"
 	"regexp"
 	"strconv"
@@ -109,19 +108,10 @@ func (lib *Library) Render(id, lang string, ctx Context) (template.HTML, error) 
 	if err != nil {
 		return "", err
 	}
-	var b strings.Builder
 	step := l.StepID(e.layer)
-	fmt.Fprintf(&b, `<article class="lesson" lang="%s" id="lesson-%s" data-lesson="%s" data-step="%s">`,
-		html.EscapeString(langTag(lang)), html.EscapeString(l.ID), html.EscapeString(l.ID), html.EscapeString(step))
-	fmt.Fprintf(&b, "\n<h1>%s</h1>\n", html.EscapeString(l.Title))
-	if l.Summary != "" {
-		fmt.Fprintf(&b, "<p class=\"lesson-summary\">%s</p>\n", html.EscapeString(l.Summary))
-	}
-	b.WriteString(r.paramsLine())
-	b.WriteString(body)
-	fmt.Fprintf(&b, "<p class=\"lesson-jump\">%s</p>\n</article>\n",
-		r.jumpLink(step, fmt.Sprintf(r.ui(jumpKey(ctx.Static)), r.kindName(l.Steps[0]))))
-	return template.HTML(b.String()), nil
+	return template.HTML(fragment("article", articleView{Lang: langTag(lang), ID: l.ID, Step: step, Title: l.Title, Summary: l.Summary,
+		Params: r.params(), Body: template.HTML(body),
+		Jump: template.HTML(r.jumpLink(step, fmt.Sprintf(r.ui(jumpKey(ctx.Static)), r.kindName(l.Steps[0]))))})), nil
 }
 
 // jumpKey selects the words of the jump link: a link in the app, a
@@ -141,8 +131,9 @@ func langTag(lang string) string {
 	return lang
 }
 
-// paramsLine states which layer, head, query and key the numbers are from.
-func (r *renderer) paramsLine() string {
+// params states which model, layer, head, query and key the numbers are
+// from (the tokens shown as tokenHTML, the rest escaped).
+func (r *renderer) params() template.HTML {
 	e := r.env
 	toks := e.data.Tokens
 	tok := func(i int) string {
@@ -151,8 +142,13 @@ func (r *renderer) paramsLine() string {
 		}
 		return ""
 	}
-	return fmt.Sprintf("<p class=\"lesson-params\">%s</p>\n", fmt.Sprintf(r.ui("params"),
-		html.EscapeString(e.data.Model.Name), e.layer, e.head, e.query, tok(e.query), e.key, tok(e.key)))
+	return template.HTML(fmt.Sprintf(template.HTMLEscapeString(r.ui("params")),
+		template.HTMLEscapeString(e.data.Model.Name), e.layer, e.head, e.query, tok(e.query), e.key, tok(e.key)))
+}
+
+// paramsLine is params as a paragraph, for the handout's head.
+func (r *renderer) paramsLine() string {
+	return `<p class="lesson-params">` + string(r.params()) + "</p>\n"
 }
 
 // body renders the lesson's Markdown tree; the node renderers of
@@ -207,11 +203,7 @@ func (r *renderer) liveCode(n *liveCodeNode) (string, error) {
 		}
 		b.WriteString(s)
 	}
-	class := ""
-	if n.lang != "" {
-		class = ` class="language-` + html.EscapeString(n.lang) + `"`
-	}
-	return "<pre><code" + class + ">" + html.EscapeString(b.String()) + "</code></pre>\n", nil
+	return fragment("code", codeView{Lang: n.lang, Text: b.String()}), nil
 }
 
 // afterOperator matches TeX ending in a binary operator (possibly opening
@@ -257,7 +249,7 @@ func (r *renderer) unavailable(block bool, why error) string {
 		msg = r.ui("naRepeat")
 	}
 	if block {
-		return `<p class="lesson-na">` + html.EscapeString(msg) + `</p>`
+		return fragment("na", msg)
 	}
-	return `<span class="lesson-na" title="` + html.EscapeString(msg) + `">—</span>`
+	return fragment("span", spanView{Class: "lesson-na", Title: msg, Text: "—"})
 }

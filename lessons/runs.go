@@ -3,7 +3,6 @@ package lessons
 import (
 	"encoding/json"
 	"fmt"
-	"html"
 	"io/fs"
 	"path"
 	"sort"
@@ -108,7 +107,7 @@ func (r *renderer) runText(d *directive, tex bool) (string, error) {
 
 func runHTML(r *renderer, d *directive) (string, error) {
 	s, err := r.runText(d, false)
-	return `<span class="run">` + html.EscapeString(s) + `</span>`, err
+	return span("run", s), err
 }
 
 func runTeX(r *renderer, d *directive) (string, error) {
