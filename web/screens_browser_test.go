@@ -85,6 +85,13 @@ const zhLeaks = `(async () => {
   return leaks;
 })()`
 
+// zhLeaksNoRun is zhLeaks for a page without the explorer's run.
+// The model's name is the tiny model's.
+var zhLeaksNoRun = strings.NewReplacer(
+	"for (const tok of explorer.run().tokens)", "for (const tok of [])",
+	"document.querySelector('#model-name')?.textContent || ''", "'tiny-gpt2'",
+).Replace(zhLeaks)
+
 // thirteen is a prompt of 13 tokens with GPT-2's vocabulary, as the
 // issue's 13×13 attention map.
 const thirteen = "Once upon a time there was a little cat who liked to sleep"
@@ -291,5 +298,34 @@ func TestBrowserCellArithmetic(t *testing.T) {
 	}
 	if !strings.Contains(text(t, ctx, "#explain"), "× v") {
 		t.Error("the weighted-sum step does not show how the weight scales v")
+	}
+}
+
+// TestBrowserTrainChinese opens the training view in Chinese, starts a
+// short run and checks its words, the progress line included, are
+// Chinese.
+func TestBrowserTrainChinese(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test")
+	}
+	_, ts := newTestServer(t, nil)
+	ctx := screen(t, 1280, 720)
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(ts.URL+"/train?lang=zh"),
+		browsertest.Until(`!document.querySelector('#train-start').disabled`),
+		browsertest.Discard(chromedp.Evaluate[string](`document.querySelector('#train-steps').value = '3'`)),
+		click("#train-start"),
+		browsertest.Until(`document.querySelector('#train-status').textContent.startsWith('完成')`),
+		shot("train-zh"),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaks, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](zhLeaksNoRun, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(leaks) > 0 {
+		t.Errorf("English on the Chinese training view: %q", leaks)
 	}
 }

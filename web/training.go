@@ -33,8 +33,32 @@ func (s *Server) serveTrainPage(w http.ResponseWriter, r *http.Request) {
 	if s.opt.Model != nil {
 		name = s.opt.Model.Name
 	}
-	trainPage(name, defaultTrainSteps, maxTrainSteps).Render(r.Context(), w)
+	d := trainData{Lang: requestLang(r), Model: name, Steps: defaultTrainSteps, MaxSteps: maxTrainSteps}
+	if s.opt.Tokenizer != nil {
+		c := train.DemoOptions(s.opt.Tokenizer, nil, defaultTrainSteps).Config
+		d.Layers, d.Heads, d.Width = c.NLayer, c.NHead, c.NEmbd
+	}
+	trainPage(d).Render(r.Context(), w)
 }
+
+// trainData is what the training view shows before a run. Its words
+// come from the catalogue (lessons/i18n "train.*") in Lang; messages from
+// the socket carry their catalogue key ("key", with "args"), so the page
+// says them in its language, and an English "message" for other clients.
+type trainData struct {
+	Lang                 string
+	Model                string
+	Layers, Heads, Width int // of the model a run trains
+	Steps, MaxSteps      int
+}
+
+// Args encodes the intro's arguments for data-i18n-args.
+func (d trainData) Args() string {
+	return pageData{}.Args("layers", d.Layers, "heads", d.Heads, "width", d.Width, "model", d.Model)
+}
+
+// T returns a message of the catalogue in the view's language.
+func (d trainData) T(key string, args ...any) string { return tr(d.Lang, key, args...) }
 
 // trainMessage is what the training page sends.
 type trainMessage struct {
@@ -82,12 +106,12 @@ func (s *Server) serveTrainSocket(w http.ResponseWriter, r *http.Request) {
 			select {
 			case <-runDone:
 			default:
-				send(map[string]any{"type": "error", "message": "a run is already going on this page"})
+				send(map[string]any{"type": "error", "key": "train.busyPage", "message": "a run is already going on this page"})
 				continue
 			}
 			steps := msg.Steps
 			if steps <= 0 || steps > maxTrainSteps {
-				send(map[string]any{"type": "error", "message": fmt.Sprintf("steps must be between 1 and %d", maxTrainSteps)})
+				send(map[string]any{"type": "error", "key": "train.badSteps", "args": map[string]any{"max": maxTrainSteps}, "message": fmt.Sprintf("steps must be between 1 and %d", maxTrainSteps)})
 				continue
 			}
 			runCtx, stop := context.WithCancel(ctx)
@@ -106,17 +130,17 @@ func (s *Server) serveTrainSocket(w http.ResponseWriter, r *http.Request) {
 // trainRun trains a demo model and streams its progress.
 func (s *Server) trainRun(ctx context.Context, steps int, send func(any) bool) {
 	if s.opt.Tokenizer == nil {
-		send(map[string]any{"type": "error", "message": "no tokenizer: the model did not load"})
+		send(map[string]any{"type": "error", "key": "train.noModel", "message": "no tokenizer: the model did not load"})
 		return
 	}
 	select {
 	case s.training <- struct{}{}:
 		defer func() { <-s.training }()
 	default:
-		send(map[string]any{"type": "error", "message": "another page is training right now; training uses every core, so runs take turns"})
+		send(map[string]any{"type": "error", "key": "train.busyServer", "message": "another page is training right now; training uses every core, so runs take turns"})
 		return
 	}
-	send(map[string]any{"type": "status", "message": "writing the story corpus and encoding it…"})
+	send(map[string]any{"type": "status", "key": "train.corpus", "message": "writing the story corpus and encoding it…"})
 	tokens, err := s.demoCorpus(ctx)
 	if err != nil {
 		send(map[string]any{"type": "error", "message": err.Error()})

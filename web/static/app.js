@@ -760,6 +760,7 @@ function setLang(lang, user = true) {
   for (const b of document.querySelectorAll("button.lang")) b.classList.toggle("current", b.dataset.lang === currentLang());
   for (const el of document.querySelectorAll(".bilingual")) el.textContent = el.dataset[currentLang()] || el.dataset.en;
   document.documentElement.dataset.lang = currentLang();
+  for (const a of document.querySelectorAll("a.train-link")) a.href = `/train?lang=${currentLang()}`;
   if (!state.model) return;
   for (const c of document.querySelectorAll("#model-map canvas")) c.title = t("map.thumbTitle", { layer: c.dataset.layer, head: c.dataset.head });
   if (state.run && state.run.tokens) drawTokens();

@@ -1,5 +1,6 @@
 // The training view: starts a run over /train/ws and draws its progress.
 import { sequential, masked } from "./palette.js";
+import { t, setLang, currentLang } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
 const points = []; // {step, loss, val, lr}
@@ -13,7 +14,7 @@ function connect() {
   ws.onopen = () => setRunning(false);
   ws.onclose = () => {
     setRunning(false);
-    status("Disconnected; reload the page to train again.", "error");
+    status(t("train.disconnected"), "error");
   };
 }
 
@@ -31,29 +32,32 @@ function setRunning(on) {
 function onMessage(msg) {
   switch (msg.type) {
     case "status":
-      status(msg.message);
+      status(msg.key ? t(msg.key, msg.args) : msg.message);
       break;
     case "started":
       points.length = 0;
-      status(`training ${msg.layers} layers × ${msg.heads} heads, width ${msg.width}, on ${msg.tokens.toLocaleString()} tokens`);
+      status(t("train.started", { layers: msg.layers, heads: msg.heads, width: msg.width, tokens: msg.tokens.toLocaleString() }));
       break;
     case "step":
       points.push({ step: msg.step, loss: msg.loss, val: msg.val_loss, lr: msg.lr });
-      status(`step ${msg.step}/${msg.steps} · loss ${msg.loss.toFixed(3)} · ${Math.round(msg.tokens_per_sec).toLocaleString()} tokens/s · ${Math.ceil(msg.eta_s)} s left`);
+      status(t("train.step", { step: msg.step, steps: msg.steps, loss: msg.loss.toFixed(3), tps: Math.round(msg.tokens_per_sec).toLocaleString(), eta: Math.ceil(msg.eta_s) }));
       drawCharts(msg.steps);
       if (msg.probe) drawProbe(msg.probe, msg.step);
       break;
     case "finished":
       setRunning(false);
-      status(`done: ${msg.steps} steps in ${msg.seconds.toFixed(1)} s, loss ${msg.loss.toFixed(3)}` + (msg.val_loss !== undefined ? `, held-out ${msg.val_loss.toFixed(3)}` : ""));
+      {
+        const args = { steps: msg.steps, s: msg.seconds.toFixed(1), loss: msg.loss.toFixed(3) };
+        status(msg.val_loss !== undefined ? t("train.finishedVal", { ...args, val: msg.val_loss.toFixed(3) }) : t("train.finished", args));
+      }
       break;
     case "stopped":
       setRunning(false);
-      status("stopped");
+      status(t("train.stopped"));
       break;
     case "error":
       setRunning(false);
-      status(msg.message, "error");
+      status(msg.key ? t(msg.key, msg.args) : msg.message, "error");
       break;
   }
 }
@@ -111,7 +115,7 @@ function chart(canvas, steps, value, colourSeries) {
     ctx.stroke();
     ctx.fillText(v < 0.01 && v > 0 ? v.toExponential(1) : v.toFixed(2), 4, py + 4);
   }
-  ctx.fillText(`step ${steps}`, w - pad.r - 60, h - 4);
+  ctx.fillText(`${t("plot.step")} ${steps}`, w - pad.r - 60, h - 4);
   for (const [key, colour, dots] of colourSeries) {
     const y = (p) => {
       const v = value(p, key);
@@ -130,7 +134,7 @@ function drawCharts(steps) {
 }
 
 function drawProbe(probe, step) {
-  $("probe-step").textContent = `(step ${step})`;
+  $("probe-step").textContent = t("train.probeStep", { step });
   const grid = $("probe");
   grid.replaceChildren();
   probe.attention.forEach((layer, l) => {
@@ -152,7 +156,7 @@ function drawProbe(probe, step) {
       c.getContext("2d").putImageData(img, 0, 0);
       const score = probe.induction[l][h];
       const cap = document.createElement("figcaption");
-      cap.textContent = `L${l} H${h} · induction ${score.toFixed(2)}`;
+      cap.textContent = t("train.probeHead", { layer: l, head: h, score: score.toFixed(2) });
       if (score > 0.3) cap.className = "induction";
       fig.append(c, cap);
       grid.append(fig);
@@ -167,5 +171,12 @@ $("train-form").addEventListener("submit", (e) => {
   ws.send(JSON.stringify({ type: "start", steps: Number($("train-steps").value) }));
 });
 $("train-stop").addEventListener("click", () => ws.send(JSON.stringify({ type: "stop" })));
+for (const b of document.querySelectorAll("button.lang")) {
+  b.onclick = () => {
+    setLang(b.dataset.lang);
+    for (const x of document.querySelectorAll("button.lang")) x.classList.toggle("current", x.dataset.lang === currentLang());
+  };
+}
+setLang(new URLSearchParams(location.search).get("lang") || document.documentElement.dataset.lang || "en");
 $("train-start").disabled = true; // until the socket is open
 connect();
