@@ -24,6 +24,29 @@ func NewTrace(m *Model, tok *tokenizer.Tokenizer, text string, ids []int) (*trac
 	return trace.New(m.Info(), text, ids, display, strs), nil
 }
 
+// CreateTraceFile starts the trace file of a prompt pass at path (see
+// trace.CreateFile): it will hold the hooks sel selects, the tokens'
+// display and vocabulary strings, and labels naming the tokens the derived
+// hooks mention, as NewTrace and LabelTrace give a trace.Trace. Record the
+// pass into it with Model.Record, then Close it; it keeps no hook in
+// memory.
+func CreateTraceFile(path string, m *Model, tok *tokenizer.Tokenizer, sel trace.Selection, text string, ids []int) (*trace.FileWriter, error) {
+	if err := m.checkIDs(ids, 0); err != nil {
+		return nil, err
+	}
+	display := make([]string, len(ids))
+	strs := make([]string, len(ids))
+	for i, id := range ids {
+		display[i], strs[i] = tokenStrings(tok, id)
+	}
+	label := func(id int) string {
+		d, _ := tokenStrings(tok, id)
+		return d
+	}
+	info := m.Info()
+	return trace.CreateFile(path, info, info.Dims(len(ids), TopK), sel, text, ids, display, strs, label)
+}
+
 // tokenStrings returns the display and vocabulary strings of id, or a
 // placeholder for ids beyond the tokenizer's vocabulary (a model's
 // vocab_size may exceed the tokenizer's, e.g. when padded).

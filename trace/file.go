@@ -58,25 +58,34 @@ func (tr *Trace) Write(w io.Writer) error {
 		}
 		tensors = append(tensors, st)
 	}
-	meta := map[string]string{metaFormat: FormatName, metaText: tr.Text}
-	labels := make(map[string]string, len(tr.Labels))
-	for id, s := range tr.Labels {
-		labels[strconv.Itoa(id)] = s
-	}
-	for key, v := range map[string]any{
-		metaModel: tr.Model, metaTokens: nonNil(tr.Tokens), metaTokenStrings: nonNil(tr.TokenStrings),
-		metaLabels: labels, metaHooks: nonNil(names),
-	} {
-		js, err := json.Marshal(v)
-		if err != nil {
-			return fmt.Errorf("trace: write %s: %w", key, err)
-		}
-		meta[key] = string(js)
+	meta, err := fileMetadata(tr.Model, tr.Text, tr.Tokens, tr.TokenStrings, tr.Labels, names)
+	if err != nil {
+		return err
 	}
 	if err := safetensors.Write(w, tensors, meta); err != nil {
 		return fmt.Errorf("trace: %w", err)
 	}
 	return nil
+}
+
+// fileMetadata returns the metadata of a trace file (see the keys above).
+func fileMetadata(model ModelInfo, text string, tokens, tokenStrings []string, labels map[int]string, hooks []string) (map[string]string, error) {
+	meta := map[string]string{metaFormat: FormatName, metaText: text}
+	byID := make(map[string]string, len(labels))
+	for id, s := range labels {
+		byID[strconv.Itoa(id)] = s
+	}
+	for key, v := range map[string]any{
+		metaModel: model, metaTokens: nonNil(tokens), metaTokenStrings: nonNil(tokenStrings),
+		metaLabels: byID, metaHooks: nonNil(hooks),
+	} {
+		js, err := json.Marshal(v)
+		if err != nil {
+			return nil, fmt.Errorf("trace: write %s: %w", key, err)
+		}
+		meta[key] = string(js)
+	}
+	return meta, nil
 }
 
 func nonNil(s []string) []string {

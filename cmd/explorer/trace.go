@@ -32,20 +32,30 @@ func runTrace(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer m.Close()
-	tr, err := runPromptTrace(ctx, m, tok, *prompt, *idList, *hooks)
+	ids, sel, err := promptHooks(m, tok, *prompt, *idList, *hooks)
 	if err != nil {
 		return err
 	}
-	if err := tr.WriteFile(*out); err != nil {
+	// The hooks go to the file as they are computed: a trace of any length
+	// takes no memory of its own.
+	w, err := engine.CreateTraceFile(*out, m, tok, sel, *prompt, ids)
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "wrote %d tensors for %d tokens to %s\n", len(tr.Names()), len(tr.IDs), *out)
+	if err := m.Record(ctx, ids, w); err != nil {
+		w.Abort()
+		return err
+	}
+	if err := w.Close(); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote %d tensors for %d tokens to %s\n", len(w.Names()), len(ids), *out)
 	return nil
 }
 
-// runPromptTrace tokenizes (or takes) a prompt, runs it capturing the
-// selected hooks, and returns the trace.
-func runPromptTrace(ctx context.Context, m *engine.Model, tok *tokenizer.Tokenizer, text, idList, hooks string) (*trace.Trace, error) {
+// promptHooks tokenizes (or takes) a prompt and selects the hooks to
+// record (every hook when hooks is empty).
+func promptHooks(m *engine.Model, tok *tokenizer.Tokenizer, text, idList, hooks string) ([]int, trace.Selection, error) {
 	var ids []int
 	var err error
 	if idList != "" {
@@ -54,14 +64,24 @@ func runPromptTrace(ctx context.Context, m *engine.Model, tok *tokenizer.Tokeniz
 		ids, err = tok.Encode(text)
 	}
 	if err != nil {
-		return nil, err
+		return nil, trace.Selection{}, err
 	}
 	sel := trace.All()
 	if hooks != "" {
 		sel, err = trace.Select(m.Config.NLayer, strings.Split(hooks, ",")...)
 		if err != nil {
-			return nil, err
+			return nil, trace.Selection{}, err
 		}
+	}
+	return ids, sel, nil
+}
+
+// runPromptTrace tokenizes (or takes) a prompt, runs it capturing the
+// selected hooks, and returns the trace.
+func runPromptTrace(ctx context.Context, m *engine.Model, tok *tokenizer.Tokenizer, text, idList, hooks string) (*trace.Trace, error) {
+	ids, sel, err := promptHooks(m, tok, text, idList, hooks)
+	if err != nil {
+		return nil, err
 	}
 	tr, err := engine.NewTrace(m, tok, text, ids)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -331,5 +332,39 @@ func TestFloat32Bytes(t *testing.T) {
 	}
 	if got := Float32Bytes(nil); got == nil || len(got) != 0 {
 		t.Errorf("Float32Bytes(nil) = %#v, want an empty slice", got)
+	}
+}
+
+// TestPrefixReserved checks that a prefix padded to reserved room parses
+// as the natural one does, and that room too small is an error.
+func TestPrefixReserved(t *testing.T) {
+	ts := []Tensor{{Name: "x", DType: F32, Shape: []int{2, 3}}, {Name: "y", DType: I64, Shape: []int{4}}}
+	meta := map[string]string{"k": "v"}
+	natural, err := Prefix(ts, meta, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(natural)%8 != 0 {
+		t.Errorf("natural prefix is %d bytes, not a multiple of 8", len(natural))
+	}
+	data := make([]byte, 6*4+4*8)
+	for _, size := range []int{len(natural), len(natural) + 64} {
+		p, err := Prefix(ts, meta, size)
+		if err != nil || len(p) != size {
+			t.Fatalf("Prefix(size %d) = %d bytes, %v", size, len(p), err)
+		}
+		f, err := Parse(append(p, data...))
+		if err != nil {
+			t.Fatalf("Prefix(size %d): %v", size, err)
+		}
+		if info, _ := f.Info("y"); info.Begin != 24 || info.End != 56 {
+			t.Errorf("Prefix(size %d): y at %d..%d, want 24..56", size, info.Begin, info.End)
+		}
+	}
+	if _, err := Prefix(ts, meta, len(natural)-8); !errors.Is(err, ErrPrefixTooLong) {
+		t.Errorf("Prefix with too little room: %v, want ErrPrefixTooLong", err)
+	}
+	if err := Write(io.Discard, ts, meta); err == nil {
+		t.Error("Write of tensors without their data succeeded")
 	}
 }
