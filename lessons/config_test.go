@@ -217,3 +217,58 @@ func TestHandoutAbout(t *testing.T) {
 		}
 	}
 }
+
+// TestWording renders every lesson and checks words a reader should not
+// meet: the expression language's and the config's raw names in prose
+// (they belong in code), and Chinese wordings a reviewer found wrong or
+// unnatural; the Chinese lessons must call positional encoding 位置编码
+// and gloss logit.
+func TestWording(t *testing.T) {
+	lib := mustLoad(t)
+	d := FromTrace(defaultTrace(t, "Once upon a time a small robot walked to town."))
+	raw := regexp.MustCompile(`\b(n_bytes|n_chars|n_embd|n_layer|n_head|n_inner|n_ctx|vocab_size|d_head)\b`)
+	bad := []string{"大头", "轨迹中的值是", "离散程度", "替身"}
+	var zh strings.Builder
+	for _, lang := range Langs() {
+		ls, _ := lib.List(lang)
+		for _, l := range ls {
+			ctx := NewContext(d)
+			ctx.Static = true
+			h, err := lib.Render(l.ID, lang, ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, u := range textUnits(t, string(h)) {
+				if strings.Contains(u, "explorer ") || strings.Contains(u, "import ") {
+					continue // a code block
+				}
+				if m := raw.FindString(u); m != "" {
+					t.Errorf("%s: the raw name %q in prose: %q", l.File, m, strings.Join(strings.Fields(u), " "))
+				}
+				for _, b := range bad {
+					if strings.Contains(u, b) {
+						t.Errorf("%s: %q in %q", l.File, b, strings.Join(strings.Fields(u), " "))
+					}
+				}
+			}
+			for id, d := range l.exercises { // the explanation of each answer
+				if m := raw.FindString(d.args["how"]); m != "" {
+					t.Errorf("%s: exercise %s explains with the raw name %q", l.File, id, m)
+				}
+				for _, b := range bad {
+					if strings.Contains(d.args["how"], b) {
+						t.Errorf("%s: exercise %s: %q", l.File, id, b)
+					}
+				}
+			}
+			if lang == "zh" {
+				zh.WriteString(string(h))
+			}
+		}
+	}
+	for _, want := range []string{"位置编码", "logit</strong>（"} {
+		if !strings.Contains(zh.String(), want) {
+			t.Errorf("the Chinese lessons never say %q", want)
+		}
+	}
+}
