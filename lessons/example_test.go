@@ -38,7 +38,7 @@ func ExampleLibrary_List() {
 	// fine-tuning          probs        Fine-tuning: teaching a pre-trained model a task with labelled examples
 	// applications         sample       One next-token machine, many applications
 	// scale                ln_final     Scale, and reading a model with the logit lens
-	// challenges           sample       Open problems: cost, understanding, languages and safety
+	// challenges           sample       Open problems: cost, understanding, languages, modalities and safety
 	// tools                sample       Tools: Hugging Face, the OpenAI API and GitHub, with code that runs
 }
 
