@@ -280,3 +280,53 @@ func benchFirstPaint(b *testing.B, edit func(*Options)) {
 	b.ReportMetric(full/float64(b.N), "ms-model-map")
 	b.ReportMetric(kb/float64(b.N), "KB-streamed")
 }
+
+// BenchmarkBrowserStepSwitch measures, in the browser, pressing Next until
+// the new step's heatmaps are painted (the click, the redraw and two
+// animation frames), over the steps of a 32-token run whose tensors are
+// all on the page.
+func BenchmarkBrowserStepSwitch(b *testing.B) {
+	b.Run("model=tiny-gpt2", func(b *testing.B) { benchStepSwitch(b, nil) })
+	b.Run("model=default", func(b *testing.B) {
+		m, tok, err := defaultmodel.Load(context.Background())
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { m.Close() })
+		benchStepSwitch(b, func(o *Options) { o.Model, o.Tokenizer = m, tok })
+	})
+}
+
+func benchStepSwitch(b *testing.B, edit func(*Options)) {
+	_, ts := newTestServer(b, edit)
+	ctx := browserContext(b, 1280, 720)
+	prompt := strings.ReplaceAll(strings.TrimSpace(strings.Repeat("one two three four ", 8)), " ", "+")
+	steps := `explorer.steps().map((s) => s.hooks).flat()`
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(ts.URL+"/#step=embed&prompt="+prompt),
+		browsertest.Until(`!!explorer.run() && explorer.run().done`),
+		browsertest.Discard(chromedp.Evaluate[bool](`explorer.fetch(`+steps+`).then(() => true)`, chromedp.EvalAwaitPromise)),
+	); err != nil {
+		b.Fatal(err)
+	}
+	var total, sync float64
+	n := 0
+	for b.Loop() {
+		ms, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`(async () => {
+		  if (explorer.view().step === explorer.steps().at(-1).id) document.querySelector('#first').click();
+		  const t0 = performance.now();
+		  document.querySelector('#next').click();
+		  const t1 = performance.now();
+		  await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+		  return [performance.now() - t0, t1 - t0];
+		})()`, chromedp.EvalAwaitPromise))
+		if err != nil {
+			b.Fatal(err)
+		}
+		total += ms[0]
+		sync += ms[1]
+		n++
+	}
+	b.ReportMetric(total/float64(n), "ms/step")
+	b.ReportMetric(sync/float64(n), "ms-redraw/step")
+}
