@@ -339,3 +339,39 @@ func (c wsClient) writeJSON(t testing.TB, v any) {
 		t.Fatal(err)
 	}
 }
+
+// TestModelPanel: the page's "which model is this" panel gives the loaded
+// model's name and size from its config, what a card says when the
+// server has one, and how to load real GPT-2.
+func TestModelPanel(t *testing.T) {
+	card := &ModelCard{
+		Data:      Bilingual{EN: "generated stories", ZH: "生成的故事"},
+		Languages: Bilingual{EN: "English and Chinese", ZH: "英文和中文"},
+		Can:       Bilingual{EN: "continue a story", ZH: "续写故事"},
+		Cannot:    Bilingual{EN: "answer general questions", ZH: "回答一般问题"},
+	}
+	for _, tc := range []struct {
+		card *ModelCard
+		lang string
+		has  []string
+	}{
+		{nil, "en", []string{"Which model is this?", "tiny-gpt2", "layers", "vocabulary 50257", "explorer models pull gpt2", "knows only this model"}},
+		{card, "zh", []string{"这是哪个模型？", "生成的故事", "英文和中文", "续写故事", "回答一般问题", "explorer models pull gpt2"}},
+	} {
+		_, ts := newTestServer(t, func(o *Options) { o.Card = tc.card })
+		code, _, page := get(t, ts.URL+"/?lang="+tc.lang)
+		if code != 200 {
+			t.Fatalf("GET /: %d", code)
+		}
+		i := strings.Index(page, `id="model-panel"`)
+		if i < 0 {
+			t.Fatal("the page has no model panel")
+		}
+		panel := page[i:]
+		for _, s := range tc.has {
+			if !strings.Contains(panel, s) {
+				t.Errorf("%s panel lacks %q", tc.lang, s)
+			}
+		}
+	}
+}
