@@ -7,6 +7,7 @@ import (
 
 	"github.com/a-h/templ"
 
+	"github.com/transformer-explorer/explorer/lessons"
 	"github.com/transformer-explorer/explorer/lessons/i18n"
 )
 
@@ -24,9 +25,9 @@ type pageData struct {
 	Vocab      int
 	Params     int64
 	Steps      []stepInfo
-	// Card holds what the explorer knows of the model beyond its config,
-	// or nil.
-	Card *ModelCard
+	// Card holds what the explorer knows of the model beyond its config
+	// (lessons.About), or nil for a model it knows only by its config.
+	Card *modelCard
 	// Source names the trace file the page opens on, if any; CanRun
 	// reports whether prompts can run (the server has a model).
 	Source string
@@ -83,14 +84,26 @@ func (b Bilingual) In(lang string) string {
 	return b.EN
 }
 
-// A ModelCard says what a model is beyond its configuration: what it was
-// trained on, which languages it reads, what it can and cannot do. The
-// page's "which model is this" panel shows it.
-type ModelCard struct {
-	Data      Bilingual
-	Languages Bilingual
-	Can       Bilingual
-	Cannot    Bilingual
+// A modelCard is what the lessons know of a model (lessons.About) in
+// both languages, for the page's "which model is this" panel, which the
+// script switches in place.
+type modelCard struct {
+	Data, Languages, Can, Cannot Bilingual
+}
+
+// cardOf returns the panel's card of the model named name, or nil when
+// the lessons know it only by its config.
+func cardOf(name string) *modelCard {
+	en, zh := lessons.About(name, "en"), lessons.About(name, "zh")
+	if !en.Known {
+		return nil
+	}
+	return &modelCard{
+		Data:      Bilingual{EN: en.Data, ZH: zh.Data},
+		Languages: Bilingual{EN: en.Langs, ZH: zh.Langs},
+		Can:       Bilingual{EN: en.Can, ZH: zh.Can},
+		Cannot:    Bilingual{EN: en.Cannot, ZH: zh.Cannot},
+	}
 }
 
 // A Room configures the classroom bar of a room page (web/classroom).
@@ -108,7 +121,7 @@ type Room struct {
 
 // data returns the page's data for a request.
 func (s *Server) data(r *http.Request) pageData {
-	d := pageData{Lang: requestLang(r), Steps: s.steps, Card: s.opt.Card, CanRun: s.opt.Model != nil}
+	d := pageData{Lang: requestLang(r), Steps: s.steps, CanRun: s.opt.Model != nil}
 	switch m, tr := s.opt.Model, s.opt.Trace; {
 	case tr != nil:
 		d.ModelName, d.Source = tr.Model.Name, s.opt.TraceName
@@ -121,6 +134,7 @@ func (s *Server) data(r *http.Request) pageData {
 	default:
 		d.ModelError = s.opt.ModelError.Error()
 	}
+	d.Card = cardOf(d.ModelName)
 	return d
 }
 

@@ -84,10 +84,6 @@ type Options struct {
 	// MaxTraceBytes bounds a trace file a page opens, and the memory the
 	// trace decodes to (default 256 MiB).
 	MaxTraceBytes int64
-	// Card, when set, describes the model in the page's "which model is
-	// this" panel beyond its configuration (training data, languages,
-	// abilities).
-	Card *ModelCard
 }
 
 // A Server is the explorer's HTTP handler: the page, its static files, the

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"html"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -341,37 +342,37 @@ func (c wsClient) writeJSON(t testing.TB, v any) {
 }
 
 // TestModelPanel: the page's "which model is this" panel gives the loaded
-// model's name and size from its config, what a card says when the
-// server has one, and how to load real GPT-2.
+// model's name and size from its config, what the lessons know of a
+// model they know (lessons.About) in the page's language, and how to load
+// real GPT-2.
 func TestModelPanel(t *testing.T) {
-	card := &ModelCard{
-		Data:      Bilingual{EN: "generated stories", ZH: "生成的故事"},
-		Languages: Bilingual{EN: "English and Chinese", ZH: "英文和中文"},
-		Can:       Bilingual{EN: "continue a story", ZH: "续写故事"},
-		Cannot:    Bilingual{EN: "answer general questions", ZH: "回答一般问题"},
+	_, ts := newTestServer(t, nil)
+	code, _, page := get(t, ts.URL+"/?lang=en")
+	if code != 200 {
+		t.Fatalf("GET /: %d", code)
 	}
-	for _, tc := range []struct {
-		card *ModelCard
-		lang string
-		has  []string
-	}{
-		{nil, "en", []string{"Which model is this?", "tiny-gpt2", "layers", "vocabulary 50257", "explorer models pull gpt2", "knows only this model"}},
-		{card, "zh", []string{"这是哪个模型？", "生成的故事", "英文和中文", "续写故事", "回答一般问题", "explorer models pull gpt2"}},
-	} {
-		_, ts := newTestServer(t, func(o *Options) { o.Card = tc.card })
-		code, _, page := get(t, ts.URL+"/?lang="+tc.lang)
-		if code != 200 {
-			t.Fatalf("GET /: %d", code)
+	i := strings.Index(page, `id="model-panel"`)
+	if i < 0 {
+		t.Fatal("the page has no model panel")
+	}
+	for _, s := range []string{"Which model is this?", "tiny-gpt2", "vocabulary 50257", "explorer models pull gpt2", "knows only this model"} {
+		if !strings.Contains(page[i:], s) {
+			t.Errorf("panel lacks %q", s)
 		}
-		i := strings.Index(page, `id="model-panel"`)
-		if i < 0 {
-			t.Fatal("the page has no model panel")
-		}
-		panel := page[i:]
-		for _, s := range tc.has {
-			if !strings.Contains(panel, s) {
-				t.Errorf("%s panel lacks %q", tc.lang, s)
-			}
+	}
+	// A model the lessons know, in Chinese.
+	d := pageData{Lang: "zh", ModelName: "explorer-stories", Layers: 4, Heads: 4, CanRun: true, Card: cardOf("explorer-stories")}
+	if d.Card == nil {
+		t.Fatal("cardOf(explorer-stories) = nil")
+	}
+	var buf bytes.Buffer
+	if err := modelPanel(d).Render(context.Background(), &buf); err != nil {
+		t.Fatal(err)
+	}
+	zh := lessons.About("explorer-stories", "zh")
+	for _, s := range []string{"这是哪个模型？", zh.Data, zh.Langs, zh.Can, zh.Cannot, "explorer models pull gpt2"} {
+		if !strings.Contains(buf.String(), html.EscapeString(s)) {
+			t.Errorf("zh panel lacks %q", s)
 		}
 	}
 }
