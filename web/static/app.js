@@ -923,6 +923,9 @@ function init() {
     const jump = e.target.closest("a.lesson-step");
     if (jump) {
       e.preventDefault();
+      // A link may name the head to show (the why lesson's best heads).
+      const h = Number(jump.dataset.head);
+      if (jump.dataset.head !== undefined && h >= 0 && h < state.model.n_head) setHead(h, true);
       goTo(state.steps.findIndex((s) => s.id === jump.dataset.step), true);
       return;
     }
