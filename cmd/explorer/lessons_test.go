@@ -216,7 +216,7 @@ func TestFineTuningRunIsCurrent(t *testing.T) {
 	}
 	sum := sha256.Sum256(b)
 	if got, want := run["model_sha256"], hex.EncodeToString(sum[:]); got != want {
-		t.Errorf("the fine-tuning run was recorded on model %v, the embedded model is %s (HINT: run python3 lessons/content/runs/fine-tuning.py and commit fine-tuning.json)", got, want)
+		t.Errorf("the fine-tuning run was recorded on model %v, the embedded model is %s (HINT: run python3 lessons/content/runs/fine-tuning.py and commit fine-tuning.json, and review the model's card in lessons/about.go)", got, want)
 	}
 	for _, k := range []string{"acc_before", "acc_after"} {
 		if a, ok := run[k].(float64); !ok || !(a >= 0 && a <= 1) {
