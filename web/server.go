@@ -21,6 +21,7 @@ import (
 	"github.com/transformer-explorer/explorer/lessons/i18n"
 	"github.com/transformer-explorer/explorer/lessons/mathml"
 	"github.com/transformer-explorer/explorer/trace"
+	"github.com/transformer-explorer/explorer/viz"
 	"github.com/transformer-explorer/explorer/viz/palette"
 	"github.com/transformer-explorer/explorer/web/internal/hostcheck"
 	"github.com/transformer-explorer/explorer/web/internal/limit"
@@ -128,6 +129,8 @@ type stepInfo struct {
 	Layer   int      `json:"layer"`
 	Formula string   `json:"formula"` // MathML
 	Hooks   []string `json:"hooks"`
+	// Plot is the viz kind the page's downloads draw for the step.
+	Plot string `json:"plot"`
 }
 
 // Title returns the step's teaching title in lang.
@@ -315,9 +318,28 @@ func stepInfos(nLayer int, formulas map[trace.StepKind]string) []stepInfo {
 		if hooks == nil {
 			hooks = []string{}
 		}
-		out = append(out, stepInfo{ID: st.ID, Kind: string(st.Kind), Layer: st.Layer, Formula: formulas[st.Kind], Hooks: hooks})
+		out = append(out, stepInfo{ID: st.ID, Kind: string(st.Kind), Layer: st.Layer, Formula: formulas[st.Kind], Hooks: hooks, Plot: plotOf(st.Kind)})
 	}
 	return out
+}
+
+// plotOf is the plot (viz kind) that shows a kind of step: the head's
+// scores or pattern in the attention steps, the logit lens where the
+// residual stream is read, next-token bars and the loss at the end.
+func plotOf(k trace.StepKind) string {
+	switch k {
+	case trace.StepScores, trace.StepMask:
+		return viz.KindScores
+	case trace.StepQKV:
+		return viz.KindQKV
+	case trace.StepResidMid, trace.StepResidPost, trace.StepLNFinal:
+		return viz.KindLens
+	case trace.StepLogits, trace.StepSample:
+		return viz.KindLogits
+	case trace.StepProbs:
+		return viz.KindLoss
+	}
+	return viz.KindAttention
 }
 
 // hookAxes names the axes of every hook point (trace.Layout.Axes), keyed

@@ -783,7 +783,6 @@ function setProjector(on) {
 
 // ---- downloads ----
 
-const plotKinds = { scores: "scores", mask: "scores", softmax: "attention", weighted_sum: "attention", qkv: "qkv", logits: "logits", probs: "loss", sample: "logits", resid_post: "lens", resid_mid: "lens", ln_final: "lens" };
 
 function download(url) {
   const a = document.createElement("a");
@@ -905,7 +904,7 @@ function init() {
       return;
     }
     const step = state.steps[state.step];
-    const q = new URLSearchParams({ session: state.session, kind: plotKinds[step.kind] || "attention", layer: Math.max(step.layer, 0), head: state.head, pos: -1, format: b.dataset.format, lang: currentLang() });
+    const q = new URLSearchParams({ session: state.session, kind: step.plot, layer: Math.max(step.layer, 0), head: state.head, pos: -1, format: b.dataset.format, lang: currentLang() });
     download(`/download/plot?${q}`);
   });
   const lesson = $("right");
