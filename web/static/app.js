@@ -170,7 +170,8 @@ function onText(msg) {
       state.run = state.pending;
       state.pending = null;
       state.run.tokens = msg;
-      $("prompt").value = msg.text;
+      // The box shows the run's text, unless the learner is typing in it.
+      if (document.activeElement !== $("prompt")) $("prompt").value = msg.text;
       drawTokens();
       clearModelMap();
       clearExplain();
