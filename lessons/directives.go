@@ -214,18 +214,31 @@ func vectorTeX(r *renderer, d *directive) (string, error) {
 // configNames are the names {{config NAME}} knows, each read from the
 // loaded model's description.
 var configNames = map[string]func(m trace.ModelInfo) (string, error){
-	"name":       func(m trace.ModelInfo) (string, error) { return m.Name, nil },
-	"n_layer":    func(m trace.ModelInfo) (string, error) { return strconv.Itoa(m.NLayer), nil },
-	"n_head":     func(m trace.ModelInfo) (string, error) { return strconv.Itoa(m.NHead), nil },
-	"n_embd":     func(m trace.ModelInfo) (string, error) { return groupThousands(int64(m.NEmbd)), nil },
-	"n_inner":    func(m trace.ModelInfo) (string, error) { return groupThousands(int64(m.Inner())), nil },
-	"n_ctx":      func(m trace.ModelInfo) (string, error) { return groupThousands(int64(m.NCtx)), nil },
+	"name":    func(m trace.ModelInfo) (string, error) { return m.Name, nil },
+	"n_layer": func(m trace.ModelInfo) (string, error) { return strconv.Itoa(m.NLayer), nil },
+	"n_head":  func(m trace.ModelInfo) (string, error) { return strconv.Itoa(m.NHead), nil },
+	"n_embd":  func(m trace.ModelInfo) (string, error) { return groupThousands(int64(m.NEmbd)), nil },
+	"n_inner": func(m trace.ModelInfo) (string, error) { return groupThousands(int64(m.Inner())), nil },
+	"n_ctx": func(m trace.ModelInfo) (string, error) {
+		if m.NCtx <= 0 {
+			return "", errUnknownSetting
+		}
+		return groupThousands(int64(m.NCtx)), nil
+	},
 	"vocab_size": func(m trace.ModelInfo) (string, error) { return groupThousands(int64(m.VocabSize)), nil },
 	"d_head":     func(m trace.ModelInfo) (string, error) { return strconv.Itoa(m.HeadSize()), nil },
-	"epsilon":    func(m trace.ModelInfo) (string, error) { return strconv.FormatFloat(m.Epsilon, 'g', -1, 64), nil },
+	"epsilon": func(m trace.ModelInfo) (string, error) {
+		if m.Epsilon <= 0 {
+			return "", errUnknownSetting
+		}
+		return strconv.FormatFloat(m.Epsilon, 'g', -1, 64), nil
+	},
 	"params": func(m trace.ModelInfo) (string, error) {
 		n, err := params(m)
-		return groupThousands(int64(n)), err
+		if err != nil {
+			return "", err
+		}
+		return groupThousands(int64(n)), nil
 	},
 }
 

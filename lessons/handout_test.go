@@ -2,6 +2,7 @@ package lessons
 
 import (
 	"bytes"
+	"github.com/transformer-explorer/explorer/lessons/i18n"
 	"strings"
 	"testing"
 
@@ -47,6 +48,38 @@ func TestHandoutWithoutSomeHooks(t *testing.T) {
 		for _, l := range ls {
 			if n := strings.Count(page, `id="lesson-`+l.ID+`"`); n != 1 {
 				t.Errorf("%s: lesson %s appears %d times", lang, l.ID, n)
+			}
+		}
+	}
+}
+
+// A trace file from elsewhere states the model's shape through its tensors
+// but not its context length or ε: the lessons must say those are unknown,
+// never show them as 0.
+func TestUnknownSettings(t *testing.T) {
+	full := tinyTrace(t, "The cat sat on the mat")
+	model := full.Model
+	model.NCtx, model.Epsilon = 0, 0
+	tr := trace.New(model, full.Text, full.IDs, full.Tokens, full.TokenStrings)
+	for _, name := range full.Names() {
+		x, _ := full.Tensor(name)
+		if err := tr.Record(x); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lib := mustLoad(t)
+	for _, lang := range []string{"en", "zh"} {
+		var buf bytes.Buffer
+		if err := lib.Handout(&buf, lang, NewContext(FromTrace(tr))); err != nil {
+			t.Fatalf("%s: %v", lang, err)
+		}
+		page := buf.String()
+		if !strings.Contains(page, i18n.Text(lang, "lesson.naSetting")) {
+			t.Errorf("%s: no lesson says the context length or ε is unknown", lang)
+		}
+		for _, bad := range []string{"<mn>0</mn><mo>×</mo>", "ε = 0", "ϵ</mi><mo>=</mo><mn>0</mn>"} {
+			if strings.Contains(page, bad) {
+				t.Errorf("%s: the handout shows an unknown setting as 0 (%q)", lang, bad)
 			}
 		}
 	}

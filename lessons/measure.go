@@ -246,6 +246,11 @@ func (e *env) headScore(args []expr.Value, score func([][]float32, []int) (float
 // repeats no token.
 var errNoRepeat = fmt.Errorf("no token of the prompt appears twice: %w", errRange)
 
+// errUnknownSetting marks a model setting that the trace does not state: a
+// trace file from elsewhere gives the tensors' shapes but not the context
+// length or LayerNorm's ε unless a model's configuration is loaded with it.
+var errUnknownSetting = fmt.Errorf("the trace does not state this model setting: %w", errRange)
+
 // bestHead is the head of the model with the highest score, with an
 // example query and key where it behaves so.
 type bestHead struct {

@@ -245,8 +245,11 @@ func (r *renderer) math(it item) (string, error) {
 // saying why: it needs a repeated token, or more tokens.
 func (r *renderer) unavailable(block bool, why error) string {
 	msg := r.ui("na")
-	if errors.Is(why, errNoRepeat) {
+	switch {
+	case errors.Is(why, errNoRepeat):
 		msg = r.ui("naRepeat")
+	case errors.Is(why, errUnknownSetting):
+		msg = r.ui("naSetting")
 	}
 	if block {
 		return fragment("na", msg)

@@ -23,8 +23,8 @@ var variables = map[string]func(e *env) (float64, error){
 	"D":       func(e *env) (float64, error) { return float64(e.data.Model.HeadSize()), nil },
 	"F":       func(e *env) (float64, error) { return float64(e.data.Model.Inner()), nil },
 	"V":       func(e *env) (float64, error) { return float64(e.data.Model.VocabSize), nil },
-	"N_ctx":   func(e *env) (float64, error) { return float64(e.data.Model.NCtx), nil },
-	"eps":     func(e *env) (float64, error) { return e.data.Model.Epsilon, nil },
+	"N_ctx":   func(e *env) (float64, error) { return known(float64(e.data.Model.NCtx)) },
+	"eps":     func(e *env) (float64, error) { return known(e.data.Model.Epsilon) },
 	"P":       func(e *env) (float64, error) { return params(e.data.Model) },
 	"n_chars": func(e *env) (float64, error) { return float64(utf8.RuneCountInString(e.data.Text)), nil },
 	"n_bytes": func(e *env) (float64, error) { return float64(len(e.data.Text)), nil },
@@ -44,7 +44,23 @@ func init() {
 }
 
 // params returns the model's parameter count (trace.ModelInfo.Params).
-func params(m trace.ModelInfo) (float64, error) { return float64(m.Params()), nil }
+// params returns the model's parameter count, which needs its context
+// length (the position table is N_ctx × C).
+func params(m trace.ModelInfo) (float64, error) {
+	if m.NCtx <= 0 {
+		return 0, errUnknownSetting
+	}
+	return float64(m.Params()), nil
+}
+
+// known returns a model setting, or errUnknownSetting when the trace does
+// not state it (zero: no GPT-2 setting is zero or negative).
+func known(v float64) (float64, error) {
+	if !(v > 0) {
+		return 0, errUnknownSetting
+	}
+	return v, nil
+}
 
 // names are the variables and functions of lesson expressions, for
 // expr.Parse.

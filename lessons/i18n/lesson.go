@@ -38,6 +38,7 @@ var lessonMessages = map[string]message{
 	"lesson.wrong":          {"Not quite.", "还差一点。"},
 	"lesson.notNumber":      {"Please enter a number, e.g. 0.25.", "请输入一个数，例如 0.25。"},
 	"lesson.na":             {"Not available for this prompt (it needs more tokens).", "这个提示词没有这个值（需要更多词元）。"},
+	"lesson.naSetting":      {"Not known: the trace file does not say it. Open the file with the model it came from (--model) to see it.", "未知：轨迹文件里没有记录这个值。用产生它的模型（--model）打开这个文件就能看到。"},
 	"lesson.naRepeat":       {"Not available for this prompt: no token in it appears twice. Try the preset below.", "这个提示词没有这个值：其中没有出现两次的词元。试试下面的例子。"},
 	"lesson.headCol":        {"head", "头"},
 	"lesson.plot_attention": {"Attention pattern of layer %d, head %d: queries down, keys across.", "第 %d 层第 %d 个头的注意力模式：行是查询，列是键。"},
