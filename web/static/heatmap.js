@@ -93,7 +93,7 @@ export function drawHeatmap(fig, v, opts) {
   }
   const colBox = document.createElement("div");
   colBox.className = "hm-cols";
-  if (cellW >= 9 && bin === 1) {
+  if (cellW >= 9 && bin === 1 && v.cols > 1) { // a strip's one column is named by its caption
     for (let c = 0; c < v.cols; c++) colBox.append(label(v.colLabels[c], "", Math.min(13, cellW - 2), { width: `${cellW}px` }));
   }
   const area = document.createElement("div");
