@@ -143,32 +143,56 @@ func load(ctx context.Context, src checkpoint) (*Model, *tokenizer.Tokenizer, er
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", src.where(configFile), err)
 	}
-	tok, err := loadTokenizer(src)
+	// The tokenizer is parsed while the weights are mapped and checked:
+	// the check waits on memory more than it computes.
+	type tokResult struct {
+		tok *tokenizer.Tokenizer
+		err error
+	}
+	tokDone := make(chan tokResult, 1)
+	go func() {
+		tok, err := loadTokenizer(src)
+		tokDone <- tokResult{tok, err}
+	}()
+	m, err := loadWeights(ctx, src, cfg)
+	t := <-tokDone
+	switch {
+	case t.err != nil:
+		err = t.err // reported first, as when the tokenizer was read first
+	case err == nil && t.tok.VocabSize() > cfg.VocabSize:
+		err = fmt.Errorf("engine: load: tokenizer has %d tokens but config.json vocab_size is %d", t.tok.VocabSize(), cfg.VocabSize)
+	}
 	if err != nil {
+		if m != nil {
+			m.Close()
+		}
 		return nil, nil, err
 	}
-	if tok.VocabSize() > cfg.VocabSize {
-		return nil, nil, fmt.Errorf("engine: load: tokenizer has %d tokens but config.json vocab_size is %d", tok.VocabSize(), cfg.VocabSize)
-	}
+	return m, t.tok, nil
+}
+
+// loadWeights maps or reads the weights, checks them against cfg and makes
+// the model.
+func loadWeights(ctx context.Context, src checkpoint, cfg Config) (*Model, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	files, err := openWeights(src)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	params, bound, err := bindWeights(src, cfg, files)
 	if err != nil {
 		closeAll(files)
-		return nil, nil, err
+		return nil, err
 	}
 	m := newModel(cfg, params)
 	m.files = files
 	if err := checkFinite(m.pool, bound); err != nil {
 		m.Close()
-		return nil, nil, err
+		return nil, err
 	}
-	return m, tok, nil
+	return m, nil
 }
 
 func loadTokenizer(src checkpoint) (*tokenizer.Tokenizer, error) {
