@@ -60,7 +60,8 @@ func tokenStrings(tok *tokenizer.Tokenizer, id int) (display, vocab string) {
 
 // LabelTrace records in tr.Labels the display string of every token id the
 // derived hooks mention, so plots and pages can name them without the
-// tokenizer.
+// tokenizer. It writes tr's fields: call it before other goroutines read
+// them (see trace.Trace).
 func LabelTrace(tr *trace.Trace, tok *tokenizer.Tokenizer) {
 	for _, name := range []string{trace.NextTopIDs, trace.LensTopIDs} {
 		t, ok := tr.Tensor(name)

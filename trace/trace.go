@@ -75,9 +75,18 @@ func (m ModelInfo) Dims(T, k int) Dims {
 
 // A Trace holds the tensors of a forward pass, and of the tokens
 // generated after it, keyed by hook name. It is a Recorder and a Lender.
-// Record may run concurrently with the readers. A tensor returned by Tensor
-// or Passes may share memory with the trace and with other hooks: read it,
-// do not modify it.
+//
+// The recorded tensors may be written and read concurrently: Record and
+// Lend may run while other goroutines call Tensor, Passes, Shape, Has,
+// Names, Bytes or Clone. A tensor returned by Tensor or Passes may share
+// memory with the trace and with other hooks: read it, do not modify it.
+//
+// The exported fields are different: they belong to whoever builds the
+// trace (New or a file reader, then engine.LabelTrace and AppendToken)
+// until other goroutines may read them, and are read-only from then on,
+// without a lock. To add a token or labels to a trace others read, Clone
+// it and change the copy, which shares the tensors (the explorer's page
+// does so for generated tokens and for the logit lens).
 type Trace struct {
 	Model ModelInfo
 	// Text is the prompt as typed, when known.
@@ -205,7 +214,8 @@ func (tr *Trace) Bytes() int64 {
 	return 4 * n
 }
 
-// AppendToken adds a generated token to IDs, Tokens and TokenStrings.
+// AppendToken adds a generated token to IDs, Tokens and TokenStrings, of a
+// trace whose fields no other goroutine reads yet (see Trace).
 func (tr *Trace) AppendToken(id int, display, token string) {
 	tr.mu.Lock()
 	defer tr.mu.Unlock()

@@ -26,7 +26,9 @@ type runs struct {
 	// plain is tr as the run recorded it, without the lens, which a
 	// generate continues (the lens of the longer sequence is made anew).
 	plain *trace.Trace
-	// live is the trace of the run in progress, seq liveSeq.
+	// live is the trace of the run in progress, seq liveSeq. Others read
+	// only its tensors (held fetches) while it runs: its fields are still
+	// the run's to write (LabelTrace) until it is published as tr.
 	live    *trace.Trace
 	liveSeq int
 	// evicted reports that the server dropped tr to make room for other

@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
+	"net/http"
+	"sync"
 	"math"
 	"slices"
 	"strings"
@@ -632,4 +635,49 @@ func TestGenerateMatchesAWholeRun(t *testing.T) {
 		w, _ := want.Tensor(name)
 		tracetest.CheckHook(t, got, name, w.Data, trace.Tolerance{Abs: 1e-4, Rel: true})
 	}
+}
+
+// TestReadersDuringGenerate reads the session's trace from other requests
+// (lessons, downloads, the lens, held tensors) while the page generates
+// tokens and adds the lens: run with the race detector, it checks that no
+// trace's fields are written while others read them.
+func TestReadersDuringGenerate(t *testing.T) {
+	_, ts := newTestServer(t, nil)
+	c := dial(t, ts, nil)
+	hello := c.readJSON(t)
+	session := hello["session"].(string)
+	c.writeJSON(t, map[string]any{"type": "run", "seq": 1, "prompt": "The cat sat on the mat"})
+	waitDone(t, c, 1)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for _, path := range []string{
+		"/lesson?step=L1.scores&head=1&lang=en&session=" + session,
+		"/download/trace?session=" + session,
+		"/download/plot?kind=lens&format=png&session=" + session,
+		"/download/plot?kind=attention&layer=1&head=0&format=svg&session=" + session,
+	} {
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				res, err := http.Get(ts.URL + path)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				io.Copy(io.Discard, res.Body)
+				res.Body.Close()
+			}
+		})
+	}
+	for seq := 2; seq <= 8; seq++ {
+		c.writeJSON(t, map[string]any{"type": "generate", "seq": seq, "temperature": 1, "map": true})
+		waitDone(t, c, seq)
+		c.writeJSON(t, map[string]any{"type": "tensor", "seq": seq, "name": "logits"})
+	}
+	close(stop)
+	wg.Wait()
 }
