@@ -13,11 +13,12 @@ import (
 
 // memory is the server's budget, in bytes, for what sessions keep between
 // messages: the traces of their runs and the frames queued to their
-// pages. Every run reserves what its trace may take before it starts, and
-// settles to what the trace holds when it ends. At the limit, the traces of
+// pages. Every run, once it has a forward-pass slot, reserves what its
+// trace may take, and settles to what the trace holds when it ends. At the limit, the traces of
 // the sessions used least recently that are not running are dropped
 // (their pages are told to run again when they ask for them); when that is
-// not enough, the run is refused with a message the page shows.
+// not enough (the running passes' traces alone fill the budget), the run
+// is refused with a message the page shows.
 //
 // Its methods may be called from any goroutine. Lock order: memory.mu,
 // then a session's runs.mu; a session never calls memory holding runs.mu.

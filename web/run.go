@@ -131,15 +131,17 @@ func (ss *session) promptIDs(msg clientMessage) ([]int, string, bool) {
 func (ss *session) run(ctx context.Context, seq int, plan streaming, need int64, newTrace func() (*trace.Trace, error),
 	pass func(ctx context.Context, tr *trace.Trace, rec trace.Recorder) error) {
 	started := time.Now()
+	// A run waiting for a forward-pass slot holds no memory; once it has
+	// one, it makes room for its trace (evicting idle sessions' traces).
+	if err := ss.srv.acquire(ctx); err != nil {
+		return
+	}
+	defer ss.srv.release()
 	if err := ss.srv.mem.reserve(ss, need); err != nil {
 		ss.sendError(seq, codeBusy, err.Error())
 		return
 	}
 	defer func() { ss.srv.mem.settle(ss, need, ss.runs.kept()) }()
-	if err := ss.srv.acquire(ctx); err != nil {
-		return
-	}
-	defer ss.srv.release()
 
 	tr, err := newTrace()
 	if err != nil {

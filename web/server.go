@@ -229,6 +229,10 @@ func NewServer(opt Options) (*Server, error) {
 	return s, nil
 }
 
+// MemoryBytes returns the server's budget for kept traces and queued
+// frames (Options.MemoryBytes, or its default).
+func (s *Server) MemoryBytes() int64 { return s.opt.MemoryBytes }
+
 // Handle mounts an extra handler, such as an API, on the server's mux.
 func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
 

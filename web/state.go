@@ -198,15 +198,15 @@ func (ss *session) withLens(ctx context.Context) (*trace.Trace, error) {
 	if _, ok := r.fileOf(tr); ok {
 		return nil, errNoWeights
 	}
+	if err := ss.srv.acquire(ctx); err != nil {
+		return nil, err
+	}
+	defer ss.srv.release()
 	need := ss.srv.lensBytes(len(tr.IDs))
 	if err := ss.srv.mem.reserve(ss, need); err != nil {
 		return nil, err
 	}
 	defer func() { ss.srv.mem.settle(ss, need, r.kept()) }()
-	if err := ss.srv.acquire(ctx); err != nil {
-		return nil, err
-	}
-	defer ss.srv.release()
 	full := tr.Clone()
 	if err := engine.RecordLens(ctx, ss.srv.opt.Model, full); err != nil {
 		return nil, err

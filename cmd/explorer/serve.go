@@ -9,9 +9,11 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"time"
 
@@ -86,6 +88,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer srv.Close()
+	limitHeap(srv.MemoryBytes())
 	if opt.Model != nil {
 		srv.Handle("/v1/", openai.New(opt.Model, opt.Tokenizer, openai.Options{MaxConcurrent: *maxConcurrent}))
 	}
@@ -113,6 +116,18 @@ func serveModel(ctx context.Context, model string, withTrace bool) (*engine.Mode
 		return nil, nil, nil
 	}
 	return loadModel(ctx, model)
+}
+
+// limitHeap asks the Go runtime to keep its memory near what the server
+// may hold: the traces and queues of its budget and a quarter more for
+// the passes running and the collector's slack (the weights are mapped
+// outside the Go heap). Without it, the heap may grow to twice what is
+// live before a collection. GOMEMLIMIT, when set, wins.
+func limitHeap(budget int64) {
+	if os.Getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	debug.SetMemoryLimit(budget + budget/4 + 256<<20)
 }
 
 // classSessions bounds the explorer's websockets in classroom mode: every
