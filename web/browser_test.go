@@ -233,7 +233,7 @@ func BenchmarkBrowserFirstPaint(b *testing.B) {
 // gpt2SmallShaped returns a model of GPT-2 small's shape (12 layers, 12
 // heads, width 768, 50,257 tokens) with random weights: the speed of the
 // real checkpoint without downloading it.
-func gpt2SmallShaped(b *testing.B) *engine.Model {
+func gpt2SmallShaped(b testing.TB) *engine.Model {
 	cfg := engine.Config{ModelType: "gpt2", VocabSize: 50257, NPositions: 1024, NEmbd: 768, NLayer: 12, NHead: 12,
 		ActivationFunction: "gelu_new", LayerNormEpsilon: 1e-5}
 	p := engine.NewParams(cfg)
@@ -329,4 +329,27 @@ func benchStepSwitch(b *testing.B, edit func(*Options)) {
 	}
 	b.ReportMetric(total/float64(n), "ms/step")
 	b.ReportMetric(sync/float64(n), "ms-redraw/step")
+}
+
+// TestBrowserShowsCloseReason opens more tabs than one computer may: the
+// refused tab shows the server's reason, not a generic disconnection.
+func TestBrowserShowsCloseReason(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test")
+	}
+	_, ts := newTestServer(t, func(o *Options) { o.MaxSessionsPerClient = 1 })
+	first := browserContext(t, 1200, 800)
+	if err := chromedp.Do(first, chromedp.Navigate(ts.URL+"/"), browsertest.Until(`!!window.explorer && explorer.steps().length > 0`)); err != nil {
+		t.Fatal(err)
+	}
+	second, cancel := chromedp.NewContext(first) // another tab of the same browser
+	defer cancel()
+	if err := chromedp.Do(second, chromedp.Navigate(ts.URL+"/"),
+		browsertest.Until(`document.querySelector('#status').textContent.includes('explorer tabs')`),
+		shot("close-reason")); err != nil {
+		t.Fatal(err)
+	}
+	if s := text(t, second, "#status"); !strings.Contains(s, "this computer has reached its limit of 1 explorer tabs") {
+		t.Errorf("status %q", s)
+	}
 }

@@ -88,7 +88,7 @@ func (ss *session) generate(ctx context.Context, seq int, opt engine.SampleOptio
 		return
 	}
 	T := len(prev.IDs)
-	ss.run(ctx, seq, plan, ss.srv.traceBytes(1, T+1), func() (*trace.Trace, error) {
+	ss.run(ctx, seq, plan, ss.srv.runBytes(1, T+1), func() (*trace.Trace, error) {
 		next := prev.Clone()
 		if b, err := tok.Decode([]int{picked}); err == nil {
 			next.Text += string(b)

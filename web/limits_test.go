@@ -76,7 +76,7 @@ func TestTabsPerClient(t *testing.T) {
 	c.SetReadDeadline(time.Now().Add(5 * time.Second))
 	_, _, err := c.ReadMessage()
 	var ce *websocket.CloseError
-	if !errors.As(err, &ce) || ce.Code != websocket.CloseTryAgainLater || !strings.Contains(ce.Text, "3 explorer tabs") {
+	if !errors.As(err, &ce) || ce.Code != websocket.CloseTryAgainLater || !strings.Contains(ce.Text, "limit of 3 explorer tabs") {
 		t.Fatalf("a fourth tab of one client: %v, want close 1013 saying why", err)
 	}
 	other := dialFromAddr(t, ts, "127.0.0.2")
@@ -109,9 +109,10 @@ func TestMemoryBudget(t *testing.T) {
 	ids, _ := tok.Encode(prompt)
 	var srv *Server
 	srv, ts := newTestServer(t, func(o *Options) { o.QueueBytes = queue })
-	need := srv.traceBytes(len(ids), len(ids))
-	// Room for three tabs and two traces, not three.
-	setCapacity(srv, 3*queue+2*need+need/2)
+	kept, run := srv.traceBytes(len(ids), len(ids)), srv.runBytes(len(ids), len(ids))
+	// Room for three tabs, a trace and a run, not two traces and a run.
+	capacity := 3*queue + kept + run + kept/2
+	setCapacity(srv, capacity)
 
 	tabs := make([]wsClient, 3)
 	for i := range tabs {
@@ -119,7 +120,7 @@ func TestMemoryBudget(t *testing.T) {
 		tabs[i].readJSON(t)
 		tabs[i].writeJSON(t, map[string]any{"type": "run", "seq": 1, "prompt": prompt})
 		waitDone(t, tabs[i], 1)
-		if used := srv.mem.inUse(); used > 3*queue+2*need+need/2 {
+		if used := srv.mem.inUse(); used > capacity {
 			t.Fatalf("after tab %d: %d bytes in use, over the budget", i+1, used)
 		}
 	}
@@ -137,12 +138,12 @@ func TestMemoryBudget(t *testing.T) {
 		}
 	}
 	// A run that does not fit even alone is refused, and says so.
-	setCapacity(srv, 3*queue+need/2)
+	setCapacity(srv, 3*queue+run)
 	tabs[1].writeJSON(t, map[string]any{"type": "run", "seq": 2, "prompt": prompt})
 	for {
 		m := tabs[1].readJSON(t)
 		if m["type"] == "error" {
-			if m["code"] != codeBusy || !strings.Contains(m["message"].(string), "memory") {
+			if m["code"] != codeBusy || !strings.Contains(m["message"].(string), "shorter prompt") {
 				t.Fatalf("refused run: %v", m)
 			}
 			break

@@ -49,11 +49,21 @@ type errBusy struct {
 }
 
 func (e *errBusy) Error() string {
-	return fmt.Sprintf("the server's memory for traces is in use (%s of %s, by runs still going); this needs %s more. Try a shorter prompt, or again in a moment",
+	if e.need > e.capacity/2 {
+		return fmt.Sprintf("this run's trace would take %s, more than the server keeps for one run (half of its %s for traces): try a shorter prompt",
+			mib(e.need), mib(e.capacity))
+	}
+	return fmt.Sprintf("the server's memory for traces is in use (%s of %s, by runs still going); this needs %s more. Try again in a moment, or a shorter prompt",
 		mib(e.used), mib(e.capacity), mib(e.need))
 }
 
-func mib(n int64) string { return fmt.Sprintf("%.0f MiB", float64(n)/(1<<20)) }
+// mib writes a size in MiB, or KiB below 10 MiB.
+func mib(n int64) string {
+	if n < 10<<20 {
+		return fmt.Sprintf("%d KiB", (n+1<<9)>>10)
+	}
+	return fmt.Sprintf("%d MiB", (n+1<<19)>>20)
+}
 
 // open admits a session, holding fixed bytes (its send queue) until close.
 func (m *memory) open(ss *session, fixed int64) error {
@@ -78,13 +88,18 @@ func (m *memory) close(ss *session) {
 }
 
 // reserve holds n more bytes for work of ss that will settle them, making
-// room by evicting idle sessions' traces when needed.
+// room by evicting idle sessions' traces when needed. No one reservation
+// may take more than half the budget, so that one prompt cannot push
+// every other session's trace out.
 func (m *memory) reserve(ss *session, n int64) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	h := m.holds[ss]
 	if h == nil {
 		return errors.New("web: the session has closed")
+	}
+	if n > m.capacity/2 {
+		return &errBusy{need: n, used: m.used, capacity: m.capacity}
 	}
 	if err := m.makeRoomLocked(ss, n); err != nil {
 		return err
@@ -179,6 +194,22 @@ func (s *Server) traceBytes(T, keys int) int64 {
 	}
 	return 4 * n
 }
+
+// passBytes returns the scratch of a forward pass of T new positions after
+// keys-T cached ones, beyond what it records into the trace: the key and
+// value caches (counted twice: a generate rebuilds them from the trace's
+// joined keys and values), the per-position activations, and a row of
+// logits.
+func (s *Server) passBytes(T, keys int) int64 {
+	c := s.opt.Model.Config
+	L, C, F, V := int64(c.NLayer), int64(c.NEmbd), int64(c.Inner()), int64(c.VocabSize)
+	return 4 * (4*L*int64(keys)*C + int64(T)*(11*C+2*F) + V)
+}
+
+// runBytes is what a run of T new positions after keys-T cached ones
+// reserves: its trace and its pass's scratch, which is given back when the
+// run settles.
+func (s *Server) runBytes(T, keys int) int64 { return s.traceBytes(T, keys) + s.passBytes(T, keys) }
 
 // lensBytes returns what the logit lens adds to a trace of T positions.
 func (s *Server) lensBytes(T int) int64 {

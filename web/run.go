@@ -23,7 +23,7 @@ func (ss *session) startRun(ctx context.Context, msg clientMessage) {
 	if !ok {
 		return
 	}
-	need := ss.srv.traceBytes(len(ids), len(ids))
+	need := ss.srv.runBytes(len(ids), len(ids))
 	ss.work.begin(ctx, func(ctx context.Context) {
 		if err := ss.showModel(ctx, msg.Seq); err != nil {
 			return
@@ -126,8 +126,8 @@ func (ss *session) promptIDs(msg clientMessage) ([]int, string, bool) {
 // pattern, when the plan asks). A tensor the client is too far behind to
 // take is announced as held too, so that a slow page never holds up the
 // engine. pass runs the engine with the recorder it is given; need is
-// the most the new trace takes (Server.traceBytes), reserved from the
-// server's memory before the pass.
+// the most the new trace and the pass take (Server.runBytes), reserved
+// from the server's memory before the pass.
 func (ss *session) run(ctx context.Context, seq int, plan streaming, need int64, newTrace func() (*trace.Trace, error),
 	pass func(ctx context.Context, tr *trace.Trace, rec trace.Recorder) error) {
 	started := time.Now()

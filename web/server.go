@@ -48,12 +48,12 @@ type Options struct {
 	// address) may hold (default 16), so that no machine on the network
 	// takes every tab's slot; ≤ MaxSessions.
 	MaxSessionsPerClient int
-	// MemoryBytes is the server's budget for the traces sessions keep and
-	// the frames queued to their pages (default: a quarter of the
-	// machine's RAM, at least 256 MiB; 1 GiB when the RAM is unknown). At
-	// the limit the traces of idle sessions, least recently used first,
-	// are dropped, and a run that still does not fit is refused with a
-	// message the page shows.
+	// MemoryBytes is the server's budget for the traces sessions keep, the
+	// frames queued to their pages and the scratch of the passes running
+	// (default DefaultMemoryBytes). At the limit the traces of idle
+	// sessions, least recently used first, are dropped, and a run that
+	// still does not fit, or would take more than half the budget, is
+	// refused with a message the page shows.
 	MemoryBytes int64
 	// QueueBytes bounds each websocket's queue of frames waiting to be
 	// sent (default 2 MiB); a page this far behind is sent "held"
@@ -229,10 +229,6 @@ func NewServer(opt Options) (*Server, error) {
 	return s, nil
 }
 
-// MemoryBytes returns the server's budget for kept traces and queued
-// frames (Options.MemoryBytes, or its default).
-func (s *Server) MemoryBytes() int64 { return s.opt.MemoryBytes }
-
 // Handle mounts an extra handler, such as an API, on the server's mux.
 func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
 
@@ -274,6 +270,10 @@ func noListing(files http.Handler) http.Handler {
 		files.ServeHTTP(w, r)
 	})
 }
+
+// DefaultMemoryBytes is the default Options.MemoryBytes on this machine: a
+// quarter of its RAM, at least 256 MiB, or 1 GiB when its RAM is unknown.
+func DefaultMemoryBytes() int64 { return defaultMemory(physicalMemory()) }
 
 // defaultMemory is the default MemoryBytes for a machine with ram bytes
 // of RAM (0: unknown).
@@ -391,7 +391,7 @@ func newID() string {
 func (s *Server) addSession(ss *session, remoteAddr string) (release func(), reason string) {
 	mine, ok := s.clients.Take(remoteAddr)
 	if !ok {
-		return nil, fmt.Sprintf("this computer already has %d explorer tabs open, the most one may; close one and reload", s.clients.Max())
+		return nil, fmt.Sprintf("this computer has reached its limit of %d explorer tabs; close one and reload", s.clients.Max())
 	}
 	s.mu.Lock()
 	full := len(s.sessions) >= s.opt.MaxSessions

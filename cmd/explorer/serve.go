@@ -33,7 +33,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	maxConcurrent := fs.Int("max-concurrent", runtime.NumCPU(), "run at most `N` forward passes at once")
 	class := fs.Bool("classroom", false, "open a room: the teacher's page drives every student's page (listen on the LAN with --addr 0.0.0.0:8080)")
 	var memory byteSize
-	fs.Var(&memory, "memory", "keep at most `SIZE` of traces and queued frames for the open tabs, e.g. 2GiB (default: a quarter of this machine's RAM)")
+	fs.Var(&memory, "memory", "use at most `SIZE` of memory beyond the model's weights, e.g. 2GiB: the traces, queued frames and running passes of the open tabs (default: a quarter of this machine's RAM)")
 	var hosts stringList
 	fs.Var(&hosts, "allow-host", "also answer requests for host `NAME` (repeatable); loopback names, the --addr host and, on 0.0.0.0, this machine's LAN addresses are always answered")
 	traceFile := fs.String("trace", "", "open the page on a trace `FILE` (an explorer trace or a TransformerLens cache saved as safetensors); without --model no model is loaded and prompts do not run")
@@ -45,7 +45,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *maxTraceMB < 1 || *maxTraceMB > 1<<20 {
 		return fmt.Errorf("--max-trace-mb %d: give 1 to %d", *maxTraceMB, 1<<20)
 	}
-	opt := web.Options{MaxConcurrent: *maxConcurrent, MemoryBytes: int64(memory), Logger: slog.New(slog.NewTextHandler(stderr, nil)),
+	budget := int64(memory)
+	if budget == 0 {
+		budget = web.DefaultMemoryBytes()
+	}
+	opt := web.Options{MaxConcurrent: *maxConcurrent, MemoryBytes: traceBudget(budget), Logger: slog.New(slog.NewTextHandler(stderr, nil)),
 		MaxTraceBytes: *maxTraceMB << 20}
 	if *class {
 		opt.MaxSessions = classSessions
@@ -88,7 +92,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer srv.Close()
-	limitHeap(srv.MemoryBytes())
+	limitHeap(budget)
 	if opt.Model != nil {
 		srv.Handle("/v1/", openai.New(opt.Model, opt.Tokenizer, openai.Options{MaxConcurrent: *maxConcurrent}))
 	}
@@ -118,16 +122,24 @@ func serveModel(ctx context.Context, model string, withTrace bool) (*engine.Mode
 	return loadModel(ctx, model)
 }
 
-// limitHeap asks the Go runtime to keep its memory near what the server
-// may hold: the traces and queues of its budget and a quarter more for
-// the passes running and the collector's slack (the weights are mapped
-// outside the Go heap). Without it, the heap may grow to twice what is
-// live before a collection. GOMEMLIMIT, when set, wins.
+// The --memory budget is the Go heap's limit (the weights are mapped
+// outside the heap); the server's own budget (web.Options.MemoryBytes)
+// leaves heapSlack of it to the runtime and the collector, so that the
+// process stays within --memory above its weights.
+const heapSlack = 128 << 20
+
+// traceBudget is the server's share of a --memory budget.
+func traceBudget(budget int64) int64 { return max(budget-heapSlack, budget/2) }
+
+// limitHeap asks the Go runtime to keep its memory within budget, so that
+// the heap does not grow to twice what is live before a collection; the
+// collector runs more often as the budget fills. GOMEMLIMIT, when set,
+// wins.
 func limitHeap(budget int64) {
 	if os.Getenv("GOMEMLIMIT") != "" {
 		return
 	}
-	debug.SetMemoryLimit(budget + budget/4 + 256<<20)
+	debug.SetMemoryLimit(budget)
 }
 
 // classSessions bounds the explorer's websockets in classroom mode: every
