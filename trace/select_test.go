@@ -164,3 +164,30 @@ func BenchmarkMatchAdversarial(b *testing.B) {
 		}
 	}
 }
+
+// FuzzSelect compiles any pattern and matches it against hook names: no
+// panic, and the compiled matcher agrees with the recursive definition on
+// patterns short enough for it.
+func FuzzSelect(f *testing.F) {
+	for _, p := range []string{"blocks.*.attn.hook_pattern", "**", "blocks.[01].**", "**.**.*", "[", "a.b.c"} {
+		f.Add(p)
+	}
+	names := Names(3)
+	f.Fuzz(func(t *testing.T, p string) {
+		sel, err := Select(3, p)
+		if err == nil {
+			for _, n := range names {
+				sel.Match(n)
+			}
+		}
+		pat, err := compile(p)
+		if err != nil || strings.Count(p, "**") > 6 {
+			return
+		}
+		for _, n := range names {
+			if got, want := pat.match(n), refMatch(strings.Split(p, "."), strings.Split(n, ".")); got != want {
+				t.Fatalf("pattern %q on %q: got %v, want %v", p, n, got, want)
+			}
+		}
+	})
+}

@@ -45,3 +45,16 @@ func TestListenHosts(t *testing.T) {
 		t.Errorf("all interfaces: %v, want one host per printed LAN URL", got)
 	}
 }
+
+// FuzzParseBytes: any text is a size or an error, never a panic, and a
+// size is positive.
+func FuzzParseBytes(f *testing.F) {
+	for _, s := range []string{"1GiB", "512MiB", "10", "-1", "9223372036854775807KB", " 2 GB"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if n, err := parseBytes(s); err == nil && n <= 0 {
+			t.Fatalf("parseBytes(%q) = %d", s, n)
+		}
+	})
+}
