@@ -58,7 +58,8 @@ type blockPass struct {
 }
 
 // blockLayer is what a pass reads and writes in one block: its weights,
-// their packed copies (nil in training), its activations and its hook
+// the model's matrices of them with any packed copies (nil in training,
+// which multiplies the weights as they are), its activations and its hook
 // names.
 type blockLayer struct {
 	w     *BlockParams

@@ -183,6 +183,7 @@ func BenchmarkForward(b *testing.B) {
 						b.Skip("the lens at T=512 is 13 unembeddings of 512 rows; timed at T ≤ 128")
 					}
 					s := m.NewState(T)
+					cpu := processCPU()
 					for b.Loop() {
 						var rec trace.Recorder
 						switch mode {
@@ -197,6 +198,7 @@ func BenchmarkForward(b *testing.B) {
 						}
 					}
 					b.ReportMetric(float64(T)*float64(b.N)/b.Elapsed().Seconds(), "tok/s")
+					b.ReportMetric(float64((processCPU()-cpu).Microseconds())/1e3/float64(b.N), "cpu-ms/op")
 				})
 			}
 		}
