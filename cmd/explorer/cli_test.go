@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -201,6 +202,23 @@ func TestCLIErrors(t *testing.T) {
 	if err := os.WriteFile(st, b[:len(b)/2], 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// A NaN weight in block 1's MLP: one-shot commands check each matrix
+	// as the pass first reads it, and fail as loading would.
+	nan := filepath.Join(dir, "nan")
+	copyModel(t, tinyModel, nan)
+	nanWeights := filepath.Join(nan, "model.safetensors")
+	if b, err = os.ReadFile(nanWeights); err != nil {
+		t.Fatal(err)
+	}
+	f, err := safetensors.Parse(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, _ := f.Info("h.1.mlp.c_fc.weight")
+	binary.LittleEndian.PutUint32(b[f.DataOffset+info.Begin+4*9:], 0x7fc00000)
+	if err := os.WriteFile(nanWeights, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name string
 		args []string
@@ -208,6 +226,7 @@ func TestCLIErrors(t *testing.T) {
 		want string
 	}{
 		{"unknown command", []string{"frobnicate"}, 2, "unknown command"},
+		{"NaN weight", []string{"trace", "--model", nan, "--prompt", "hi", "--out", filepath.Join(dir, "x.safetensors")}, 1, "h.1.mlp.c_fc.weight\": weight is not a finite number: element 9 is NaN"},
 		{"unknown flag", []string{"tokenize", "--nope"}, 2, "flag provided but not defined"},
 		{"no text", []string{"tokenize", "--model", tinyModel}, 1, "--prompt"},
 		{"invalid utf-8", []string{"tokenize", "--model", tinyModel, "--file", badUTF8}, 1, "UTF-8"},
