@@ -25,6 +25,7 @@ var allowed = []struct {
 	{"engine/tokenizer/...", nil, "the tokenizer stands alone"},
 	{"engine/kernel/...", nil, "kernels stand alone"},
 	{"engine/hub/...", nil, "the hub client stands alone"},
+	{"engine/atomicfile/...", nil, "atomic file writes stand alone"},
 	{"engine/...", []string{"trace/..."}, "the engine feeds trace, never viz, web or lessons"},
 	{"viz/...", []string{"trace/...", "lessons/i18n"}, "viz draws traces, never runs the engine; its plots' words come from the lessons' message catalogue"},
 	{"web/...", []string{"engine/...", "trace/...", "viz/...", "lessons/..."}, "web may use everything but cmd"},

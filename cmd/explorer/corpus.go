@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/transformer-explorer/explorer/engine/atomicfile"
 	"github.com/transformer-explorer/explorer/engine/train/corpus"
 )
 
@@ -45,7 +46,7 @@ func runCorpus(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *format != "text" && *format != "jsonl" {
 		return fmt.Errorf("--format must be text or jsonl")
 	}
-	f, err := createAtomic(*out)
+	f, err := atomicfile.Create(*out)
 	if err != nil {
 		return err
 	}

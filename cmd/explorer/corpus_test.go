@@ -2,7 +2,9 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -58,5 +60,20 @@ func TestCLICorpusParts(t *testing.T) {
 		if code, _, _ := runCLI(t, append([]string{"corpus", "--out", filepath.Join(dir, "x")}, bad...)...); code == 0 {
 			t.Errorf("corpus %v succeeded", bad)
 		}
+	}
+}
+
+// TestCorpusInterruptedLeavesNoFile stops explorer corpus mid-way (issue
+// 15: a failed write left a truncated file).
+func TestCorpusInterruptedLeavesNoFile(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "corpus.txt")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := runCorpus(ctx, []string{"--out", out, "--stories", "5000"}, io.Discard, io.Discard); err == nil {
+		t.Fatal("an interrupted corpus succeeded")
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Fatalf("an interrupted corpus left %d files: %v", len(entries), entries)
 	}
 }

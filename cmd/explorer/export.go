@@ -7,6 +7,7 @@ import (
 	"io"
 	"slices"
 
+	"github.com/transformer-explorer/explorer/engine/atomicfile"
 	"github.com/transformer-explorer/explorer/trace/table"
 )
 
@@ -60,7 +61,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		_, err := stdout.Write(buf.Bytes())
 		return err
 	}
-	if err := writeFileAtomic(*out, buf.Bytes()); err != nil {
+	if err := atomicfile.WriteFile(*out, buf.Bytes()); err != nil {
 		return err
 	}
 	what := *hook

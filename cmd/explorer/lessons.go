@@ -9,6 +9,7 @@ import (
 	"path"
 	"path/filepath"
 
+	"github.com/transformer-explorer/explorer/engine/atomicfile"
 	"github.com/transformer-explorer/explorer/lessons"
 	"github.com/transformer-explorer/explorer/trace"
 	"github.com/transformer-explorer/explorer/viz"
@@ -82,7 +83,7 @@ func runLessonsExport(ctx context.Context, args []string, stdout, stderr io.Writ
 		return err
 	}
 	file := filepath.Join(*out, "index.html")
-	if err := writeFileAtomic(file, page.Bytes()); err != nil {
+	if err := atomicfile.WriteFile(file, page.Bytes()); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "wrote %s (%d tokens of %s)\n", file, len(tr.IDs), tr.Model.Name)

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/transformer-explorer/explorer/engine/atomicfile"
 	"github.com/transformer-explorer/explorer/engine/tokenizer"
 )
 
@@ -56,7 +57,7 @@ func runTokenizerTrain(ctx context.Context, args []string, stdout, stderr io.Wri
 		if err := write(&b); err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
-		if err := writeFileAtomic(filepath.Join(*out, name), b.Bytes()); err != nil {
+		if err := atomicfile.WriteFile(filepath.Join(*out, name), b.Bytes()); err != nil {
 			return err
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 
 	"github.com/transformer-explorer/explorer/engine"
+	"github.com/transformer-explorer/explorer/engine/atomicfile"
 	"github.com/transformer-explorer/explorer/engine/tokenizer"
 	"github.com/transformer-explorer/explorer/trace/safetensors"
 )
@@ -87,8 +88,9 @@ func hfConfig(cfg engine.Config, dtype safetensors.DType, eot int) map[string]an
 // Save writes the model in cfg/params and its tokenizer to dir in Hugging
 // Face layout, with weights of type dtype (F32, or F16 to halve the size),
 // and, when st is not nil, the trainer state. The directory is created if
-// needed. Each file is written to a temporary name and renamed, so an
-// interrupted save leaves the previous file intact.
+// needed. Each file is written to a temporary of its own beside it and
+// renamed over it (engine/atomicfile), so an interrupted or failed save
+// leaves the previous file intact and no temporary behind.
 func Save(dir string, cfg engine.Config, params *engine.Params, tok *tokenizer.Tokenizer, dtype safetensors.DType, st *State) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("train: save: %w", err)
@@ -126,7 +128,7 @@ func Save(dir string, cfg engine.Config, params *engine.Params, tok *tokenizer.T
 		if err := write(&b); err != nil {
 			return fmt.Errorf("train: save %s: %w", name, err)
 		}
-		if err := writeFileAtomic(filepath.Join(dir, name), b.Bytes()); err != nil {
+		if err := atomicfile.WriteFile(filepath.Join(dir, name), b.Bytes()); err != nil {
 			return fmt.Errorf("train: save: %w", err)
 		}
 	}
@@ -166,14 +168,6 @@ func writeWeights(b *bytes.Buffer, cfg engine.Config, params *engine.Params, dty
 		ts = append(ts, safetensors.Tensor{Name: key, DType: dtype, Shape: t.Shape, Data: data})
 	}
 	return safetensors.Write(b, ts, map[string]string{"format": "pt"})
-}
-
-func writeFileAtomic(path string, data []byte) error {
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
 }
 
 // Load reads the checkpoint in dir: any GPT-2 model engine.LoadDir loads,

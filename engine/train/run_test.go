@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/transformer-explorer/explorer/engine"
@@ -349,6 +350,36 @@ func TestDemoProbe(t *testing.T) {
 			if !(math.Abs(sum-1) <= 1e-4) {
 				t.Fatalf("layer %d row %d sums to %v", l, row, sum)
 			}
+		}
+	}
+}
+
+// TestSaveFailureLeavesNoTemporary saves over a checkpoint whose weights
+// cannot be replaced (a directory stands at their name): Save fails
+// naming the file, and leaves no temporary in the directory (the fixed
+// "model.safetensors.tmp" did), and no file half written.
+func TestSaveFailureLeavesNoTemporary(t *testing.T) {
+	tok, _ := storyTokens(t, 20, 2)
+	pool := kernel.NewPool(1)
+	defer pool.Close()
+	cfg := tinyConfig(tok.VocabSize(), 16, 16, 2, 4)
+	g, err := NewGPT(pool, cfg, 1, 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	blocker := filepath.Join(dir, WeightsFile)
+	if err := os.MkdirAll(filepath.Join(blocker, "inside"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	err = Save(dir, cfg, g.Params, tok, safetensors.F32, nil)
+	if err == nil || !strings.Contains(err.Error(), WeightsFile) {
+		t.Fatalf("Save over a directory: %v, want an error naming %s", err, WeightsFile)
+	}
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if strings.Contains(e.Name(), ".tmp") {
+			t.Errorf("Save left %s behind", e.Name())
 		}
 	}
 }
