@@ -7,6 +7,8 @@ var (
 	ErrUnknownHook = errors.New("trace: unknown hook")
 	ErrNoMatch     = errors.New("trace: pattern matches no hook")
 	ErrFormat      = errors.New("trace: not an explorer trace file")
+	// ErrSealed is the error of recording into a sealed trace (Seal).
+	ErrSealed = errors.New("trace: the trace is sealed (shared read-only): record into a Clone")
 )
 
 // Tensor is one named intermediate of a forward pass, row-major.

@@ -87,6 +87,11 @@ func (m ModelInfo) Dims(T, k int) Dims {
 // without a lock. To add a token or labels to a trace others read, Clone
 // it and change the copy, which shares the tensors (the explorer's page
 // does so for generated tokens and for the logit lens).
+//
+// Seal makes the rule for tensors enforced: a sealed trace (one that
+// several readers share, such as the explorer's run of a prompt that every
+// tab of a class shows) refuses Record, lends nothing and panics on
+// AppendToken; a Clone of it is not sealed.
 type Trace struct {
 	Model ModelInfo
 	// Text is the prompt as typed, when known.
@@ -107,6 +112,25 @@ type Trace struct {
 	// owned holds the length of every slice the trace lent or keeps, by
 	// its first element, so that Record keeps those without a copy.
 	owned map[*float32]int
+	// sealed reports that nothing may be added (see Seal).
+	sealed bool
+}
+
+// Seal makes the trace read-only from now on: Record returns ErrSealed,
+// Lend lends nothing, and AppendToken panics. Call it once the trace is
+// complete (recorded and labelled), before handing it to readers that
+// must all see the same trace; change a Clone instead. Sealing is final.
+func (tr *Trace) Seal() {
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	tr.sealed = true
+}
+
+// Sealed reports whether Seal was called.
+func (tr *Trace) Sealed() bool {
+	tr.mu.RLock()
+	defer tr.mu.RUnlock()
+	return tr.sealed
 }
 
 // New returns an empty trace of a prompt.
@@ -128,8 +152,11 @@ func (tr *Trace) Record(t Tensor) error {
 		return fmt.Errorf("trace: record %q: shape %v holds %d values, got %d", t.Name, t.Shape, t.Len(), len(t.Data))
 	}
 	tr.mu.RLock()
-	kept := tr.owns(t.Data)
+	kept, sealed := tr.owns(t.Data), tr.sealed
 	tr.mu.RUnlock()
+	if sealed {
+		return fmt.Errorf("record %q: %w", t.Name, ErrSealed)
+	}
 	if kept {
 		t.Shape = slices.Clone(t.Shape)
 	} else {
@@ -137,6 +164,9 @@ func (tr *Trace) Record(t Tensor) error {
 	}
 	tr.mu.Lock()
 	defer tr.mu.Unlock()
+	if tr.sealed {
+		return fmt.Errorf("record %q: %w", t.Name, ErrSealed)
+	}
 	if !kept {
 		tr.own(t.Data)
 	}
@@ -151,8 +181,12 @@ func (tr *Trace) Record(t Tensor) error {
 }
 
 // Lend implements Lender: it returns new memory for n values that the
-// trace keeps without a copy when it is recorded.
+// trace keeps without a copy when it is recorded, or nil when the trace
+// is sealed.
 func (tr *Trace) Lend(name string, n int) []float32 {
+	if tr.Sealed() {
+		return nil
+	}
 	buf := make([]float32, n)
 	tr.mu.Lock()
 	defer tr.mu.Unlock()
@@ -180,7 +214,7 @@ func (tr *Trace) own(data []float32) {
 // Clone returns a copy of the trace that shares its tensors, which no one
 // writes to, and copies the rest (token lists, labels, the hook index), so
 // that hooks and labels can be added to the copy while the original is
-// being read.
+// being read. The copy is not sealed.
 func (tr *Trace) Clone() *Trace {
 	tr.mu.RLock()
 	defer tr.mu.RUnlock()
@@ -215,10 +249,15 @@ func (tr *Trace) Bytes() int64 {
 }
 
 // AppendToken adds a generated token to IDs, Tokens and TokenStrings, of a
-// trace whose fields no other goroutine reads yet (see Trace).
+// trace whose fields no other goroutine reads yet (see Trace). It panics
+// on a sealed trace: appending to a shared trace is a bug of the caller,
+// who should append to a Clone.
 func (tr *Trace) AppendToken(id int, display, token string) {
 	tr.mu.Lock()
 	defer tr.mu.Unlock()
+	if tr.sealed {
+		panic("trace: AppendToken on a sealed trace: append to a Clone")
+	}
 	tr.IDs = append(tr.IDs, id)
 	tr.Tokens = append(tr.Tokens, display)
 	tr.TokenStrings = append(tr.TokenStrings, token)

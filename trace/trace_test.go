@@ -451,3 +451,49 @@ func TestLayoutAxes(t *testing.T) {
 		}
 	}
 }
+
+// TestSealedTraceRefusesChanges: a sealed trace refuses new hooks, lends
+// nothing and panics on AppendToken, and keeps what it had; its Clone
+// takes all three.
+func TestSealedTraceRefusesChanges(t *testing.T) {
+	tr := New(ModelInfo{NLayer: 1, NHead: 1, NEmbd: 2}, "ab", []int{1, 2}, []string{"a", "b"}, []string{"a", "b"})
+	if err := tr.Record(Tensor{Name: Embed, Shape: []int{2, 2}, Data: []float32{1, 2, 3, 4}}); err != nil {
+		t.Fatal(err)
+	}
+	if tr.Sealed() {
+		t.Fatal("a new trace is sealed")
+	}
+	tr.Seal()
+	bytes := tr.Bytes()
+	if err := tr.Record(Tensor{Name: Logits, Shape: []int{1, 2}, Data: []float32{5, 6}}); !errors.Is(err, ErrSealed) {
+		t.Errorf("Record into a sealed trace: %v, want ErrSealed", err)
+	}
+	if err := tr.Record(Tensor{Name: Embed, Shape: []int{2, 2}, Data: []float32{7, 7, 7, 7}}); !errors.Is(err, ErrSealed) {
+		t.Errorf("Record of a hook again into a sealed trace: %v, want ErrSealed", err)
+	}
+	if buf := tr.Lend(Logits, 2); buf != nil {
+		t.Error("a sealed trace lent memory")
+	}
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Error("AppendToken on a sealed trace did not panic")
+			}
+		}()
+		tr.AppendToken(3, "c", "c")
+	}()
+	if got := tr.Names(); len(got) != 1 || tr.Bytes() != bytes || len(tr.IDs) != 2 || len(tr.Passes(Embed)) != 1 {
+		t.Errorf("the sealed trace changed: hooks %v, %d bytes (had %d), ids %v, %d passes of %s", got, tr.Bytes(), bytes, tr.IDs, len(tr.Passes(Embed)), Embed)
+	}
+	c := tr.Clone()
+	if c.Sealed() {
+		t.Fatal("a Clone of a sealed trace is sealed")
+	}
+	if err := c.Record(Tensor{Name: Logits, Shape: []int{1, 2}, Data: c.Lend(Logits, 2)}); err != nil {
+		t.Errorf("Record into the Clone: %v", err)
+	}
+	c.AppendToken(3, "c", "c")
+	if !c.Has(Logits) || len(c.IDs) != 3 || tr.Has(Logits) || len(tr.IDs) != 2 {
+		t.Errorf("the clone has logits %v and ids %v; the original %v and %v", c.Has(Logits), c.IDs, tr.Has(Logits), tr.IDs)
+	}
+}

@@ -9,6 +9,9 @@
 // PROTOCOL.md describes the websocket messages.
 //
 // A Server holds no global state: each websocket connection is a session
-// that owns its trace and cancels its work when the tab closes or sends a
-// new prompt, and a semaphore bounds the forward passes running at once.
+// that cancels its work when the tab closes or sends a new prompt, and a
+// semaphore bounds the forward passes running at once. A prompt's run is
+// computed once for every tab that runs it meanwhile (a class following
+// its teacher) and its trace shared, read-only (shared.go); what a
+// session adds (generated tokens, a trace opened from a file) is its own.
 package web

@@ -52,11 +52,13 @@ func (ss *session) startGenerate(ctx context.Context, msg clientMessage) {
 // generate samples a token after the current run and runs it: one pass
 // of the new token through the key/value cache of the run, rebuilt from
 // its recorded keys and values (engine.Model.Resume), recorded into a copy
-// of the run's trace that shares its tensors. The page receives every
-// hook over the whole sequence, as from a run of it.
+// of the run's trace that shares its tensors. The copy is the session's
+// own; the run's trace, which other sessions may show, is never written
+// (a shared run's is sealed). The page receives every hook over the whole
+// sequence, as from a run of it.
 func (ss *session) generate(ctx context.Context, seq int, opt engine.SampleOptions, seed uint64, plan streaming) {
 	m, tok := ss.srv.opt.Model, ss.srv.opt.Tokenizer
-	prev := ss.runs.recorded()
+	prev, base := ss.runs.recorded()
 	if prev == nil {
 		ss.sendError(seq, codeNoTrace, ss.runs.missing().Error())
 		return
@@ -88,7 +90,7 @@ func (ss *session) generate(ctx context.Context, seq int, opt engine.SampleOptio
 		return
 	}
 	T := len(prev.IDs)
-	ss.run(ctx, seq, plan, ss.srv.runBytes(1, T+1), func() (*trace.Trace, error) {
+	ss.run(ctx, seq, plan, ss.srv.runBytes(1, T+1), base, func() (*trace.Trace, error) {
 		next := prev.Clone()
 		if b, err := tok.Decode([]int{picked}); err == nil {
 			next.Text += string(b)

@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -105,11 +106,21 @@ func dialFromAddr(t *testing.T, ts *httptest.Server, ip string) wsClient {
 func TestMemoryBudget(t *testing.T) {
 	const queue = 64 << 10
 	_, tok, _ := loadTiny(t)
-	prompt := "The cat sat on the mat and looked at the dog."
-	ids, _ := tok.Encode(prompt)
+	// Three prompts of one length (a prompt's run is shared by the tabs
+	// that run it, so each tab runs its own), and a fourth for the refusal.
+	prompts := make([]string, 4)
+	T := 0
+	for i := range prompts {
+		prompts[i] = fmt.Sprintf("The cat sat on the mat and looked at dog number %d.", i+1)
+		ids, _ := tok.Encode(prompts[i])
+		if i > 0 && len(ids) != T {
+			t.Fatalf("prompt %q is %d tokens, the first %d", prompts[i], len(ids), T)
+		}
+		T = len(ids)
+	}
 	var srv *Server
 	srv, ts := newTestServer(t, func(o *Options) { o.QueueBytes = queue })
-	kept, run := srv.traceBytes(len(ids), len(ids)), srv.runBytes(len(ids), len(ids))
+	kept, run := srv.traceBytes(T, T), srv.runBytes(T, T)
 	// Room for three tabs, a trace and a run, not two traces and a run.
 	capacity := 3*queue + kept + run + kept/2
 	setCapacity(srv, capacity)
@@ -118,7 +129,7 @@ func TestMemoryBudget(t *testing.T) {
 	for i := range tabs {
 		tabs[i] = dial(t, ts, nil)
 		tabs[i].readJSON(t)
-		tabs[i].writeJSON(t, map[string]any{"type": "run", "seq": 1, "prompt": prompt})
+		tabs[i].writeJSON(t, map[string]any{"type": "run", "seq": 1, "prompt": prompts[i]})
 		waitDone(t, tabs[i], 1)
 		if used := srv.mem.inUse(); used > capacity {
 			t.Fatalf("after tab %d: %d bytes in use, over the budget", i+1, used)
@@ -139,7 +150,7 @@ func TestMemoryBudget(t *testing.T) {
 	}
 	// A run that does not fit even alone is refused, and says so.
 	setCapacity(srv, 3*queue+run)
-	tabs[1].writeJSON(t, map[string]any{"type": "run", "seq": 2, "prompt": prompt})
+	tabs[1].writeJSON(t, map[string]any{"type": "run", "seq": 2, "prompt": prompts[3]})
 	for {
 		m := tabs[1].readJSON(t)
 		if m["type"] == "error" {

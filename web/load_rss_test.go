@@ -83,8 +83,8 @@ func rss(pid int) (now, peak int64, err error) {
 }
 
 // TestLoad64Sessions opens 64 tabs on a GPT-2 small-shaped model, each
-// running a 256-token prompt (a trace of about 300 MB; 64 of them would
-// need 20 GB), and one a prompt of 1024 tokens (2 GB alone): the server's
+// running a 256-token prompt of its own (tabs running one prompt would
+// share its trace; a trace is about 300 MB, 64 of them would need 20 GB), and one a prompt of 1024 tokens (2 GB alone): the server's
 // resident memory stays within its budget above what the model takes,
 // the traces of idle tabs are evicted (their pages told why), and the
 // 1024-token run is refused with a message.
@@ -210,7 +210,7 @@ func TestLoad64Sessions(t *testing.T) {
 			if i == rssSessions {
 				p = huge
 			}
-			c.WriteJSON(map[string]any{"type": "run", "seq": 1, "prompt": fmt.Sprintf("%s %d", p, i%10), "eager": []string{"next.**"}})
+			c.WriteJSON(map[string]any{"type": "run", "seq": 1, "prompt": fmt.Sprintf("%s %d", p, i), "eager": []string{"next.**"}})
 			for {
 				f, ok := next()
 				if !ok {

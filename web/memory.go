@@ -13,34 +13,43 @@ import (
 
 // memory is the server's budget, in bytes, for what sessions keep between
 // messages: the traces of their runs and the frames queued to their
-// pages. Every run, once it has a forward-pass slot, reserves what its
-// trace may take, and settles to what the trace holds when it ends. At the limit, the traces of
-// the sessions used least recently that are not running are dropped
-// (their pages are told to run again when they ask for them); when that is
-// not enough (the running passes' traces alone fill the budget), the run
-// is refused with a message the page shows.
+// pages. A run shared by several sessions (shared.go) is counted once,
+// apart from the sessions (runs); a session counts its queue and the
+// traces of its own (a generate's continuation of a shared run, beyond
+// the tensors it shares, a trace opened from a file and the one compared
+// with it). Every pass, once it has a forward-pass slot, reserves what
+// its trace may take, and settles to what the trace holds when it ends.
+// At the limit, traces that no running work reads are dropped, least
+// recently used first: a session's own traces when the session is not
+// running, a shared run's when none of the sessions that show it is
+// (their pages are told to run again when they ask for them); when that
+// is not enough (the running passes' traces alone fill the budget), the
+// run is refused with a message the page shows.
 //
 // Its methods may be called from any goroutine. Lock order: memory.mu,
-// then a session's runs.mu; a session never calls memory holding runs.mu.
+// then a session's runs.mu, then sharedRuns.mu (see shared.go); a session
+// never calls memory holding runs.mu.
 type memory struct {
 	capacity int64
+	shared   *sharedRuns // whose runs it evicts
 
 	mu    sync.Mutex
 	used  int64
 	holds map[*session]*hold
+	runs  map[*sharedRun]*hold // each shared run's trace, counted once
 }
 
-// hold is what one session holds.
+// hold is what one session, or one shared run, holds.
 type hold struct {
-	fixed    int64     // its send queue's bound, held while it is open
+	fixed    int64     // a session's send queue's bound, held while it is open
 	kept     int64     // its traces, as last settled
 	reserved int64     // for work not yet settled
 	running  int       // reservations not yet settled
 	used     time.Time // last use, for eviction
 }
 
-func newMemory(capacity int64) *memory {
-	return &memory{capacity: capacity, holds: map[*session]*hold{}}
+func newMemory(capacity int64, shared *sharedRuns) *memory {
+	return &memory{capacity: capacity, shared: shared, holds: map[*session]*hold{}, runs: map[*sharedRun]*hold{}}
 }
 
 // errBusy is the error of a reservation the budget cannot make.
@@ -69,7 +78,7 @@ func mib(n int64) string {
 func (m *memory) open(ss *session, fixed int64) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if err := m.makeRoomLocked(ss, fixed); err != nil {
+	if err := m.makeRoomLocked(ss, nil, fixed); err != nil {
 		return err
 	}
 	m.used += fixed
@@ -88,9 +97,10 @@ func (m *memory) close(ss *session) {
 }
 
 // reserve holds n more bytes for work of ss that will settle them, making
-// room by evicting idle sessions' traces when needed. No one reservation
-// may take more than half the budget, so that one prompt cannot push
-// every other session's trace out.
+// room by evicting traces no running work reads when needed. No one
+// reservation may take more than half the budget, so that one prompt
+// cannot push every other session's trace out. A session reserves 0 to
+// count as running while it streams a shared run.
 func (m *memory) reserve(ss *session, n int64) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -98,10 +108,33 @@ func (m *memory) reserve(ss *session, n int64) error {
 	if h == nil {
 		return errors.New("web: the session has closed")
 	}
+	return m.reserveLocked(h, ss, nil, n)
+}
+
+// reserveRun is reserve for work of a shared run (its pass, its lens). A
+// run that was dropped (no session refers to it, or it was evicted) can
+// reserve nothing: its pages are told to run the prompt again.
+func (m *memory) reserveRun(sr *sharedRun, n int64) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if sr.dropped.Load() {
+		return errEvicted
+	}
+	h := m.runs[sr]
+	if h == nil {
+		h = &hold{}
+		m.runs[sr] = h
+	}
+	return m.reserveLocked(h, nil, sr, n)
+}
+
+// reserveLocked reserves n bytes for the work of h, which belongs to ss
+// or sr; m.mu is held.
+func (m *memory) reserveLocked(h *hold, ss *session, sr *sharedRun, n int64) error {
 	if n > m.capacity/2 {
 		return &errBusy{need: n, used: m.used, capacity: m.capacity}
 	}
-	if err := m.makeRoomLocked(ss, n); err != nil {
+	if err := m.makeRoomLocked(ss, sr, n); err != nil {
 		return err
 	}
 	m.used += n
@@ -112,11 +145,22 @@ func (m *memory) reserve(ss *session, n int64) error {
 }
 
 // settle ends a reservation of n bytes: the work is over, and ss now keeps
-// kept bytes of traces.
+// kept bytes of traces of its own.
 func (m *memory) settle(ss *session, n, kept int64) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	h := m.holds[ss]
+	m.settleLocked(m.holds[ss], n, kept)
+}
+
+// settleRun is settle for the work of a shared run, which now keeps kept
+// bytes. A run dropped meanwhile keeps nothing.
+func (m *memory) settleRun(sr *sharedRun, n, kept int64) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.settleLocked(m.runs[sr], n, kept)
+}
+
+func (m *memory) settleLocked(h *hold, n, kept int64) {
 	if h == nil {
 		return
 	}
@@ -126,7 +170,23 @@ func (m *memory) settle(ss *session, n, kept int64) {
 	h.used = time.Now()
 }
 
-// touch marks ss as used now, so that it is evicted last.
+// dropRun gives back everything a shared run holds; it may be called
+// more than once.
+func (m *memory) dropRun(sr *sharedRun) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.dropRunLocked(sr)
+}
+
+func (m *memory) dropRunLocked(sr *sharedRun) {
+	if h := m.runs[sr]; h != nil {
+		m.used -= h.kept + h.reserved
+		delete(m.runs, sr)
+	}
+}
+
+// touch marks ss as used now, so that it and the runs it shows are
+// evicted last.
 func (m *memory) touch(ss *session) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -142,32 +202,91 @@ func (m *memory) inUse() int64 {
 	return m.used
 }
 
-// makeRoomLocked evicts the traces of idle sessions other than ss, least
-// recently used first, until n more bytes fit; m.mu is held.
-func (m *memory) makeRoomLocked(ss *session, n int64) error {
+// A victim is what eviction may drop: the own traces of an idle session,
+// or a shared run.
+type victim struct {
+	ss   *session
+	sr   *sharedRun
+	used time.Time
+}
+
+// makeRoomLocked evicts traces no running work reads, least recently
+// used first, until n more bytes fit for the work of ss or of sr (whose
+// own traces are spared); m.mu is held.
+func (m *memory) makeRoomLocked(ss *session, sr *sharedRun, n int64) error {
 	if m.used+n <= m.capacity {
 		return nil
 	}
-	var idle []*session
+	var victims []victim
 	for other, h := range m.holds {
 		if other != ss && h.running == 0 && h.kept > 0 {
-			idle = append(idle, other)
+			victims = append(victims, victim{ss: other, used: h.used})
 		}
 	}
-	slices.SortFunc(idle, func(a, b *session) int { return m.holds[a].used.Compare(m.holds[b].used) })
-	for _, other := range idle {
+	for run, h := range m.runs {
+		if run != sr && h.running == 0 && h.kept > 0 {
+			// A shared run was last used when any of its sessions was.
+			used := h.used
+			for _, u := range m.shared.users(run) {
+				if uh := m.holds[u]; uh != nil && uh.used.After(used) {
+					used = uh.used
+				}
+			}
+			victims = append(victims, victim{sr: run, used: used})
+		}
+	}
+	slices.SortFunc(victims, func(a, b victim) int { return a.used.Compare(b.used) })
+	for _, v := range victims {
 		if m.used+n <= m.capacity {
 			break
 		}
-		other.runs.evict()
-		h := m.holds[other]
-		m.used -= h.kept
-		h.kept = 0
+		if v.ss != nil {
+			m.evictSessionLocked(v.ss)
+		} else {
+			m.evictRunLocked(v.sr, ss)
+		}
 	}
 	if m.used+n > m.capacity {
 		return &errBusy{need: n, used: m.used, capacity: m.capacity}
 	}
 	return nil
+}
+
+// evictSessionLocked drops the traces of an idle session, and its
+// reference to the shared run they derived from; m.mu is held.
+func (m *memory) evictSessionLocked(ss *session) {
+	h := m.holds[ss]
+	if h == nil || h.running > 0 {
+		return
+	}
+	base := ss.runs.evict()
+	m.used -= h.kept
+	h.kept = 0
+	if base != nil && m.shared.release(ss, base) {
+		m.dropRunLocked(base)
+	}
+}
+
+// evictRunLocked drops a shared run, unless one of the sessions that show
+// it is running or is the session making room (asker), and with it the
+// traces those sessions derived from it; m.mu is held.
+func (m *memory) evictRunLocked(sr *sharedRun, asker *session) {
+	users, ok := m.shared.evict(sr, func(u *session) bool {
+		h := m.holds[u]
+		return u == asker || h != nil && h.running > 0
+	})
+	if !ok {
+		return
+	}
+	for _, u := range users {
+		u.runs.dropRun(sr)
+		if h := m.holds[u]; h != nil {
+			kept := u.runs.kept()
+			m.used += kept - h.kept
+			h.kept = kept
+		}
+	}
+	m.dropRunLocked(sr)
 }
 
 // traceBytes returns what the trace of a run of T new positions, after

@@ -220,7 +220,7 @@ func (ss *session) publish(ctx context.Context, seq int, plan streaming, tr *tra
 	ok := false
 	defer func() {
 		if !ok {
-			ss.runs.finished(tr, seq, false)
+			ss.runs.finished(tr, seq, false, nil)
 		}
 	}()
 	if err := ss.sendJSON(ctx, newTokensMessage(seq, tr)); err != nil {
@@ -239,7 +239,7 @@ func (ss *session) publish(ctx context.Context, seq int, plan streaming, tr *tra
 		}
 	}
 	ok = true
-	ss.runs.finished(tr, seq, true)
+	ss.srv.leaveRun(ss, ss.runs.finished(tr, seq, true, nil)) // a file shares nothing with a run
 	kept()
 	ss.sendJSON(ctx, doneMessage{Type: "done", Seq: seq, Labels: tr.Labels, MS: time.Since(started).Milliseconds(), Bytes: *sent})
 }

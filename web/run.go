@@ -13,7 +13,9 @@ import (
 )
 
 // startRun tokenizes (or takes) a prompt and streams its trace, after
-// cancelling the session's running work.
+// cancelling the session's running work. The pass is the prompt's shared
+// run (shared.go): every session running the same prompt meanwhile reads
+// the one trace, computed once.
 func (ss *session) startRun(ctx context.Context, msg clientMessage) {
 	plan, ok := ss.streamPlan(msg)
 	if !ok {
@@ -23,18 +25,81 @@ func (ss *session) startRun(ctx context.Context, msg clientMessage) {
 	if !ok {
 		return
 	}
-	need := ss.srv.runBytes(len(ids), len(ids))
 	ss.work.begin(ctx, func(ctx context.Context) {
 		if err := ss.showModel(ctx, msg.Seq); err != nil {
 			return
 		}
-		ss.run(ctx, msg.Seq, plan, need, func() (*trace.Trace, error) {
-			return engine.NewTrace(ss.srv.opt.Model, ss.srv.opt.Tokenizer, text, ids)
-		}, func(ctx context.Context, tr *trace.Trace, rec trace.Recorder) error {
-			_, err := ss.srv.opt.Model.Forward(ctx, ids, rec)
-			return err
-		})
+		// The session counts as running while it follows the pass, so
+		// that neither its traces nor the run's are evicted meanwhile.
+		if err := ss.srv.mem.reserve(ss, 0); err != nil {
+			ss.sendError(msg.Seq, codeBusy, err.Error())
+			return
+		}
+		defer func() { ss.srv.mem.settle(ss, 0, ss.runs.kept()) }()
+		ss.follow(ctx, msg.Seq, plan, ss.srv.joinRun(ss, text, ids))
 	})
+}
+
+// follow streams the shared run sr to the page as run seq, holding the
+// reference on sr that joinRun took: the tokens once the pass has begun,
+// then every hook the pass has recorded and each new one as it is
+// recorded (as streamer sends them: whole, held, or after a thumbnail,
+// by the page's plan), then done; or the error that ended the pass. A
+// session that joins a run in flight, or one that is over, gets the same
+// frames as the session that started it, from the trace. On success sr
+// becomes the session's current run and the reference its base's;
+// otherwise the reference is given back.
+func (ss *session) follow(ctx context.Context, seq int, plan streaming, sr *sharedRun) {
+	started := time.Now()
+	var (
+		tr     *trace.Trace
+		stream trace.Recorder
+		sent   *int64
+		next   int // hooks streamed
+	)
+	ok := false
+	defer func() {
+		if ok {
+			return
+		}
+		if tr != nil {
+			ss.runs.finished(tr, seq, false, nil)
+		}
+		ss.srv.leaveRun(ss, sr)
+	}()
+	for {
+		f := sr.state()
+		if tr == nil && f.tr != nil {
+			tr = f.tr
+			ss.runs.started(tr, seq)
+			if err := ss.sendJSON(ctx, newTokensMessage(seq, tr)); err != nil {
+				return
+			}
+			stream, sent = ss.streamer(ctx, seq, plan, tr)
+		}
+		for ; next < len(f.hooks); next++ {
+			if err := stream.Record(trace.Tensor{Name: f.hooks[next]}); err != nil {
+				return
+			}
+		}
+		switch {
+		case f.err != nil:
+			if ctx.Err() == nil {
+				ss.sendError(seq, f.err.code, f.err.message)
+			}
+			return
+		case f.done:
+			ok = true
+			ss.srv.leaveRun(ss, ss.runs.finished(tr, seq, true, sr)) // before done, so that what the page asks next finds it
+			ss.sendJSON(ctx, doneMessage{Type: "done", Seq: seq, Labels: tr.Labels, MS: time.Since(started).Milliseconds(), Bytes: *sent})
+			return
+		}
+		select {
+		case <-f.changed:
+		case <-ctx.Done():
+			return
+		}
+	}
 }
 
 // streaming says what a run sends as the engine computes it.
@@ -120,17 +185,29 @@ func (ss *session) promptIDs(msg clientMessage) ([]int, string, bool) {
 	return ids, text, true
 }
 
-// run records a forward pass into the trace newTrace makes, streaming
-// each tensor the plan picks as the engine produces it, as a binary frame,
-// and announcing the others as held (after a pooled thumbnail, for a
+// run records a forward pass of the session's own into the trace
+// newTrace makes (a generate's continuation of base, the shared run the
+// session's current trace is or continues, or nil), streaming each tensor
+// the plan picks as the engine produces it, as a binary frame, and
+// announcing the others as held (after a pooled thumbnail, for a
 // pattern, when the plan asks). A tensor the client is too far behind to
 // take is announced as held too, so that a slow page never holds up the
 // engine. pass runs the engine with the recorder it is given; need is
 // the most the new trace and the pass take (Server.runBytes), reserved
-// from the server's memory before the pass.
-func (ss *session) run(ctx context.Context, seq int, plan streaming, need int64, newTrace func() (*trace.Trace, error),
+// from the server's memory before the pass. The run holds a reference on
+// base, which becomes the session's when the run completes.
+func (ss *session) run(ctx context.Context, seq int, plan streaming, need int64, base *sharedRun, newTrace func() (*trace.Trace, error),
 	pass func(ctx context.Context, tr *trace.Trace, rec trace.Recorder) error) {
 	started := time.Now()
+	if base != nil && !ss.srv.shared.retain(ss, base) {
+		base = nil // evicted meanwhile: the continuation is all the session's
+	}
+	completed := false
+	defer func() {
+		if !completed {
+			ss.srv.leaveRun(ss, base)
+		}
+	}()
 	// A run waiting for a forward-pass slot holds no memory; once it has
 	// one, it makes room for its trace (evicting idle sessions' traces).
 	if err := ss.srv.acquire(ctx); err != nil {
@@ -152,16 +229,14 @@ func (ss *session) run(ctx context.Context, seq int, plan streaming, need int64,
 	ok := false
 	defer func() {
 		if !ok {
-			ss.runs.finished(tr, seq, false)
+			ss.runs.finished(tr, seq, false, nil)
 		}
 	}()
 	if err := ss.sendJSON(ctx, newTokensMessage(seq, tr)); err != nil {
 		return
 	}
 	stream, sent := ss.streamer(ctx, seq, plan, tr)
-	// The logit lens (L+1 unembeddings of every position, more work than
-	// the rest of the pass) is left out; withLens adds it when a lesson,
-	// plot or download needs it.
+	// The logit lens is left out, as in a shared run's pass.
 	err = pass(ctx, tr, trace.Only(ss.srv.passHooks, trace.Tee(tr, stream)))
 	if err != nil {
 		if ctx.Err() == nil {
@@ -170,8 +245,8 @@ func (ss *session) run(ctx context.Context, seq int, plan streaming, need int64,
 		return
 	}
 	engine.LabelTrace(tr, ss.srv.opt.Tokenizer)
-	ok = true
-	ss.runs.finished(tr, seq, true) // before done, so that what the page asks next finds it
+	ok, completed = true, true
+	ss.srv.leaveRun(ss, ss.runs.finished(tr, seq, true, base)) // before done, so that what the page asks next finds it
 	ss.sendJSON(ctx, doneMessage{Type: "done", Seq: seq, Labels: tr.Labels, MS: time.Since(started).Milliseconds(), Bytes: *sent})
 }
 

@@ -109,6 +109,7 @@ type Server struct {
 	// hook but the logit lens, which is added afterwards (see run).
 	passHooks trace.Selection
 	mem       *memory          // the budget of kept traces and queues
+	shared    *sharedRuns      // the runs sessions share, by prompt
 	clients   *limit.PerClient // websockets per remote address
 	hosts     *hostcheck.List  // the names the server answers to
 
@@ -183,10 +184,11 @@ func NewServer(opt Options) (*Server, error) {
 		work:     make(chan struct{}, opt.MaxConcurrent),
 		training: make(chan struct{}, 1),
 		sessions: map[string]*session{},
-		mem:      newMemory(opt.MemoryBytes),
+		shared:   newSharedRuns(),
 		clients:  limit.NewPerClient(opt.MaxSessionsPerClient),
 		hosts:    hostcheck.New(opt.Hosts...),
 	}
+	s.mem = newMemory(opt.MemoryBytes, s.shared)
 	s.upgrader = wsconn.NewUpgrader(wsconn.Options{ReadLimit: maxMessageBytes, QueueBytes: opt.QueueBytes})
 	s.trainUpgrader = wsconn.NewUpgrader(wsconn.Options{ReadLimit: 4 << 10})
 	nLayer := 0
@@ -285,7 +287,8 @@ func defaultMemory(ram int64) int64 {
 }
 
 // Close cancels every session's work and waits for it to stop (a forward
-// pass stops at its next layer), so that the model can be closed after it.
+// pass stops at its next layer), with the shared passes it followed, so
+// that the model can be closed after it.
 func (s *Server) Close() {
 	s.mu.Lock()
 	sessions := make([]*session, 0, len(s.sessions))
@@ -296,6 +299,7 @@ func (s *Server) Close() {
 	for _, ss := range sessions {
 		ss.work.stop()
 	}
+	s.shared.wg.Wait()
 }
 
 // stepFormulas converts the formula of every kind of step to MathML once.
@@ -409,6 +413,7 @@ func (s *Server) addSession(ss *session, remoteAddr string) (release func(), rea
 		return nil, "the explorer's memory is taken by other runs; reload in a moment"
 	}
 	return func() {
+		s.leaveRun(ss, ss.runs.close())
 		s.mem.close(ss)
 		s.removeSession(ss.id)
 		mine()

@@ -19,10 +19,20 @@ import (
 // page may fetch before it ends. Its methods may be called from any
 // goroutine. A trace, once published here, is never written again:
 // adding the lens or a generated token makes a new one (trace.Clone).
+//
+// The traces of a prompt's run are not the session's: every session that
+// ran the prompt shares them (shared.go), and base names that run. Only
+// what the session made itself is its own: a generate's continuation of
+// the run (whose tensors beyond the run's are the session's), a trace
+// opened from a file, and the trace compared with the current one.
 type runs struct {
 	mu  sync.Mutex
 	tr  *trace.Trace // the last completed run, with the lens once added
 	seq int          // its seq
+	// base is the shared run that tr is, or that tr continues; nil for a
+	// trace that shares nothing with a run (a file's). The session holds
+	// one reference on it (see sharedRuns), given back when base changes.
+	base *sharedRun
 	// plain is tr as the run recorded it, without the lens, which a
 	// generate continues (the lens of the longer sequence is made anew).
 	plain *trace.Trace
@@ -60,11 +70,11 @@ func (r *runs) current() (*trace.Trace, int) {
 }
 
 // recorded returns the last completed run as it was recorded, without the
-// lens, for a generate to continue.
-func (r *runs) recorded() *trace.Trace {
+// lens, for a generate to continue, and the shared run it is or continues.
+func (r *runs) recorded() (*trace.Trace, *sharedRun) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.plain
+	return r.plain, r.base
 }
 
 // started records the run in progress.
@@ -75,51 +85,104 @@ func (r *runs) started(tr *trace.Trace, seq int) {
 }
 
 // finished ends the run in progress; a completed one (ok) becomes the
-// current run.
-func (r *runs) finished(tr *trace.Trace, seq int, ok bool) {
+// current run, with base the shared run it is or continues (nil for
+// none). The run held a reference on base, which becomes the session's;
+// finished returns the base it replaces, whose reference the caller gives
+// back (Server.leaveRun). A base dropped meanwhile is not kept: the trace
+// then counts as the session's own.
+func (r *runs) finished(tr *trace.Trace, seq int, ok bool, base *sharedRun) (old *sharedRun) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.live == tr {
 		r.live = nil
 	}
-	if ok {
-		if r.tr != tr {
-			delete(r.files, r.tr)
-			r.other, r.compared = nil, nil // compared with a trace no longer shown
-		}
-		r.tr, r.plain, r.seq, r.evicted = tr, tr, seq, false
-	} else {
+	if !ok {
 		delete(r.files, tr)
+		return nil
 	}
+	if r.tr != tr {
+		delete(r.files, r.tr)
+		r.other, r.compared = nil, nil // compared with a trace no longer shown
+	}
+	if base != nil && base.dropped.Load() {
+		base = nil
+	}
+	old = r.base
+	r.tr, r.plain, r.seq, r.evicted, r.base = tr, tr, seq, false, base
+	return old
 }
 
 // evict drops the last completed run, and the trace compared with it, to
-// make room for other sessions.
-func (r *runs) evict() {
+// make room for other sessions. It returns the shared run the trace was
+// or continued, whose reference the caller gives back.
+func (r *runs) evict() (base *sharedRun) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	base = r.base
 	if r.tr != nil {
 		delete(r.files, r.tr)
 		r.tr, r.plain, r.evicted = nil, nil, true
-		r.other, r.compared = nil, nil
 	}
+	r.other, r.compared, r.base = nil, nil, nil
+	return base
 }
 
-// kept returns the bytes of the traces the session keeps between runs:
-// its run's (unless it is the server's own trace, which every session
-// shares) and the one compared with it.
+// dropRun drops the current run when it is, or continues, the shared run
+// sr, which the server evicted (its reference goes with it).
+func (r *runs) dropRun(sr *sharedRun) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.base != sr {
+		return
+	}
+	r.tr, r.plain, r.evicted, r.base = nil, nil, true, nil
+	r.other, r.compared = nil, nil
+}
+
+// close forgets every trace when the session ends, and returns the shared
+// run whose reference the caller gives back.
+func (r *runs) close() (base *sharedRun) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	base = r.base
+	r.tr, r.plain, r.live, r.base, r.other, r.compared = nil, nil, nil, nil, nil, nil
+	return base
+}
+
+// kept returns the bytes of the traces the session keeps of its own
+// between runs: its current trace's beyond the shared run it continues
+// (nothing for the shared run itself, or the server's own trace, which
+// every session shares) and the one compared with it.
 func (r *runs) kept() int64 {
 	r.mu.Lock()
-	tr, other, shared := r.tr, r.other, r.shared
+	tr, other, shared, base := r.tr, r.other, r.shared, r.base
 	r.mu.Unlock()
 	var n int64
 	if tr != nil && tr != shared {
-		n += tr.Bytes()
+		n += ownBytes(tr, base)
 	}
 	if other != nil {
 		n += other.Bytes()
 	}
 	return n
+}
+
+// ownBytes returns the bytes of tr that the shared run base does not
+// count: none when tr is base's trace (with or without the lens), those
+// beyond base's trace when tr continues it (a Clone counts the tensors it
+// shares), all of them without a base, or when base was dropped.
+func ownBytes(tr *trace.Trace, base *sharedRun) int64 {
+	if base == nil || base.dropped.Load() {
+		return tr.Bytes()
+	}
+	plain, lens := base.traces()
+	switch {
+	case tr == plain || tr == lens:
+		return 0
+	case plain == nil:
+		return tr.Bytes()
+	}
+	return tr.Bytes() - plain.Bytes()
 }
 
 // missing says why a session has no trace to read.
@@ -182,12 +245,15 @@ var (
 // leave out. The first call after a run computes the lens from the
 // trace's residual stream (engine.RecordLens) into a copy of the trace
 // that shares its tensors, and makes the copy the session's trace, so
-// that whoever is reading the old one is not disturbed.
+// that whoever is reading the old one is not disturbed; a shared run's
+// lens is computed once for all its sessions (Server.runLens).
 func (ss *session) withLens(ctx context.Context) (*trace.Trace, error) {
 	r := &ss.runs
 	r.lensMu.Lock()
 	defer r.lensMu.Unlock()
-	tr, _ := r.current()
+	r.mu.Lock()
+	tr, base := r.tr, r.base
+	r.mu.Unlock()
 	if tr == nil {
 		return nil, r.missing()
 	}
@@ -197,6 +263,21 @@ func (ss *session) withLens(ctx context.Context) (*trace.Trace, error) {
 	}
 	if _, ok := r.fileOf(tr); ok {
 		return nil, errNoWeights
+	}
+	if base != nil {
+		if plain, _ := base.traces(); tr == plain {
+			// The shared run's lens, made once for every session.
+			full, err := ss.srv.runLens(ctx, base)
+			if err != nil {
+				return nil, err
+			}
+			r.mu.Lock()
+			if r.tr == tr {
+				r.tr = full
+			}
+			r.mu.Unlock()
+			return full, nil
+		}
 	}
 	if err := ss.srv.acquire(ctx); err != nil {
 		return nil, err
