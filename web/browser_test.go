@@ -332,24 +332,38 @@ func benchStepSwitch(b *testing.B, edit func(*Options)) {
 }
 
 // TestBrowserShowsCloseReason opens more tabs than one computer may: the
-// refused tab shows the server's reason, not a generic disconnection.
+// refused tab shows the server's reason in the page's language, not a
+// generic disconnection, with the server's English as its tip.
 func TestBrowserShowsCloseReason(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test")
 	}
-	_, ts := newTestServer(t, func(o *Options) { o.MaxSessionsPerClient = 1 })
-	first := browserContext(t, 1200, 800)
-	if err := chromedp.Do(first, chromedp.Navigate(ts.URL+"/"), browsertest.Until(`!!window.explorer && explorer.steps().length > 0`)); err != nil {
-		t.Fatal(err)
-	}
-	second, cancel := chromedp.NewContext(first) // another tab of the same browser
-	defer cancel()
-	if err := chromedp.Do(second, chromedp.Navigate(ts.URL+"/"),
-		browsertest.Until(`document.querySelector('#status').textContent.includes('explorer tabs')`),
-		shot("close-reason")); err != nil {
-		t.Fatal(err)
-	}
-	if s := text(t, second, "#status"); !strings.Contains(s, "this computer has reached its limit of 1 explorer tabs") {
-		t.Errorf("status %q", s)
+	for _, tc := range []struct {
+		lang, want string
+	}{
+		{"en", "This computer has reached its limit of 1 explorer tabs"},
+		{"zh", "这台电脑打开的 Explorer 标签页已达上限（1 个）"},
+	} {
+		t.Run(tc.lang, func(t *testing.T) {
+			_, ts := newTestServer(t, func(o *Options) { o.MaxSessionsPerClient = 1 })
+			first := browserContext(t, 1200, 800)
+			page := ts.URL + "/?lang=" + tc.lang
+			if err := chromedp.Do(first, chromedp.Navigate(page), browsertest.Until(`!!window.explorer && explorer.steps().length > 0`)); err != nil {
+				t.Fatal(err)
+			}
+			second, cancel := chromedp.NewContext(first) // another tab of the same browser
+			defer cancel()
+			if err := chromedp.Do(second, chromedp.Navigate(page),
+				browsertest.Until(`document.querySelector('#status').title.includes('explorer tabs')`),
+				shot("close-reason-"+tc.lang)); err != nil {
+				t.Fatal(err)
+			}
+			if s := text(t, second, "#status"); !strings.Contains(s, tc.want) {
+				t.Errorf("status %q, want %q", s, tc.want)
+			}
+			if tip := eval[string](t, second, `document.querySelector('#status').title`); !strings.Contains(tip, "this computer has reached its limit of 1 explorer tabs") {
+				t.Errorf("the status's tip %q, want the server's English", tip)
+			}
+		})
 	}
 }

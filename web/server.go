@@ -391,11 +391,12 @@ func newID() string {
 
 // addSession admits ss, the tab of the client at remoteAddr, or says why
 // not: the server's tabs, the client's tabs or the memory are all taken.
-// The reason is a close frame's, for the page to show.
-func (s *Server) addSession(ss *session, remoteAddr string) (release func(), reason string) {
+// The reason is a close frame's, for the page to show in its language.
+func (s *Server) addSession(ss *session, remoteAddr string) (release func(), reason wsconn.Reason) {
 	mine, ok := s.clients.Take(remoteAddr)
 	if !ok {
-		return nil, fmt.Sprintf("this computer has reached its limit of %d explorer tabs; close one and reload", s.clients.Max())
+		return nil, wsconn.Reason{Key: "close.tabsPerComputer", Args: map[string]any{"max": s.clients.Max()},
+			Text: fmt.Sprintf("this computer has reached its limit of %d explorer tabs; close one and reload", s.clients.Max())}
 	}
 	s.mu.Lock()
 	full := len(s.sessions) >= s.opt.MaxSessions
@@ -405,19 +406,20 @@ func (s *Server) addSession(ss *session, remoteAddr string) (release func(), rea
 	s.mu.Unlock()
 	if full {
 		mine()
-		return nil, fmt.Sprintf("the explorer has %d tabs open, the most it serves; close one and reload", s.opt.MaxSessions)
+		return nil, wsconn.Reason{Key: "close.tabsServer", Args: map[string]any{"max": s.opt.MaxSessions},
+			Text: fmt.Sprintf("the explorer has %d tabs open, the most it serves; close one and reload", s.opt.MaxSessions)}
 	}
 	if err := s.mem.open(ss, s.opt.QueueBytes); err != nil {
 		s.removeSession(ss.id)
 		mine()
-		return nil, "the explorer's memory is taken by other runs; reload in a moment"
+		return nil, wsconn.Reason{Key: "close.memory", Text: "the explorer's memory is taken by other runs; reload in a moment"}
 	}
 	return func() {
 		s.leaveRun(ss, ss.runs.close())
 		s.mem.close(ss)
 		s.removeSession(ss.id)
 		mine()
-	}, ""
+	}, wsconn.Reason{}
 }
 
 func (s *Server) removeSession(id string) {

@@ -51,7 +51,7 @@ func (s *Server) serveWebsocket(w http.ResponseWriter, r *http.Request) {
 	ss := newSession(s, conn)
 	release, reason := s.addSession(ss, r.RemoteAddr)
 	if release == nil {
-		conn.Close(websocket.CloseTryAgainLater, reason)
+		conn.CloseWith(websocket.CloseTryAgainLater, reason)
 		conn.Wait()
 		return
 	}

@@ -92,11 +92,11 @@ func (s *Server) serveTrainSocket(w http.ResponseWriter, r *http.Request) {
 		}
 		var msg trainMessage
 		if kind != websocket.TextMessage {
-			send(map[string]any{"type": "error", "message": "send JSON text messages"})
+			send(map[string]any{"type": "error", "key": "error.bad_message", "message": "send JSON text messages"})
 			continue
 		}
 		if err := json.Unmarshal(data, &msg); err != nil {
-			send(map[string]any{"type": "error", "message": "malformed JSON: " + err.Error()})
+			send(map[string]any{"type": "error", "key": "error.bad_message", "message": "malformed JSON: " + err.Error()})
 			continue
 		}
 		switch msg.Type {
@@ -122,7 +122,7 @@ func (s *Server) serveTrainSocket(w http.ResponseWriter, r *http.Request) {
 				s.trainRun(runCtx, steps, send)
 			}(runDone)
 		default:
-			send(map[string]any{"type": "error", "message": fmt.Sprintf("unknown message type %q", msg.Type)})
+			send(map[string]any{"type": "error", "key": "error.bad_message", "message": fmt.Sprintf("unknown message type %q", msg.Type)})
 		}
 	}
 }
@@ -143,7 +143,7 @@ func (s *Server) trainRun(ctx context.Context, steps int, send func(any) bool) {
 	send(map[string]any{"type": "status", "key": "train.corpus", "message": "writing the story corpus and encoding it…"})
 	tokens, err := s.demoCorpus(ctx)
 	if err != nil {
-		send(map[string]any{"type": "error", "message": err.Error()})
+		send(map[string]any{"type": "error", "key": "train.failed", "args": map[string]any{"err": err.Error()}, "message": err.Error()})
 		return
 	}
 	opt := train.DemoOptions(s.opt.Tokenizer, tokens, steps)
@@ -175,7 +175,7 @@ func (s *Server) trainRun(ctx context.Context, steps int, send func(any) bool) {
 			send(map[string]any{"type": "stopped"})
 			return
 		}
-		send(map[string]any{"type": "error", "message": err.Error()})
+		send(map[string]any{"type": "error", "key": "train.failed", "args": map[string]any{"err": err.Error()}, "message": err.Error()})
 		return
 	}
 	done := map[string]any{"type": "finished", "steps": res.Steps, "loss": res.Loss, "tokens": res.Tokens, "seconds": res.Duration.Seconds()}

@@ -27,6 +27,9 @@ var roomMessages = map[string]message{
 	"room.driving":      {"You drive the room", "由你带领房间"},
 	"room.closed":       {"The room is closed.", "房间已关闭。"},
 	"room.full":         {"The room is full.", "房间已满。"},
+	"room.notTeacher":   {"Only the teacher drives the room.", "只有老师能带领房间。"},
+	"room.notDriver":    {"Another tab drives the room; take over to drive from here.", "另一个标签页正在带领房间；要在这里带领，请先接管。"},
+	"room.badGuess":     {"That question is closed or has no such answer.", "这个问题已经结束，或者没有这个选项。"},
 
 	"poll.ask":          {"Ask the class", "向全班提问"},
 	"poll.askKey":       {"Which key will this head attend to most?", "这个头最关注哪个键？"},

@@ -27,7 +27,8 @@ func (h *Hub) serveWebsocket(w http.ResponseWriter, r *http.Request) {
 	defer conn.Wait()
 	release, ok := h.clients.Take(r.RemoteAddr)
 	if !ok {
-		refuse(conn, errTooMany, fmt.Sprintf("This computer already has %d room pages open. Close one and reload.", h.clients.Max()))
+		refuse(conn, errTooMany, wsconn.Reason{Key: "close.roomPages", Args: map[string]any{"max": h.clients.Max()},
+			Text: fmt.Sprintf("This computer already has %d room pages open. Close one and reload.", h.clients.Max())})
 		return
 	}
 	defer release()
@@ -42,7 +43,7 @@ func (h *Hub) serveWebsocket(w http.ResponseWriter, r *http.Request) {
 	go func() {
 		select {
 		case <-ctx.Done():
-			conn.Close(websocket.CloseGoingAway, "the explorer is stopping")
+			conn.CloseWith(websocket.CloseGoingAway, wsconn.Reason{Key: "close.stopping", Text: "the explorer is stopping"})
 		case <-conn.Done():
 		}
 	}()
@@ -64,33 +65,55 @@ func (h *Hub) join(conn *wsconn.Conn, remoteAddr string) (*Room, *client, error)
 		err = errors.New("classroom: join the room first")
 	}
 	if err != nil {
-		return nil, nil, refuse(conn, errBadMessage, err.Error())
+		return nil, nil, refuse(conn, errBadMessage, badMessage(err.Error()))
 	}
 	room, err := h.find(remoteAddr, m.Code)
 	if err != nil {
-		return nil, nil, refuse(conn, errTooMany, err.Error())
+		return nil, nil, refuse(conn, errTooMany, wsconn.Reason{Key: "close.wrongCodes", Text: err.Error()})
 	}
 	if room == nil {
-		return nil, nil, refuse(conn, errNoRoom, "There is no room with code "+strings.ToUpper(m.Code)+". Check the code on the teacher's screen.")
+		code := strings.ToUpper(m.Code)
+		if r := []rune(code); len(r) > 12 {
+			code = string(r[:12]) + "…"
+		}
+		return nil, nil, refuse(conn, errNoRoom, wsconn.Reason{Key: "room.noRoom", Args: map[string]any{"code": code},
+			Text: "There is no room with code " + code + ". Check the code on the teacher's screen."})
 	}
 	teacher := m.Key != ""
 	if teacher && !sameKey(m.Key, room.key) {
 		h.wrongTry(remoteAddr, "teacher key")
-		return nil, nil, refuse(conn, errBadKey, "This teacher link is not valid for this room. Use the link that explorer serve printed.")
+		return nil, nil, refuse(conn, errBadKey, wsconn.Reason{Key: "room.badKey",
+			Text: "This teacher link is not valid for this room. Use the link that explorer serve printed."})
 	}
 	c := newClient(teacher, connOutbox{conn})
 	if err := room.join(c); err != nil {
-		return nil, nil, refuse(conn, errFull, err.Error())
+		why := wsconn.Reason{Key: "room.full", Text: "The room is full."}
+		if errors.Is(err, ErrRoomClosed) {
+			why = wsconn.Reason{Key: "room.closed", Text: "The room is closed."}
+		}
+		return nil, nil, refuse(conn, errFull, why)
 	}
 	return room, c, nil
 }
 
 // refuse sends an error message and closes the websocket politely after
-// it; it returns an error saying why.
-func refuse(conn *wsconn.Conn, code, text string) error {
-	conn.TrySend(wsconn.Text(errorMessage(code, text)))
-	conn.Close(websocket.ClosePolicyViolation, text)
+// it, both saying why; it returns an error with the code.
+func refuse(conn *wsconn.Conn, code string, why wsconn.Reason) error {
+	conn.TrySend(wsconn.Text(errorMessage(code, why)))
+	conn.CloseWith(websocket.ClosePolicyViolation, why)
 	return errors.New(code)
+}
+
+// The words of the errors a room member's messages get.
+var (
+	notTeacher = wsconn.Reason{Key: "room.notTeacher", Text: "Only the teacher drives the room."}
+	notDriver  = wsconn.Reason{Key: "room.notDriver", Text: "Another tab drives the room; take over to drive from here."}
+	badGuess   = wsconn.Reason{Key: "room.badGuess", Text: "That question is closed or has no such answer."}
+)
+
+// badMessage says that a message could not be understood, and how.
+func badMessage(detail string) wsconn.Reason {
+	return wsconn.Reason{Key: "error.bad_message", Text: detail}
 }
 
 // readViews reads the client's messages until the connection fails. Views
@@ -103,35 +126,35 @@ func readViews(conn *wsconn.Conn, room *Room, c *client) {
 		}
 		m, err := parseMessage(b)
 		if err != nil {
-			room.tell(c, errorMessage(errBadMessage, err.Error()))
+			room.tell(c, errorMessage(errBadMessage, badMessage(err.Error())))
 			continue
 		}
 		switch m.Type {
 		case typeJoin:
-			room.tell(c, errorMessage(errBadMessage, "already in the room"))
+			room.tell(c, errorMessage(errBadMessage, badMessage("already in the room")))
 		case typeGuess:
 			if !room.guess(c, m.PollID, m.Choice) {
-				room.tell(c, errorMessage(errBadGuess, "That question is closed or has no such answer."))
+				room.tell(c, errorMessage(errBadGuess, badGuess))
 			}
 		case typeTake:
 			if !c.teacher {
-				room.tell(c, errorMessage(errNotTeacher, "Only the teacher drives the room."))
+				room.tell(c, errorMessage(errNotTeacher, notTeacher))
 				continue
 			}
 			room.take(c)
 		default: // view, poll, reveal, endpoll: the driver's
 			switch {
 			case !c.teacher:
-				room.tell(c, errorMessage(errNotTeacher, "Only the teacher drives the room."))
+				room.tell(c, errorMessage(errNotTeacher, notTeacher))
 			case !room.drives(c):
-				room.tell(c, errorMessage(errNotDriver, "Another tab drives the room; take over to drive from here."))
+				room.tell(c, errorMessage(errNotDriver, notDriver))
 			case m.Type == typeView:
 				room.Publish(*m.View)
 			case m.Type == typePoll:
 				room.openPoll(*m.Poll)
 			case m.Type == typeReveal:
 				if !room.revealPoll(*m.Reveal) {
-					room.tell(c, errorMessage(errBadMessage, "no open poll with that answer"))
+					room.tell(c, errorMessage(errBadMessage, badMessage("no open poll with that answer")))
 				}
 			case m.Type == typeEndPoll:
 				room.endPoll()
@@ -147,5 +170,5 @@ type connOutbox struct{ conn *wsconn.Conn }
 func (o connOutbox) offer(msg []byte) bool { return o.conn.TrySend(wsconn.Text(msg)) == nil }
 
 func (o connOutbox) close() {
-	o.conn.Close(websocket.CloseTryAgainLater, "left the room or fell behind; reconnect")
+	o.conn.CloseWith(websocket.CloseTryAgainLater, wsconn.Reason{Key: "close.fellBehind", Text: "left the room or fell behind; reconnect"})
 }

@@ -54,10 +54,20 @@
 //
 // Teachers also receive {"type":"students","n":12} when the class grows
 // or shrinks. A view from a student is refused with
-// {"type":"error","error":"not_teacher","message":"…"}, and one from a
-// teacher tab that does not drive with error "not_driver". A teacher tab
-// learns {"type":"driving"} when it drives and {"type":"taken"} when
-// another took over; it sends {"type":"take"} to drive again.
+// {"type":"error","error":"not_teacher","key":"room.notTeacher","message":"…"},
+// and one from a teacher tab that does not drive with error "not_driver".
+// A teacher tab learns {"type":"driving"} when it drives and
+// {"type":"taken"} when another took over; it sends {"type":"take"} to
+// drive again.
+//
+// Every error message carries, beside its code, its words: key (a key of
+// the message catalogue, lessons/i18n, which the page shows in its
+// language), args (the key's arguments, when it has some) and message
+// (the English, for other clients). The close frame that follows a
+// refused join says the same (see wsconn.Reason). The codes of refused
+// joins are "no_room", "bad_key", "room_full", "bad_message", and
+// "too_many" for a computer that sent too many wrong codes or has too
+// many room pages open.
 //
 // # Predict before reveal
 //

@@ -2,8 +2,10 @@ package classroom
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -110,19 +112,26 @@ func TestJoinRefused(t *testing.T) {
 	}
 	tests := []struct {
 		name, code, key, want string
+		// The words: a catalogue key and its arguments, for the page.
+		key18n string
+		args   map[string]any
 	}{
-		{"wrong code", wrongCode, "", errNoRoom},
-		{"not a code", "hello", "", errNoRoom},
-		{"wrong key", room.Code(), "guess", errBadKey},
+		{"wrong code", wrongCode, "", errNoRoom, "room.noRoom", map[string]any{"code": wrongCode}},
+		{"not a code", "hello", "", errNoRoom, "room.noRoom", map[string]any{"code": "HELLO"}},
+		{"a long code", strings.Repeat("x", 40), "", errNoRoom, "room.noRoom", map[string]any{"code": "XXXXXXXXXXXX…"}},
+		{"wrong key", room.Code(), "guess", errBadKey, "room.badKey", nil},
 	}
 	for _, tt := range tests {
 		conn := dial(t, ts, tt.code, tt.key)
 		m := next(t, conn)
-		if m.Type != typeError || m.Error != tt.want {
-			t.Errorf("%s: got %+v, want error %s", tt.name, m, tt.want)
+		if m.Type != typeError || m.Error != tt.want || m.Key != tt.key18n || !maps.Equal(m.Args, tt.args) || m.Message == "" {
+			t.Errorf("%s: got %+v, want error %s with key %s and args %v", tt.name, m, tt.want, tt.key18n, tt.args)
 		}
-		if !closed(conn) {
-			t.Errorf("%s: the connection stayed open", tt.name)
+		conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+		_, _, err := conn.ReadMessage()
+		var ce *websocket.CloseError
+		if !errors.As(err, &ce) || !strings.HasPrefix(ce.Text, "["+tt.key18n) {
+			t.Errorf("%s: closed with %v, want a reason naming %s", tt.name, err, tt.key18n)
 		}
 	}
 	// Anything but a join first is refused too.

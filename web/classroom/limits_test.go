@@ -66,7 +66,7 @@ func TestWrongCodesThrottled(t *testing.T) {
 		t.Fatalf("the right code after the burst: %d, want 429 until the client waits", code)
 	}
 	conn := dial(t, ts, room.Code(), "")
-	if m := next(t, conn); m.Error != errTooMany {
+	if m := next(t, conn); m.Error != errTooMany || m.Key != "close.wrongCodes" {
 		t.Fatalf("websocket join after the burst: %+v", m)
 	}
 	if n := strings.Count(log.String(), "too many wrong room codes"); n != 1 {
@@ -89,8 +89,8 @@ func TestRoomSocketsPerClient(t *testing.T) {
 			t.Fatalf("socket %d: %+v", i+1, m)
 		}
 	}
-	if m := next(t, dial(t, ts, room.Code(), "")); m.Error != errTooMany {
-		t.Fatalf("socket 4 of one client: %+v, want %s", m, errTooMany)
+	if m := next(t, dial(t, ts, room.Code(), "")); m.Error != errTooMany || m.Key != "close.roomPages" || m.Args["max"] != 3.0 {
+		t.Fatalf("socket 4 of one client: %+v, want %s with key close.roomPages and max 3", m, errTooMany)
 	}
 	other := dialFrom(t, ts, "127.0.0.2")
 	other.WriteJSON(map[string]string{"type": "join", "code": room.Code(), "key": room.Key()})

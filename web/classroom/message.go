@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"unicode/utf8"
+
+	"github.com/transformer-explorer/explorer/web/internal/wsconn"
 )
 
 // A View is what the teacher's page shows, and so what the class follows.
@@ -149,8 +151,13 @@ type outMessage struct {
 	Poll     *Poll   `json:"poll,omitempty"`
 	Tally    *Tally  `json:"tally,omitempty"`
 	Reveal   *Reveal `json:"reveal,omitempty"`
-	Error    string  `json:"error,omitempty"`
-	Message  string  `json:"message,omitempty"`
+	// Error is an error message's code; Key, Args and Message its words
+	// (wsconn.Reason): a catalogue key the page shows in its language,
+	// the key's arguments, and the English for other clients.
+	Error   string         `json:"error,omitempty"`
+	Key     string         `json:"key,omitempty"`
+	Args    map[string]any `json:"args,omitempty"`
+	Message string         `json:"message,omitempty"`
 }
 
 // encode marshals m; the types here always marshal.
@@ -162,6 +169,7 @@ func (m outMessage) encode() []byte {
 	return b
 }
 
-func errorMessage(code, text string) []byte {
-	return outMessage{Type: typeError, Error: code, Message: text}.encode()
+// errorMessage is an error message: its code and why.
+func errorMessage(code string, why wsconn.Reason) []byte {
+	return outMessage{Type: typeError, Error: code, Key: why.Key, Args: why.Args, Message: why.Text}.encode()
 }

@@ -24,7 +24,7 @@
 import { drawHeatmap, drawThumb, drawTopTable } from "./heatmap.js";
 import { figuresOf, perHead } from "./views.js";
 import * as traces from "./traces.js";
-import { t, setLang as setWords, currentLang, stepTitle } from "./i18n.js";
+import { t, setLang as setWords, currentLang, stepTitle, reason } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -101,8 +101,11 @@ function connect() {
   ws.onclose = (ev) => {
     if (state.ws !== ws) return;
     if (state.pending) failPending("error.internal");
-    // The server may say why it closed (too many tabs, a message too big…).
-    setStatus(ev.reason || t("page.disconnected"), "error");
+    // The server may say why it closed (too many tabs, a message too big…),
+    // with a catalogue key: in the page's language, the English as a tip.
+    const why = reason(ev.reason);
+    if (!why) setStatus(t("page.disconnected"), "error");
+    else setStatus(why.key ? t(why.key, why.args) : why.text, "error", why.text);
     setTimeout(connect, state.retry);
     state.retry = Math.min(state.retry * 2, 8000);
   };

@@ -43,3 +43,33 @@ export function relabel(root) {
     for (const el of root.querySelectorAll(`[data-i18n-${attr}]`)) el.setAttribute(attr, t(el.dataset[key]));
   }
 }
+
+// reason reads why the server closed a websocket (web/PROTOCOL.md): its
+// close frames say "[key name=value …] English", a catalogue key with its
+// arguments, then the English for other clients. It returns {key, args,
+// text}, with key "" for a reason that names none (then text is the whole
+// reason), or null when there is no reason at all.
+export function reason(s) {
+  if (!s) return null;
+  const m = /^\[([a-zA-Z_]+\.[a-zA-Z_.]+)((?: [a-zA-Z_]+=[^ \]]*)*)\] ?([\s\S]*)$/.exec(s);
+  if (!m || !messages.en[m[1]]) return { key: "", args: {}, text: s };
+  const args = {};
+  for (const pair of m[2].split(" ")) {
+    const i = pair.indexOf("=");
+    if (i <= 0) continue;
+    try {
+      args[pair.slice(0, i)] = decodeURIComponent(pair.slice(i + 1));
+    } catch {
+      args[pair.slice(0, i)] = pair.slice(i + 1);
+    }
+  }
+  return { key: m[1], args, text: m[3] };
+}
+
+// reasonWords returns a close reason in the page's language (see reason),
+// or "" when there is none.
+export function reasonWords(s) {
+  const r = reason(s);
+  if (!r) return "";
+  return r.key ? t(r.key, r.args) : r.text;
+}

@@ -11,7 +11,7 @@
 // teacher until the student explores on their own; "Follow teacher"
 // returns.
 import { explorer } from "/static/app.js";
-import { t } from "/static/i18n.js";
+import { t, reason } from "/static/i18n.js";
 
 const $ = (id) => document.getElementById(id);
 const bar = $("room-bar");
@@ -55,11 +55,12 @@ if (role === "teacher") {
 
 // ---- the bar ----
 
-let status = { key: "", text: "", kind: "" };
+let status = { key: "", text: "", kind: "", args: {} };
 
 function renderBar() {
   $("room-label").textContent = t(role === "teacher" ? "room.roomCode" : "room.room");
-  $("room-status").textContent = status.key ? t(status.key) : status.text;
+  $("room-status").textContent = status.key ? t(status.key, status.args) : status.text;
+  $("room-status").title = status.key ? status.text : "";
   $("room-status").className = "room-status " + status.kind;
   if (role === "teacher") {
     $("room-where").textContent = "";
@@ -83,8 +84,10 @@ function renderBar() {
   renderPoll();
 }
 
-function setStatus(key, kind = "", text = "") {
-  status = { key, text, kind };
+// setStatus shows a catalogue key's words (with args), or text when key
+// is empty; with a key, text is the server's English, shown as a tip.
+function setStatus(key, kind = "", text = "", args = {}) {
+  status = { key, text, kind, args };
   renderBar();
 }
 
@@ -98,11 +101,15 @@ function connect() {
   ws = new WebSocket(`${proto}://${location.host}/room/ws`);
   ws.onopen = () => ws.send(JSON.stringify(key ? { type: "join", code, key } : { type: "join", code }));
   ws.onmessage = (ev) => onMessage(JSON.parse(ev.data));
-  ws.onclose = () => {
+  ws.onclose = (ev) => {
     room.connected = false;
     room.driving = false;
     if (room.refused) return;
-    setStatus("room.reconnecting", "error");
+    // The server may say why (too many pages from this computer, a page
+    // that fell behind…); the page keeps trying meanwhile.
+    const why = reason(ev.reason);
+    if (why && why.key) setStatus(why.key, "error", why.text, why.args);
+    else setStatus("room.reconnecting", "error");
     setTimeout(connect, retry);
     retry = Math.min(retry * 2, 8000);
   };
@@ -155,12 +162,10 @@ function onMessage(msg) {
       onPoll(null);
       break;
     case "error":
-      if (msg.error === "no_room" || msg.error === "bad_key") {
-        room.refused = msg.error;
-        setStatus(msg.error === "bad_key" ? "room.badKey" : "", "error", msg.message);
-      } else {
-        setStatus("", "error", msg.message);
-      }
+      // The words are the catalogue key's, in the page's language; the
+      // English message is for other clients (and the tip).
+      if (msg.error === "no_room" || msg.error === "bad_key") room.refused = msg.error;
+      setStatus(msg.key || "", "error", msg.message, msg.args || {});
       break;
   }
 }

@@ -212,7 +212,8 @@ func (c *Conn) Read() (kind int, data []byte, err error) {
 		return 0, nil, err
 	}
 	if int64(len(data)) > c.opt.ReadLimit {
-		c.Close(websocket.CloseMessageTooBig, fmt.Sprintf("messages are limited to %d bytes", c.opt.ReadLimit))
+		c.CloseWith(websocket.CloseMessageTooBig, Reason{Key: "close.tooBig", Args: map[string]any{"max": c.opt.ReadLimit},
+			Text: fmt.Sprintf("messages are limited to %d bytes", c.opt.ReadLimit)})
 		return 0, nil, ErrTooBig
 	}
 	c.ws.SetReadDeadline(time.Now().Add(c.opt.PongWait))

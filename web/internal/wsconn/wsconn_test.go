@@ -278,3 +278,19 @@ func TestCloseReason(t *testing.T) {
 		}
 	}
 }
+
+func TestReasonString(t *testing.T) {
+	for _, tc := range []struct {
+		r    Reason
+		want string
+	}{
+		{Reason{Key: "close.memory", Text: "the memory is taken"}, "[close.memory] the memory is taken"},
+		{Reason{Key: "close.tabsPerComputer", Args: map[string]any{"max": 16}, Text: "16 tabs"}, "[close.tabsPerComputer max=16] 16 tabs"},
+		{Reason{Key: "room.noRoom", Args: map[string]any{"code": "AB ]C", "b": 1}, Text: "no room"}, "[room.noRoom b=1 code=AB%20%5DC] no room"},
+		{Reason{Key: "close.tooBig", Args: map[string]any{"max": 65536}, Text: strings.Repeat("x", 200)}, "[close.tooBig max=65536] " + strings.Repeat("x", 123-len("[close.tooBig max=65536] "))},
+	} {
+		if got := tc.r.String(); got != tc.want {
+			t.Errorf("%+v.String() = %q, want %q", tc.r, got, tc.want)
+		}
+	}
+}
