@@ -42,11 +42,14 @@ type Options struct {
 	// MaxConcurrent bounds the forward passes running at once
 	// (default: the number of CPUs).
 	MaxConcurrent int
-	// MaxSessions bounds the open websockets (default 64).
+	// MaxSessions bounds the open websockets (default
+	// DefaultMaxSessions).
 	MaxSessions int
 	// MaxSessionsPerClient bounds the websockets one client (one remote
-	// address) may hold (default 16), so that no machine on the network
-	// takes every tab's slot; ≤ MaxSessions.
+	// address) may hold (default DefaultMaxSessionsPerClient), so that no
+	// machine on the network takes every tab's slot; ≤ MaxSessions. A
+	// class behind one address (NAT, a proxy) needs it as large as the
+	// class (explorer serve --nat).
 	MaxSessionsPerClient int
 	// MemoryBytes is the server's budget for the traces sessions keep, the
 	// frames queued to their pages and the scratch of the passes running
@@ -139,6 +142,13 @@ func (st stepInfo) Title(lang string) string {
 	return lessons.StepTitle(trace.StepKind(st.Kind), st.Layer, lang)
 }
 
+// The defaults of Options.MaxSessions and MaxSessionsPerClient: a
+// computer's tabs, and a few dozen computers.
+const (
+	DefaultMaxSessions          = 64
+	DefaultMaxSessionsPerClient = 16
+)
+
 // maxMessageBytes limits what a page may send in one message.
 const maxMessageBytes = 64 << 10
 
@@ -154,10 +164,10 @@ func NewServer(opt Options) (*Server, error) {
 		opt.MaxConcurrent = runtime.NumCPU()
 	}
 	if opt.MaxSessions <= 0 {
-		opt.MaxSessions = 64
+		opt.MaxSessions = DefaultMaxSessions
 	}
 	if opt.MaxSessionsPerClient <= 0 {
-		opt.MaxSessionsPerClient = 16
+		opt.MaxSessionsPerClient = DefaultMaxSessionsPerClient
 	}
 	opt.MaxSessionsPerClient = min(opt.MaxSessionsPerClient, opt.MaxSessions)
 	if opt.MemoryBytes <= 0 {

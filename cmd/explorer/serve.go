@@ -26,7 +26,7 @@ import (
 )
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("serve", "[--addr HOST:PORT] [--model M] [--trace FILE] [--open] [--classroom]", stderr)
+	fs := newFlags("serve", "[--addr HOST:PORT] [--model M] [--trace FILE] [--open] [--classroom [--nat]]", stderr)
 	model := modelFlag(fs)
 	addr := fs.String("addr", "127.0.0.1:8080", "listen on `HOST:PORT`; the default is reachable from this machine only")
 	open := fs.Bool("open", false, "open the page in the default browser")
@@ -39,6 +39,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	traceFile := fs.String("trace", "", "open the page on a trace `FILE` (an explorer trace or a TransformerLens cache saved as safetensors); without --model no model is loaded and prompts do not run")
 	maxTraceMB := fs.Int64("max-trace-mb", 256, "the largest trace file, in `MB`, a page may open (and the memory it may take)")
 	ff := addTraceFileFlags(fs)
+	cf := addCapFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -50,10 +51,18 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		budget = web.DefaultMemoryBytes()
 	}
 	opt := web.Options{MaxConcurrent: *maxConcurrent, MemoryBytes: traceBudget(budget), Logger: slog.New(slog.NewTextHandler(stderr, nil)),
-		MaxTraceBytes: *maxTraceMB << 20}
+		MaxTraceBytes: *maxTraceMB << 20, MaxSessions: web.DefaultMaxSessions}
 	if *class {
 		opt.MaxSessions = classSessions
 	}
+	caps, warnings, err := cf.caps(serveShape{classroom: *class, tabs: opt.MaxSessions, students: classroom.DefaultMaxStudents, maxConcurrent: *maxConcurrent})
+	if err != nil {
+		return err
+	}
+	for _, w := range warnings {
+		fmt.Fprintf(stderr, "explorer serve: %s\n", w)
+	}
+	opt.MaxSessionsPerClient = caps.tabs
 	if *traceFile != "" {
 		tr, err := openTrace(*traceFile, *model, ff, stderr)
 		if err != nil {
@@ -94,18 +103,22 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	defer srv.Close()
 	limitHeap(budget)
 	if opt.Model != nil {
-		srv.Handle("/v1/", openai.New(opt.Model, opt.Tokenizer, openai.Options{MaxConcurrent: *maxConcurrent}))
+		srv.Handle("/v1/", openai.New(opt.Model, opt.Tokenizer, openai.Options{MaxConcurrent: *maxConcurrent, MaxPerClient: caps.api}))
 	}
 	url := "http://" + ln.Addr().String() + "/"
 	fmt.Fprintf(stdout, "Transformer Explorer is running at %s (Ctrl-C stops it)\n", url)
 	if *class {
-		hub, room, err := openRoom(srv, ln.Addr(), opt.Logger)
+		hub, room, err := openRoom(srv, ln.Addr(), opt.Logger, caps)
 		if err != nil {
 			return err
 		}
 		defer hub.Close()
 		url = "http://" + loopbackHost(ln.Addr()) + "/room/" + room.Code() + "/teacher?key=" + room.Key()
 		printRoom(stdout, room, ln.Addr(), url)
+		if *cf.nat {
+			fmt.Fprintf(stdout, "  behind one address (--nat): up to %d explorer tabs and %d room pages from one address\n",
+				min(caps.tabs, opt.MaxSessions), caps.room)
+		}
 	}
 	if *open {
 		openBrowser(url)
@@ -169,12 +182,12 @@ func listenHosts(addr net.Addr) []string {
 
 // openRoom mounts a classroom hub on srv with one room. Students are told
 // to open the LAN address when the server listens on all interfaces.
-func openRoom(srv *web.Server, addr net.Addr, log *slog.Logger) (*classroom.Hub, *classroom.Room, error) {
+func openRoom(srv *web.Server, addr net.Addr, log *slog.Logger, caps clientCaps) (*classroom.Hub, *classroom.Room, error) {
 	join := ""
 	if lan := lanURLs(addr); len(lan) > 0 {
 		join = lan[0]
 	}
-	hub, err := classroom.NewHub(classroom.Options{Page: srv, JoinURL: join, Logger: log})
+	hub, err := classroom.NewHub(classroom.Options{Page: srv, JoinURL: join, Logger: log, MaxPerClient: caps.room, WrongCodes: caps.wrongCodes})
 	if err != nil {
 		return nil, nil, err
 	}

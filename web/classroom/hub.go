@@ -33,9 +33,15 @@ type Options struct {
 	// serve at least this many (see cmd/explorer serve --classroom).
 	MaxStudents int
 	// MaxPerClient bounds the room sockets one client (remote address)
-	// may hold (default 4: a student needs one), so that one machine
-	// cannot fill the room.
+	// may hold (default DefaultMaxPerClient), so that one machine
+	// cannot fill the room. A class behind one address (NAT, a proxy)
+	// needs one per student and teacher tab.
 	MaxPerClient int
+	// WrongCodes is how many wrong room codes or teacher keys one client
+	// may send at once before it must wait (default DefaultWrongCodes);
+	// it then may try one per 3 s. A class behind one address shares it:
+	// allow each student a slip.
+	WrongCodes int
 	// QueueBytes bounds each connection's send queue, in bytes (default
 	// 1 MiB: a dozen views with the longest prompts, thousands of short
 	// ones). A student this far behind is dropped.
@@ -46,13 +52,19 @@ type Options struct {
 // DefaultMaxStudents is the default size of a room.
 const DefaultMaxStudents = 200
 
-// Wrong room codes and teacher keys a client may try before it must wait:
-// a student's typos fit in the burst, and guessing a code (one in about
-// three million) at one try per wrongEvery would take months.
-const (
-	wrongBurst = 20
-	wrongEvery = 3 * time.Second
-)
+// DefaultMaxPerClient is the default Options.MaxPerClient: a student needs
+// one room page, and may open a few.
+const DefaultMaxPerClient = 4
+
+// DefaultWrongCodes is the default Options.WrongCodes: the wrong room
+// codes and teacher keys a client may try before it must wait. A
+// student's typos fit in it, and guessing a code (one in about three
+// million) at one try per wrongEvery would take months.
+const DefaultWrongCodes = 20
+
+// wrongEvery is how often a client that used up its wrong codes may try
+// again.
+const wrongEvery = 3 * time.Second
 
 // Pages renders the explorer page of a room; *web.Server is one.
 type Pages interface {
@@ -83,7 +95,10 @@ func NewHub(opt Options) (*Hub, error) {
 		opt.MaxStudents = DefaultMaxStudents
 	}
 	if opt.MaxPerClient <= 0 {
-		opt.MaxPerClient = 4
+		opt.MaxPerClient = DefaultMaxPerClient
+	}
+	if opt.WrongCodes <= 0 {
+		opt.WrongCodes = DefaultWrongCodes
 	}
 	if opt.QueueBytes <= 0 {
 		opt.QueueBytes = 1 << 20
@@ -96,7 +111,7 @@ func NewHub(opt Options) (*Hub, error) {
 		mux:     http.NewServeMux(),
 		rooms:   map[string]*Room{},
 		clients: limit.NewPerClient(opt.MaxPerClient),
-		wrong:   limit.NewRate(wrongBurst, wrongEvery),
+		wrong:   limit.NewRate(opt.WrongCodes, wrongEvery),
 		upgrader: wsconn.NewUpgrader(wsconn.Options{
 			ReadLimit:       maxMessageBytes,
 			QueueBytes:      opt.QueueBytes,
@@ -150,7 +165,7 @@ func (h *Hub) find(remoteAddr, code string) (*Room, error) {
 func (h *Hub) wrongTry(remoteAddr, what string) {
 	if h.wrong.Spend(remoteAddr) {
 		h.opt.Logger.Warn("classroom: too many wrong room codes or keys; refusing this client's joins for a while",
-			"client", limit.Client(remoteAddr), "last", what, "tries", wrongBurst, "then one per", wrongEvery)
+			"client", limit.Client(remoteAddr), "last", what, "tries", h.opt.WrongCodes, "then one per", wrongEvery)
 	}
 }
 

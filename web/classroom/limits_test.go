@@ -52,7 +52,7 @@ func TestWrongCodesThrottled(t *testing.T) {
 	if room.Code() == wrong {
 		wrong = "CDEFG"
 	}
-	for i := 0; i < wrongBurst; i++ {
+	for i := 0; i < DefaultWrongCodes; i++ {
 		if code := guess(wrong); code != http.StatusNotFound {
 			t.Fatalf("wrong code %d: status %d, want 404", i+1, code)
 		}
@@ -110,4 +110,31 @@ func dialFrom(t *testing.T, ts *httptest.Server, ip string) *websocket.Conn {
 	}
 	t.Cleanup(func() { conn.Close() })
 	return conn
+}
+
+// TestWrongCodesOption: a class behind one address may be allowed more
+// slips (Options.WrongCodes) before its address must wait.
+func TestWrongCodesOption(t *testing.T) {
+	for _, n := range []int{3, 50} {
+		h, ts := newTestHub(t, func(o *Options) { o.WrongCodes = n })
+		wrong := "ACDEF"
+		if h.NewRoom().Code() == wrong {
+			wrong = "CDEFG"
+		}
+		client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		for i := range n + 1 {
+			res, err := client.Get(ts.URL + "/room/?code=" + wrong)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			want := http.StatusNotFound
+			if i == n {
+				want = http.StatusTooManyRequests
+			}
+			if res.StatusCode != want {
+				t.Fatalf("WrongCodes %d: wrong code %d got %d, want %d", n, i+1, res.StatusCode, want)
+			}
+		}
+	}
 }
