@@ -55,9 +55,9 @@ func newRunKey(text string, ids []int) runKey {
 // sharedRuns holds the runs sessions share, by key. Its methods may be
 // called from any goroutine.
 //
-// Lock order: memory.mu, then a session's runs.mu, then sharedRuns.mu,
-// then a sharedRun's mu, then its lens mutex is never taken under any of
-// them (runLens takes it first, then memory.mu).
+// Lock order: a session's lensMu, then a sharedRun's lensMu (withLens,
+// runLens), then memory.mu, then a session's runs.mu, then sharedRuns.mu,
+// then a sharedRun's mu.
 type sharedRuns struct {
 	wg sync.WaitGroup // the passes running
 
