@@ -20,9 +20,11 @@
 //
 // The matrix kernels read a weight fastest from a copy in their panel
 // layout (kernel.Pool.Pack). Loading makes no such copy, so GPT-2 small
-// is ready in the time it takes to read config.json and the tokenizer and
-// to map the weights (BenchmarkLoadGPT2Small: ≈ 30 ms, where packing the
-// matrices takes ≈ 400 ms of CPU and 500 MB more). A pass then reads each
+// is ready in the time it takes to read config.json and the tokenizer, to
+// map the weights and to check that they are finite (BenchmarkLoadGPT2Small
+// on the shared 2-core test machine: ≈ 100 ms of CPU, ≈ 30 ms of it
+// without the check, which reads all 500 MB; packing the matrices would
+// take ≈ 400 ms of CPU and 500 MB more). A pass then reads each
 // matrix in the checkpoint's Conv1D layout (in, out) as it is mapped: for
 // 64 rows or more the product packs each block of the matrix into L2 as
 // it goes, which costs what packing the whole matrix ahead would, once
@@ -41,7 +43,8 @@
 //	                         steps that stream the weights either way
 //	explorer serve, /v1      mapped, packed in the background after loading:
 //	                         ready at once, and every pass after the packing
-//	                         saves it (≈ 15 % of a pass of 128 tokens)
+//	                         saves it (5–10 % of a pass's CPU at T = 128 and
+//	                         512 in paired runs of BenchmarkForward)
 //	plot --trace, export     no model at all
 //	explorer train           engine/train's own weights, which change
 //
