@@ -262,8 +262,12 @@ func (m *memory) evictSessionLocked(ss *session) {
 	base := ss.runs.evict()
 	m.used -= h.kept
 	h.kept = 0
-	if base != nil && m.shared.release(ss, base) {
-		m.dropRunLocked(base)
+	// A session's base is a run whose pass is over: it is never
+	// cancelled here, so nothing waits under m.mu.
+	if base != nil {
+		if drop, _ := m.shared.release(ss, base); drop {
+			m.dropRunLocked(base)
+		}
 	}
 }
 

@@ -81,6 +81,9 @@ type sharedRun struct {
 	users    map[*session]int // each session's references
 	finished bool             // the pass has ended, well or not
 	cancel   context.CancelFunc
+	// ended is closed once the pass has ended and its memory is settled
+	// (or given back).
+	ended chan struct{}
 	// dropped is set, under sharedRuns.mu, once the run is out of the
 	// map: no session may take a new reference, and the server's memory
 	// no longer counts it. It is read without the lock.
@@ -144,12 +147,14 @@ func (s *Server) joinRun(ss *session, text string, ids []int) *sharedRun {
 	sr := c.byKey[key]
 	if sr == nil {
 		ctx, cancel := context.WithCancel(context.Background())
-		sr = &sharedRun{key: key, text: text, ids: ids, users: map[*session]int{}, cancel: cancel, changed: make(chan struct{})}
+		sr = &sharedRun{key: key, text: text, ids: ids, users: map[*session]int{}, cancel: cancel,
+			ended: make(chan struct{}), changed: make(chan struct{})}
 		c.byKey[key] = sr
 		c.passes++
 		c.wg.Add(1)
 		go func() {
 			defer c.wg.Done()
+			defer close(sr.ended)
 			defer cancel()
 			s.fly(ctx, sr)
 		}()
@@ -172,10 +177,11 @@ func (c *sharedRuns) retain(ss *session, sr *sharedRun) bool {
 
 // release gives back a reference ss holds on sr. The last reference
 // takes sr out of the map (a new run of the prompt starts a new pass) and
-// cancels a pass still running; it reports whether the run's memory is
-// to be given back now (the pass is over; otherwise fly gives it back
-// when the pass ends).
-func (c *sharedRuns) release(ss *session, sr *sharedRun) bool {
+// cancels a pass still running. It reports whether the run's memory is to
+// be given back now (the pass is over), or else returns, when it
+// cancelled the pass, a channel closed once fly has ended it and given
+// its memory back.
+func (c *sharedRuns) release(ss *session, sr *sharedRun) (drop bool, stopping <-chan struct{}) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if n := sr.users[ss] - 1; n > 0 {
@@ -184,14 +190,14 @@ func (c *sharedRuns) release(ss *session, sr *sharedRun) bool {
 		delete(sr.users, ss)
 	}
 	if len(sr.users) > 0 {
-		return false
+		return false, nil
 	}
 	c.forgetLocked(sr)
 	if !sr.finished {
 		sr.cancel()
-		return false
+		return false, sr.ended
 	}
-	return true
+	return true, nil
 }
 
 // forgetLocked takes sr out of the map for good; c.mu is held.
@@ -256,10 +262,20 @@ func (c *sharedRuns) started() int {
 	return c.passes
 }
 
-// leaveRun gives back a reference ss holds on sr (see release).
+// leaveRun gives back a reference ss holds on sr (see release). The last
+// session to leave a pass still running cancels it and waits for it to
+// stop (at its next layer), as a session's own work is waited for, so
+// that a session that has gone holds nothing.
 func (s *Server) leaveRun(ss *session, sr *sharedRun) {
-	if sr != nil && s.shared.release(ss, sr) {
+	if sr == nil {
+		return
+	}
+	drop, stopping := s.shared.release(ss, sr)
+	if drop {
 		s.mem.dropRun(sr)
+	}
+	if stopping != nil {
+		<-stopping
 	}
 }
 

@@ -44,6 +44,9 @@ type runs struct {
 	// evicted reports that the server dropped tr to make room for other
 	// sessions' runs (see memory).
 	evicted bool
+	// closed reports that the session has ended (close): a run finishing
+	// after that keeps nothing.
+	closed bool
 
 	lensMu sync.Mutex // held while withLens adds the lens to tr
 
@@ -89,7 +92,8 @@ func (r *runs) started(tr *trace.Trace, seq int) {
 // none). The run held a reference on base, which becomes the session's;
 // finished returns the base it replaces, whose reference the caller gives
 // back (Server.leaveRun). A base dropped meanwhile is not kept: the trace
-// then counts as the session's own.
+// then counts as the session's own. After close, nothing is kept, and
+// finished returns base itself.
 func (r *runs) finished(tr *trace.Trace, seq int, ok bool, base *sharedRun) (old *sharedRun) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -99,6 +103,9 @@ func (r *runs) finished(tr *trace.Trace, seq int, ok bool, base *sharedRun) (old
 	if !ok {
 		delete(r.files, tr)
 		return nil
+	}
+	if r.closed {
+		return base // the run's reference, which no one keeps now
 	}
 	if r.tr != tr {
 		delete(r.files, r.tr)
@@ -146,6 +153,7 @@ func (r *runs) close() (base *sharedRun) {
 	defer r.mu.Unlock()
 	base = r.base
 	r.tr, r.plain, r.live, r.base, r.other, r.compared = nil, nil, nil, nil, nil, nil
+	r.closed = true
 	return base
 }
 

@@ -14,7 +14,8 @@ type work struct {
 	current chan struct{}      // closed when the current work has ended
 }
 
-// stop cancels the current work and waits for it to end.
+// stop cancels the current work and waits for it to end, and for the
+// work it continues (then), if any.
 func (w *work) stop() {
 	w.mu.Lock()
 	cancel, current := w.cancel, w.current
@@ -57,6 +58,13 @@ func (w *work) start(ctx context.Context, chain bool, fn func(ctx context.Contex
 	go func() {
 		defer close(done)
 		defer cancel()
+		// The work before, when this one continues it, has ended too
+		// when this one has: stop waits for both.
+		defer func() {
+			if after != nil {
+				<-after
+			}
+		}()
 		if after != nil {
 			select {
 			case <-after:
