@@ -11,6 +11,7 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
+	"github.com/transformer-explorer/explorer/lessons/i18n"
 	"github.com/transformer-explorer/explorer/viz/palette"
 )
 
@@ -32,12 +33,14 @@ var (
 
 // RenderTraining draws a training run: the loss per step (training as a
 // line, held-out as points) above the learning-rate schedule, in format
-// (png, svg, pdf or eps; dpi applies to png, 0 means DefaultDPI).
-func RenderTraining(w io.Writer, points []TrainingPoint, format string, dpi float64) error {
+// (png, svg, pdf or eps; dpi applies to png, 0 means DefaultDPI), with
+// titles and labels in lang ("en" or "zh").
+func RenderTraining(w io.Writer, points []TrainingPoint, format string, dpi float64, lang string) error {
 	out, err := newOutput(format, dpi)
 	if err != nil {
 		return err
 	}
+	out.lang = i18n.Match(lang)
 	fig, err := trainingFigure(points, out)
 	if err != nil {
 		return err
@@ -47,7 +50,7 @@ func RenderTraining(w io.Writer, points []TrainingPoint, format string, dpi floa
 
 // RenderTrainingFile renders a training run to path like RenderFile: the
 // format from the extension, written atomically.
-func RenderTrainingFile(path string, points []TrainingPoint, dpi float64) error {
+func RenderTrainingFile(path string, points []TrainingPoint, dpi float64, lang string) error {
 	format, err := FormatOf(path)
 	if err != nil {
 		return err
@@ -56,6 +59,7 @@ func RenderTrainingFile(path string, points []TrainingPoint, dpi float64) error 
 	if err != nil {
 		return err
 	}
+	out.lang = i18n.Match(lang)
 	fig, err := trainingFigure(points, out)
 	if err != nil {
 		return err
@@ -79,12 +83,13 @@ func trainingFigure(points []TrainingPoint, o *output) (*figure, error) {
 		}
 	}
 	last := points[len(points)-1]
-	title := fmt.Sprintf("training loss · step %d: %.3f", last.Step, last.Loss)
+	loss := fmt.Sprintf("%.3f", last.Loss)
+	title := o.t("plot.trainLoss", "step", last.Step, "loss", loss)
 	if len(val) > 0 {
-		title += fmt.Sprintf(" · held-out %.3f", val[len(val)-1].Y)
+		title = o.t("plot.trainLossVal", "step", last.Step, "loss", loss, "val", fmt.Sprintf("%.3f", val[len(val)-1].Y))
 	}
 	lossPlot := newPlot(o.text(title))
-	lossPlot.Y.Label.Text = o.text("loss (nats per token)")
+	lossPlot.Y.Label.Text = o.text(o.t("plot.lossPerToken"))
 	lossPlot.Y.Min = 0
 	line, err := plotter.NewLine(train)
 	if err != nil {
@@ -93,7 +98,7 @@ func trainingFigure(points []TrainingPoint, o *output) (*figure, error) {
 	line.Color = trainCol
 	line.Width = vg.Points(1.2)
 	lossPlot.Add(line)
-	lossPlot.Legend.Add(o.text("training"), line)
+	lossPlot.Legend.Add(o.text(o.t("plot.training")), line)
 	if len(val) > 0 {
 		dots, err := plotter.NewScatter(val)
 		if err != nil {
@@ -103,14 +108,14 @@ func trainingFigure(points []TrainingPoint, o *output) (*figure, error) {
 		dots.Shape = draw.CircleGlyph{}
 		dots.Radius = vg.Points(3)
 		lossPlot.Add(dots)
-		lossPlot.Legend.Add(o.text("held-out"), dots)
+		lossPlot.Legend.Add(o.text(o.t("plot.heldOut")), dots)
 	}
 	lossPlot.Legend.Top = true
 	lossPlot.Legend.TextStyle.Font = textStyle(labelSize, draw.XLeft, draw.YCenter).Font
 
 	lrPlot := newPlot("")
-	lrPlot.X.Label.Text = o.text("step")
-	lrPlot.Y.Label.Text = o.text("learning rate")
+	lrPlot.X.Label.Text = o.text(o.t("plot.step"))
+	lrPlot.Y.Label.Text = o.text(o.t("plot.lr"))
 	lrPlot.Y.Min = 0
 	lrLine, err := plotter.NewLine(lr)
 	if err != nil {

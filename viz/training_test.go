@@ -20,7 +20,7 @@ func TestRenderTraining(t *testing.T) {
 	magic := map[string]string{"png": "\x89PNG", "svg": "<?xml", "pdf": "%PDF", "eps": "%!PS-Adobe"}
 	for format, want := range magic {
 		var buf bytes.Buffer
-		if err := RenderTraining(&buf, points, format, 0); err != nil {
+		if err := RenderTraining(&buf, points, format, 0, "en"); err != nil {
 			t.Fatalf("%s: %v", format, err)
 		}
 		if !strings.HasPrefix(buf.String(), want) {
@@ -34,15 +34,27 @@ func TestRenderTraining(t *testing.T) {
 			}
 		}
 	}
+	var zh bytes.Buffer
+	if err := RenderTraining(&zh, points, "svg", 0, "zh"); err != nil {
+		t.Fatal(err)
+	}
+	for _, label := range []string{"留出集", "训练集", "学习率", "第 50 步"} {
+		if !strings.Contains(zh.String(), label) {
+			t.Errorf("the Chinese SVG lacks %q", label)
+		}
+	}
+	if strings.Contains(zh.String(), "learning rate") {
+		t.Error("the Chinese SVG still says \"learning rate\"")
+	}
 	var buf bytes.Buffer
-	if err := RenderTraining(&buf, nil, "png", 0); !errors.Is(err, ErrEmpty) {
+	if err := RenderTraining(&buf, nil, "png", 0, "en"); !errors.Is(err, ErrEmpty) {
 		t.Errorf("an empty log gave %v", err)
 	}
 	bad := []TrainingPoint{{Step: 1, Loss: math.NaN(), ValLoss: math.NaN()}}
-	if err := RenderTraining(&buf, bad, "png", 0); !errors.Is(err, ErrShape) {
+	if err := RenderTraining(&buf, bad, "png", 0, "en"); !errors.Is(err, ErrShape) {
 		t.Errorf("a NaN loss gave %v", err)
 	}
-	if err := RenderTraining(&buf, points, "gif", 0); !errors.Is(err, ErrFormat) {
+	if err := RenderTraining(&buf, points, "gif", 0, "en"); !errors.Is(err, ErrFormat) {
 		t.Errorf("a bad format gave %v", err)
 	}
 }

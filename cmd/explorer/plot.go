@@ -45,7 +45,7 @@ func runPlot(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if isSet(fs, "prompt") || *traceFile != "" || *model != "" {
 			return fmt.Errorf("--train-log plots a training run; do not combine it with a prompt, --model or --trace")
 		}
-		return plotTrainingLog(*trainLog, *out, *dpi, stdout)
+		return plotTrainingLog(*trainLog, *out, *dpi, *lang, stdout)
 	}
 	req := viz.Request{Kind: *kind, Layer: *layer, Head: *head, Pos: *pos, Format: format, DPI: *dpi, Lang: *lang}
 	var tr *trace.Trace
@@ -94,7 +94,7 @@ func tracePlot(ctx context.Context, model, prompt string, req viz.Request) (*tra
 }
 
 // plotTrainingLog draws the loss curve of a train_log.jsonl.
-func plotTrainingLog(logFile, out string, dpi float64, stdout io.Writer) error {
+func plotTrainingLog(logFile, out string, dpi float64, lang string, stdout io.Writer) error {
 	f, err := os.Open(logFile)
 	if err != nil {
 		return err
@@ -113,7 +113,7 @@ func plotTrainingLog(logFile, out string, dpi float64, stdout io.Writer) error {
 		}
 		points = append(points, p)
 	}
-	if err := viz.RenderTrainingFile(out, points, dpi); err != nil {
+	if err := viz.RenderTrainingFile(out, points, dpi, lang); err != nil {
 		return fmt.Errorf("%s: %w", logFile, err)
 	}
 	fmt.Fprintf(stdout, "wrote the loss curve of %d steps to %s\n", len(points), out)
