@@ -104,7 +104,8 @@ func (s *Server) serveOpenTrace(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	defer settle()
-	buf, err := io.ReadAll(http.MaxBytesReader(w, r.Body, r.ContentLength))
+	r.Body = http.MaxBytesReader(w, io.NopCloser(newPacedReader(w, r, r.ContentLength, s.opt.ReadWait)), r.ContentLength)
+	buf, err := io.ReadAll(r.Body)
 	var over *http.MaxBytesError
 	switch {
 	case errors.As(err, &over):
