@@ -3,15 +3,12 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"time"
 
-	"github.com/transformer-explorer/explorer/engine"
 	"github.com/transformer-explorer/explorer/engine/tokenizer"
 	"github.com/transformer-explorer/explorer/engine/train"
 	"github.com/transformer-explorer/explorer/trace/safetensors"
@@ -21,10 +18,10 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := newFlags("train", "--corpus FILE (--tokenizer DIR --layers L --heads H --width C --context T | --init DIR | --resume) --steps N --out DIR [flags]", stderr)
 	corpusFile := fs.String("corpus", "", "UTF-8 training text `FILE`; documents may be separated by <|endoftext|>")
 	tokDir := fs.String("tokenizer", "", "`DIR` holding vocab.json and merges.txt for a new model")
-	layers := fs.Int("layers", 4, "transformer blocks `L` of a new model")
-	heads := fs.Int("heads", 4, "attention heads `H` of a new model")
-	width := fs.Int("width", 128, "residual channels `C` of a new model (a multiple of --heads)")
-	ctxLen := fs.Int("context", 256, "context length `T` of a new model, and of the training sequences")
+	layers := fs.Int("layers", train.DefaultLayers, "transformer blocks `L` of a new model")
+	heads := fs.Int("heads", train.DefaultHeads, "attention heads `H` of a new model")
+	width := fs.Int("width", train.DefaultWidth, "residual channels `C` of a new model (a multiple of --heads)")
+	ctxLen := fs.Int("context", train.DefaultContext, "context length `T` of a new model, and of the training sequences")
 	steps := fs.Int("steps", 1000, "total optimizer steps `N` (with --resume, counting the steps already done)")
 	out := fs.String("out", "", "checkpoint `DIR` (Hugging Face layout)")
 	initDir := fs.String("init", "", "start from the checkpoint in `DIR` (fine-tuning)")
@@ -55,7 +52,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	opt := train.Options{Steps: *steps, Batch: *batch, LR: *lr, Warmup: *warmup, ValFrac: *valFrac,
 		EvalEvery: *evalEvery, SaveEvery: *saveEvery, Seed: *seed, Out: *out, DType: safetensors.DType(*dtype),
 		RepeatFrac:  *repeatFrac,
-		WeightDecay: negIfZero(*wd), ClipNorm: negIfZero(*clip), Resume: *resume}
+		WeightDecay: train.OffIfZero(*wd), ClipNorm: train.OffIfZero(*clip), Resume: *resume}
 	var tok *tokenizer.Tokenizer
 	switch {
 	case *resume || *initDir != "":
@@ -76,7 +73,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			if ck.State == nil {
 				return fmt.Errorf("--resume: %s has no trainer state (HINT: to fine-tune a finished model use --init DIR with a new --out)", dir)
 			}
-			resumeDefaults(fs, &opt, ck.State)
+			opt = ck.State.Continue(opt, func(setting string) bool { return isSet(fs, setting) })
 		}
 	default:
 		if *tokDir == "" {
@@ -93,10 +90,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if tok, err = tokenizer.Load(vocab, merges); err != nil {
 			return err
 		}
-		eot := tok.EndOfText()
-		opt.Config = engine.Config{ModelType: "gpt2", Architectures: []string{"GPT2LMHeadModel"},
-			VocabSize: tok.VocabSize(), NPositions: *ctxLen, NEmbd: *width, NLayer: *layers, NHead: *heads,
-			ActivationFunction: "gelu_new", LayerNormEpsilon: 1e-5, BOSTokenID: &eot, EOSTokenID: &eot}
+		opt.Config = train.NewConfig(tok, train.Shape{Layers: *layers, Heads: *heads, Width: *width, Context: *ctxLen})
 		opt.Context = *ctxLen
 	}
 	opt.Tokenizer = tok
@@ -150,32 +144,6 @@ func openTrainLog(dir string, resume bool) (*os.File, error) {
 	return os.OpenFile(filepath.Join(dir, train.LogFile), flags, 0o644)
 }
 
-// resumeDefaults takes the settings of the interrupted run from its saved
-// state for every flag not given again, so that --resume alone continues
-// the run as it was started.
-func resumeDefaults(fs *flag.FlagSet, opt *train.Options, st *train.State) {
-	keep := func(flagName string, apply func()) {
-		if !isSet(fs, flagName) {
-			apply()
-		}
-	}
-	keep("steps", func() { opt.Steps = st.Steps })
-	keep("seed", func() { opt.Seed = st.Seed })
-	keep("lr", func() { opt.LR, opt.MinLR = st.LR, st.MinLR })
-	keep("warmup", func() { opt.Warmup = st.Warmup })
-	keep("batch", func() { opt.Batch = st.Batch })
-	keep("context", func() { opt.Context = st.Context })
-}
-
-// negIfZero maps a flag's 0 ("off") to the negative value train.Options
-// uses for off, since its zero means "default".
-func negIfZero(x float64) float64 {
-	if x == 0 {
-		return -1
-	}
-	return x
-}
-
 // printProgress writes one progress line; lines with a validation loss or
 // an induction probe are kept, others are overwritten in place.
 func printProgress(w io.Writer, p train.Progress) {
@@ -187,14 +155,7 @@ func printProgress(w io.Writer, p train.Progress) {
 		keep = true
 	}
 	if p.Probe != nil && p.HasVal {
-		best, bl, bh := math.Inf(-1), 0, 0
-		for l, hs := range p.Probe.Induction {
-			for h, s := range hs {
-				if s > best {
-					best, bl, bh = s, l, h
-				}
-			}
-		}
+		best, bl, bh := p.Probe.Best()
 		line += fmt.Sprintf("  induction %.2f (L%dH%d)", best, bl, bh)
 	}
 	if keep || p.Step == p.Steps {

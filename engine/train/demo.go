@@ -1,7 +1,6 @@
 package train
 
 import (
-	"github.com/transformer-explorer/explorer/engine"
 	"github.com/transformer-explorer/explorer/engine/tokenizer"
 )
 
@@ -17,10 +16,7 @@ import (
 // recur within each story, so an induction head forms within a few
 // hundred steps.
 func DemoOptions(tok *tokenizer.Tokenizer, tokens []int, steps int) Options {
-	eot := tok.EndOfText()
-	cfg := engine.Config{ModelType: "gpt2", Architectures: []string{"GPT2LMHeadModel"},
-		VocabSize: tok.VocabSize(), NPositions: 64, NEmbd: 64, NLayer: 2, NHead: 4,
-		ActivationFunction: "gelu_new", LayerNormEpsilon: 1e-5, BOSTokenID: &eot, EOSTokenID: &eot}
+	cfg := NewConfig(tok, Shape{Layers: 2, Heads: 4, Width: 64, Context: 64})
 	return Options{Config: cfg, Tokenizer: tok, Tokens: tokens, Batch: 8, Steps: steps, LR: 3e-3,
 		EvalEvery: 25, EvalBatches: 4, ProbeEvery: 10, ProbeLen: 12, Seed: 1}
 }

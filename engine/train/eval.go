@@ -195,3 +195,72 @@ func CharF1(got, want string) float64 {
 	p, r := float64(common)/float64(ng), float64(common)/float64(nw)
 	return 2 * p * r / (p + r)
 }
+
+// EvalOptions configure Evaluate. A zero field means its default.
+type EvalOptions struct {
+	// Docs is the number of held-out documents per part and language;
+	// default 50.
+	Docs int
+	// Seed draws the held-out documents; default 424242, a seed no
+	// training corpus of the default model uses.
+	Seed uint64
+	// Langs are the languages to measure; default both.
+	Langs []corpus.Lang
+	// OnItem, if set, sees every task item with the model's answer.
+	OnItem func(e corpus.Example, got string)
+}
+
+// A Report is what Evaluate measures of a model.
+type Report struct {
+	// Loss is the held-out loss of each part of the default model's
+	// corpus mix and of the sentiment set, per language.
+	Loss []PartLoss
+	// Tasks are the scores of the QA, summary, translation and sentiment
+	// items of held-out documents.
+	Tasks []TaskScore
+	// Induction[l][h] is each head's standard induction score: the mean
+	// over 4 probes of 50 random tokens repeated, drawn with seed 1 (see
+	// ModelInductionScores).
+	Induction [][]float64
+}
+
+// Evaluate measures m on held-out documents of the generated corpus:
+// the loss per part and language, the accuracy of the task formats, and
+// the induction score of every head.
+func Evaluate(ctx context.Context, m *engine.Model, tok *tokenizer.Tokenizer, o EvalOptions) (Report, error) {
+	if o.Docs == 0 {
+		o.Docs = 50
+	}
+	if o.Seed == 0 {
+		o.Seed = 424242
+	}
+	if len(o.Langs) == 0 {
+		o.Langs = corpus.Langs
+	}
+	var r Report
+	parts := []corpus.Part{corpus.Stories, corpus.Games, corpus.QA, corpus.Summary, corpus.Translation, corpus.Sentiment}
+	var err error
+	if r.Loss, err = HeldOutLoss(ctx, m, tok, parts, o.Langs, o.Docs, o.Seed); err != nil {
+		return r, err
+	}
+	var items []corpus.Example
+	for _, p := range []corpus.Part{corpus.QA, corpus.Summary, corpus.Translation, corpus.Sentiment} {
+		ls := o.Langs
+		if p == corpus.Translation {
+			ls = corpus.Langs
+		}
+		ex, err := corpus.Examples(corpus.Options{Stories: o.Docs, Seed: o.Seed, Langs: ls, Mix: []corpus.Share{{Part: p, Weight: 1}}})
+		if err != nil {
+			return r, fmt.Errorf("train: evaluate: %w", err)
+		}
+		items = append(items, ex...)
+	}
+	if r.Tasks, err = EvalTasks(ctx, m, tok, items, o.OnItem); err != nil {
+		return r, err
+	}
+	n := min(50, (m.Config.NPositions-1)/2)
+	if r.Induction, err = ModelInductionScores(ctx, m, tok.EndOfText(), n, 4, 1); err != nil {
+		return r, err
+	}
+	return r, nil
+}

@@ -3,7 +3,6 @@ package train
 import (
 	"encoding/json"
 	"io"
-	"math"
 )
 
 // LogFile is the name of the training log in a checkpoint directory: one
@@ -34,12 +33,7 @@ func (p Progress) Record() LogRecord {
 		r.ValLoss = &v
 	}
 	if p.Probe != nil {
-		best := math.Inf(-1)
-		for _, hs := range p.Probe.Induction {
-			for _, s := range hs {
-				best = max(best, s)
-			}
-		}
+		best, _, _ := p.Probe.Best()
 		r.Induction = &best
 	}
 	return r
