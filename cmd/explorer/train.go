@@ -37,6 +37,8 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	dtype := fs.String("dtype", "F32", "weights type of the saved model: F32 or F16")
 	seed := fs.Uint64("seed", 1, "random `SEED` for the weights and batches")
 	repeatFrac := floatFlag(fs, "repeat-frac", 0, "share of sequences replaced by random tokens repeated (teaches copying: induction heads)")
+	repeatLen := fs.Int("repeat-len", 0, "longest random sequence `N` of --repeat-frac's rows (default: half the context)")
+	repeatPairs := floatFlag(fs, "repeat-pairs", 0, "share of --repeat-frac's rows that repeat just two tokens (ABAB…: teaches a previous-token head)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -51,7 +53,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	opt := train.Options{Steps: *steps, Batch: *batch, LR: *lr, Warmup: *warmup, ValFrac: *valFrac,
 		EvalEvery: *evalEvery, SaveEvery: *saveEvery, Seed: *seed, Out: *out, DType: safetensors.DType(*dtype),
-		RepeatFrac:  *repeatFrac,
+		RepeatFrac: *repeatFrac, RepeatLen: *repeatLen, RepeatPairs: *repeatPairs,
 		WeightDecay: train.OffIfZero(*wd), ClipNorm: train.OffIfZero(*clip), Resume: *resume}
 	var tok *tokenizer.Tokenizer
 	switch {

@@ -81,17 +81,29 @@ func evalBatch(i int, ids, inputs, targets []int, B, T int) {
 }
 
 // repeatRows replaces each batch row, with probability frac, by bos and a
-// sequence of n random tokens repeated until the row is full, n drawn
-// from [8, T/2]: the second copy is predictable only by looking back.
-func repeatRows(r *rand.Rand, frac float64, inputs, targets []int, B, T, vocab, bos int) {
-	lo, hi := probeRange(vocab, T/4)
+// sequence of n random tokens from [lo, hi) repeated until the row is
+// full: the second copy is predictable only by looking back. n is 2 with
+// probability pairs, else drawn from [8, maxLen] (maxLen ≤ 0 or above
+// T/2 means T/2; below 8, n is maxLen). With pairs = 0 the draws are
+// those of a run without the option, so recipes made before it replay.
+func repeatRows(r *rand.Rand, frac, pairs float64, inputs, targets []int, B, T, maxLen, lo, hi, bos int) {
 	row := make([]int, T+1)
+	if maxLen <= 0 || maxLen > T/2 {
+		maxLen = T / 2
+	}
+	minLen := min(8, maxLen)
 	for b := 0; b < B; b++ {
 		if r.Float64() >= frac {
 			continue
 		}
-		n := 8 + r.IntN(max(1, T/2-7))
+		n := minLen + r.IntN(max(1, maxLen-minLen+1))
+		if pairs > 0 && r.Float64() < pairs {
+			n = 2
+		}
 		seq := ProbeTokens(r, n, lo, hi, bos)[1 : n+1]
+		for n == 2 && seq[1] == seq[0] && hi-lo > 2 {
+			seq[1] = ProbeTokens(r, 1, lo, hi, bos)[1] // ABAB needs A ≠ B
+		}
 		row[0] = bos
 		for i := 1; i <= T; i++ {
 			row[i] = seq[(i-1)%n]

@@ -102,17 +102,11 @@ const maxAnswerTokens = 64
 
 // EvalTasks answers every item with m (greedy decoding of the prompt's
 // continuation until a newline, at most 64 tokens) and scores the answers
-// per part and language, in the order the pairs first occur in items. A
-// prompt longer than the context loses its beginning. onItem, if not
-// nil, sees every answer.
+// with ScoreTasks. A prompt longer than the context loses its beginning.
+// onItem, if not nil, sees every answer.
 func EvalTasks(ctx context.Context, m *engine.Model, tok *tokenizer.Tokenizer, items []corpus.Example, onItem func(e corpus.Example, got string)) ([]TaskScore, error) {
-	type key struct {
-		p corpus.Part
-		l corpus.Lang
-	}
-	at := map[key]int{}
-	var out []TaskScore
-	for _, e := range items {
+	answers := make([]string, len(items))
+	for i, e := range items {
 		got, err := Answer(ctx, m, tok, e.Prompt)
 		if err != nil {
 			return nil, err
@@ -120,6 +114,21 @@ func EvalTasks(ctx context.Context, m *engine.Model, tok *tokenizer.Tokenizer, i
 		if onItem != nil {
 			onItem(e, got)
 		}
+		answers[i] = got
+	}
+	return ScoreTasks(items, answers), nil
+}
+
+// ScoreTasks scores answers[i] as the answer to items[i], per part and
+// language, in the order the pairs first occur in items.
+func ScoreTasks(items []corpus.Example, answers []string) []TaskScore {
+	type key struct {
+		p corpus.Part
+		l corpus.Lang
+	}
+	at := map[key]int{}
+	var out []TaskScore
+	for n, e := range items {
 		k := key{e.Part, e.Lang}
 		i, ok := at[k]
 		if !ok {
@@ -130,7 +139,7 @@ func EvalTasks(ctx context.Context, m *engine.Model, tok *tokenizer.Tokenizer, i
 		s := &out[i]
 		s.Items++
 		want := strings.TrimSpace(e.Answer)
-		got = strings.TrimSpace(got)
+		got := strings.TrimSpace(answers[n])
 		if got == want {
 			s.Exact++
 		}
@@ -145,7 +154,7 @@ func EvalTasks(ctx context.Context, m *engine.Model, tok *tokenizer.Tokenizer, i
 	for i := range out {
 		out[i].CharF1 /= float64(out[i].Items)
 	}
-	return out, nil
+	return out
 }
 
 // Answer returns m's greedy continuation of prompt up to the end of its

@@ -3,6 +3,8 @@ package train
 import (
 	"math"
 	"testing"
+
+	"github.com/transformer-explorer/explorer/engine/train/corpus"
 )
 
 func TestContinue(t *testing.T) {
@@ -67,5 +69,42 @@ func TestCharF1(t *testing.T) {
 		if got := CharF1(c.got, c.want); !(math.Abs(got-c.f1) <= 1e-12) {
 			t.Errorf("CharF1(%q, %q) = %v, want %v", c.got, c.want, got, c.f1)
 		}
+	}
+}
+
+func TestScoreTasks(t *testing.T) {
+	items := []corpus.Example{
+		{Part: corpus.QA, Lang: corpus.English, Answer: " red"},
+		{Part: corpus.QA, Lang: corpus.English, Answer: " at the park"},
+		{Part: corpus.QA, Lang: corpus.Chinese, Answer: "红色"},
+		{Part: corpus.Summary, Lang: corpus.English, Answer: " Lily met Tom at the park.", Facts: []string{"Lily", "Tom", "park", "hat"}},
+	}
+	answers := []string{"red ", " at the pond", "红色", " Lily met Sam at the park."}
+	got := ScoreTasks(items, answers)
+	want := []TaskScore{
+		{Part: corpus.QA, Lang: corpus.English, Items: 2, Exact: 1},
+		{Part: corpus.QA, Lang: corpus.Chinese, Items: 1, Exact: 1, CharF1: 1},
+		{Part: corpus.Summary, Lang: corpus.English, Items: 1, Exact: 0, FactsFound: 2, Facts: 4},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("ScoreTasks gave %d scores, want %d: %+v", len(got), len(want), got)
+	}
+	for i := range want {
+		g, w := got[i], want[i]
+		if g.Part != w.Part || g.Lang != w.Lang || g.Items != w.Items || g.Exact != w.Exact || g.FactsFound != w.FactsFound || g.Facts != w.Facts {
+			t.Errorf("score %d = %+v, want %+v", i, g, w)
+		}
+	}
+	if f := got[0].CharF1; !(f > 0.5 && f < 1) {
+		t.Errorf("English QA character F1 %v, want between 0.5 and 1 (one exact, one close)", f)
+	}
+	if a := got[0].Accuracy(); a != 0.5 {
+		t.Errorf("Accuracy() = %v, want 0.5", a)
+	}
+	if r := got[2].FactRecall(); r != 0.5 {
+		t.Errorf("FactRecall() = %v, want 0.5", r)
+	}
+	if r := got[0].FactRecall(); !math.IsNaN(r) {
+		t.Errorf("FactRecall() without facts = %v, want NaN", r)
 	}
 }

@@ -14,7 +14,8 @@ func TestRepeatRows(t *testing.T) {
 		for i := range inputs {
 			inputs[i], targets[i] = -1, -1
 		}
-		repeatRows(rand.New(rand.NewPCG(1, 2)), frac, inputs, targets, B, T, V, bos)
+		lo, hi := probeRange(V, T/4)
+		repeatRows(rand.New(rand.NewPCG(1, 2)), frac, 0, inputs, targets, B, T, 0, lo, hi, bos)
 		for b := 0; b < B; b++ {
 			in, tg := inputs[b*T:(b+1)*T], targets[b*T:(b+1)*T]
 			if frac == 0 {
@@ -49,6 +50,60 @@ func TestRepeatRows(t *testing.T) {
 					t.Fatalf("row %d: targets are not the inputs shifted", b)
 				}
 			}
+		}
+	}
+}
+
+// TestRepeatRowsLengths checks the curriculum's sequence lengths: within
+// [8, maxLen], and 2 for the share of rows that repeat pairs.
+func TestRepeatRowsLengths(t *testing.T) {
+	const B, T, V, bos = 400, 64, 2048, 0
+	cases := []struct {
+		maxLen   int
+		pairs    float64
+		lo, hi   int // lengths of the non-pair rows
+		minPairs int // rows of length 2, out of B
+		maxPairs int
+	}{
+		{0, 0, 8, T / 2, 0, 0},
+		{16, 0, 8, 16, 0, 0},
+		{5, 0, 5, 5, 0, 0},
+		{16, 0.5, 8, 16, 150, 250},
+		{0, 1, 0, 0, B, B},
+	}
+	for _, c := range cases {
+		inputs, targets := make([]int, B*T), make([]int, B*T)
+		lo, hi := probeRange(V, T/4)
+		repeatRows(rand.New(rand.NewPCG(3, 4)), 1, c.pairs, inputs, targets, B, T, c.maxLen, lo, hi, bos)
+		pairs := 0
+		for b := 0; b < B; b++ {
+			in := inputs[b*T : (b+1)*T]
+			// The period is the smallest n with in[i] == in[i-n] for all i.
+			n := 1
+			for ; n < T; n++ {
+				ok := true
+				for i := 1 + n; i < T; i++ {
+					if in[i] != in[i-n] {
+						ok = false
+						break
+					}
+				}
+				if ok {
+					break
+				}
+			}
+			if n == 2 {
+				pairs++
+				continue
+			}
+			// A drawn sequence may itself repeat by chance; it does not
+			// at these sizes.
+			if n < c.lo || n > c.hi {
+				t.Fatalf("maxLen %d, pairs %v: row %d has period %d, want 2 or within [%d, %d]", c.maxLen, c.pairs, b, n, c.lo, c.hi)
+			}
+		}
+		if pairs < c.minPairs || pairs > c.maxPairs {
+			t.Errorf("maxLen %d, pairs %v: %d of %d rows repeat pairs, want %d..%d", c.maxLen, c.pairs, pairs, B, c.minPairs, c.maxPairs)
 		}
 	}
 }

@@ -54,6 +54,17 @@ type Options struct {
 	ProbeEvery  int // steps between attention probes; default 50 (negative: none)
 	ProbeLen    int // random tokens per copy in the probe; default 24
 
+	// RepeatLen is the longest random sequence of the copying
+	// curriculum (the shortest is 8, or RepeatLen if less); default T/2.
+	// Short sequences repeat many times in a row, so more of the earlier
+	// positions a head can copy from are right ones.
+	RepeatLen int
+	// RepeatPairs is the share of the curriculum's rows that repeat just
+	// two tokens (ABAB…), where the next token is the one before the
+	// current: they teach a head to look at the previous token, the
+	// first half of an induction circuit. Default 0.
+	RepeatPairs float64
+
 	// RepeatFrac is the share of training sequences replaced by a
 	// random token sequence followed by the same sequence again (from
 	// the probe's token range), a curriculum that teaches copying from
@@ -203,6 +214,7 @@ func Run(ctx context.Context, o Options, onStep func(Progress) error) (Result, e
 		}
 	} else {
 		g.Init(rand.New(rand.NewPCG(o.Seed, 0x1417)))
+
 	}
 	res.Steps = start
 
@@ -241,6 +253,7 @@ func Run(ctx context.Context, o Options, onStep func(Progress) error) (Result, e
 		return res, cause
 	}
 
+	copyLo, copyHi := probeRange(cfg.VocabSize, T/4)
 	inputs, targets := make([]int, B*T), make([]int, B*T)
 	began := time.Now()
 	var trainTime time.Duration
@@ -255,7 +268,7 @@ func Run(ctx context.Context, o Options, onStep func(Progress) error) (Result, e
 		r := rand.New(rand.NewPCG(o.Seed, uint64(step)))
 		sampleBatch(r, split.Train, inputs, targets, B, T)
 		if o.RepeatFrac > 0 {
-			repeatRows(r, o.RepeatFrac, inputs, targets, B, T, cfg.VocabSize, eot)
+			repeatRows(r, o.RepeatFrac, o.RepeatPairs, inputs, targets, B, T, o.RepeatLen, copyLo, copyHi, eot)
 		}
 		lr := LearningRate(step, o.Warmup, o.Steps, o.LR, o.MinLR)
 		g.ZeroGrad()
