@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/transformer-explorer/explorer/engine"
 	"github.com/transformer-explorer/explorer/engine/tokenizer"
 	"github.com/transformer-explorer/explorer/engine/train"
 	"github.com/transformer-explorer/explorer/trace/safetensors"
@@ -17,7 +18,7 @@ import (
 func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("train", "--corpus FILE (--tokenizer DIR --layers L --heads H --width C --context T | --init DIR | --resume) --steps N --out DIR [flags]", stderr)
 	corpusFile := fs.String("corpus", "", "UTF-8 training text `FILE`; documents may be separated by <|endoftext|>")
-	tokDir := fs.String("tokenizer", "", "`DIR` holding vocab.json and merges.txt for a new model")
+	tokDir := fs.String("tokenizer", "", "`DIR` holding vocab.json and merges.txt for a new model, or with --init a new vocabulary for the checkpoint (tokens it shares keep their embeddings, the rest start from the mean of their pieces)")
 	layers := fs.Int("layers", train.DefaultLayers, "transformer blocks `L` of a new model")
 	heads := fs.Int("heads", train.DefaultHeads, "attention heads `H` of a new model")
 	width := fs.Int("width", train.DefaultWidth, "residual channels `C` of a new model (a multiple of --heads)")
@@ -56,6 +57,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		RepeatFrac: *repeatFrac, RepeatLen: *repeatLen, RepeatPairs: *repeatPairs,
 		WeightDecay: train.OffIfZero(*wd), ClipNorm: train.OffIfZero(*clip), Resume: *resume}
 	var tok *tokenizer.Tokenizer
+	var err error
 	switch {
 	case *resume || *initDir != "":
 		dir := *initDir
@@ -65,6 +67,17 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		ck, err := train.Load(ctx, dir)
 		if err != nil {
 			return err
+		}
+		if *tokDir != "" && *initDir != "" {
+			// A new vocabulary for a trained model (train.Retokenize).
+			if tok, err = engine.LoadTokenizerDir(*tokDir); err != nil {
+				return err
+			}
+			var shared int
+			if ck, shared, err = train.Retokenize(ck, tok); err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "vocabulary of %s: %d tokens, %d of them with the embeddings they had in %s\n", *tokDir, tok.VocabSize(), shared, dir)
 		}
 		opt.From, tok = ck, ck.Tokenizer
 		opt.Context = min(*ctxLen, ck.Config.NPositions)
@@ -81,15 +94,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if *tokDir == "" {
 			return fmt.Errorf("a new model needs --tokenizer DIR (make one with: explorer tokenizer train)")
 		}
-		vocab, err := os.ReadFile(filepath.Join(*tokDir, "vocab.json"))
-		if err != nil {
-			return err
-		}
-		merges, err := os.ReadFile(filepath.Join(*tokDir, "merges.txt"))
-		if err != nil {
-			return err
-		}
-		if tok, err = tokenizer.Load(vocab, merges); err != nil {
+		if tok, err = engine.LoadTokenizerDir(*tokDir); err != nil {
 			return err
 		}
 		opt.Config = train.NewConfig(tok, train.Shape{Layers: *layers, Heads: *heads, Width: *width, Context: *ctxLen})

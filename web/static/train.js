@@ -6,6 +6,8 @@ const $ = (id) => document.getElementById(id);
 const points = []; // {step, loss, val, lr}
 let ws = null;
 let running = false;
+let threshold = 0.2; // the server sends its own with "started"
+let crossed = null; // the first head of this run to reach threshold
 
 function connect() {
   const proto = location.protocol === "https:" ? "wss" : "ws";
@@ -36,16 +38,27 @@ function onMessage(msg) {
       break;
     case "started":
       points.length = 0;
+      threshold = msg.threshold ?? threshold;
+      crossed = null;
+      $("train-induction").textContent = "";
+      $("train-heldout").textContent = "";
       status(t("train.started", { layers: msg.layers, heads: msg.heads, width: msg.width, tokens: msg.tokens.toLocaleString() }));
       break;
     case "step":
       points.push({ step: msg.step, loss: msg.loss, val: msg.val_loss, lr: msg.lr });
       status(t("train.step", { step: msg.step, steps: msg.steps, loss: msg.loss.toFixed(3), tps: Math.round(msg.tokens_per_sec).toLocaleString(), eta: Math.ceil(msg.eta_s) }));
       drawCharts(msg.steps);
-      if (msg.probe) drawProbe(msg.probe, msg.step);
+      if (msg.val_loss !== undefined) {
+        $("train-heldout").textContent = t("train.heldOutAt", { val: msg.val_loss.toFixed(3), step: msg.step });
+      }
+      if (msg.probe) {
+        drawProbe(msg.probe, msg.step);
+        noteInduction(msg.probe, msg.step);
+      }
       break;
     case "finished":
       setRunning(false);
+      if (!crossed) $("train-induction").textContent = t("train.inductionNotYet", { threshold });
       {
         const args = { steps: msg.steps, s: msg.seconds.toFixed(1), loss: msg.loss.toFixed(3) };
         status(msg.val_loss !== undefined ? t("train.finishedVal", { ...args, val: msg.val_loss.toFixed(3) }) : t("train.finished", args));
@@ -133,6 +146,23 @@ function drawCharts(steps) {
   chart($("lr-chart"), steps, (p, k) => p[k], [["lr", "#1b7a3a", false]]);
 }
 
+// noteInduction says, once per run, when a head's induction score first
+// reaches the threshold.
+function noteInduction(probe, step) {
+  if (crossed) return;
+  probe.induction.forEach((heads, layer) =>
+    heads.forEach((score, head) => {
+      if (score >= threshold && (!crossed || score > crossed.score)) crossed = { step, layer, head, score };
+    }),
+  );
+  if (crossed) {
+    $("train-induction").textContent = t("train.inductionCrossed", {
+      step, layer: crossed.layer, head: crossed.head, score: crossed.score.toFixed(2), threshold,
+    });
+    $("train-induction").className = "status induction";
+  }
+}
+
 function drawProbe(probe, step) {
   $("probe-step").textContent = t("train.probeStep", { step });
   const grid = $("probe");
@@ -157,7 +187,7 @@ function drawProbe(probe, step) {
       const score = probe.induction[l][h];
       const cap = document.createElement("figcaption");
       cap.textContent = t("train.probeHead", { layer: l, head: h, score: score.toFixed(2) });
-      if (score > 0.3) cap.className = "induction";
+      if (score >= threshold) cap.className = "induction";
       fig.append(c, cap);
       grid.append(fig);
     }
