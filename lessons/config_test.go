@@ -118,7 +118,7 @@ var notSettings = map[string]map[int64]bool{
 
 // TestNumbersFollowConfig renders every lesson, in both languages, on two
 // models of different shapes (the tiny random model: width 32, context 64,
-// GPT-2's vocabulary; the embedded default: width 128, context 256, 2,048
+// GPT-2's vocabulary; the embedded default: width 128, context 256, 4,096
 // tokens). Every setting of the loaded model that a lesson quotes must be
 // that model's: a distinctive setting of another model (the other one, or
 // real GPT-2) may appear only in a sentence or table that names a GPT
@@ -192,8 +192,8 @@ func TestNumbersFollowConfig(t *testing.T) {
 // TestHandoutAbout checks the handout's "which model is this" box: the
 // model's name and size from its config, what the explorer knows of a
 // known model, an honest "only its configuration" for another, and how
-// to load real GPT-2. The size is 2048·128 + 256·128 + 4·(12·128² + 13·128)
-// + 2·128 = 1,088,256 parameters for the default model, counted by hand.
+// to load real GPT-2. The size is 4096·128 + 256·128 + 4·(12·128² + 13·128)
+// + 2·128 = 1,350,400 parameters for the default model, counted by hand.
 func TestHandoutAbout(t *testing.T) {
 	lib := mustLoad(t)
 	for _, tc := range []struct {
@@ -201,8 +201,8 @@ func TestHandoutAbout(t *testing.T) {
 		lang string
 		want []string
 	}{
-		{defaultTrace(t, "Once upon a time"), "en", []string{"Which model is this?", "explorer-stories", "1,088,256 parameters · 4 layers · 4 heads · width 128 · context 256 tokens · vocabulary 2,048", "Trained on", "English", "explorer models pull gpt2"}},
-		{defaultTrace(t, "Once upon a time"), "zh", []string{"这是哪个模型？", "训练数据", "英语", "explorer models pull gpt2"}},
+		{defaultTrace(t, "Once upon a time"), "en", []string{"Which model is this?", "explorer-stories", "1,350,400 parameters · 4 layers · 4 heads · width 128 · context 256 tokens · vocabulary 4,096", "Trained on", "English and Simplified Chinese", "explorer models pull gpt2"}},
+		{defaultTrace(t, "Once upon a time"), "zh", []string{"这是哪个模型？", "训练数据", "英语和简体中文", "explorer models pull gpt2"}},
 		{tinyTrace(t, "Hello"), "en", []string{"tiny-gpt2", "width 32 · context 64 tokens · vocabulary 50,257", "knows only this model's configuration"}},
 	} {
 		var b strings.Builder

@@ -17,5 +17,5 @@ func ExampleLoad() {
 	c := m.Config
 	fmt.Printf("%s: %d layers, %d heads, width %d, context %d, %d tokens\n",
 		m.Name, c.NLayer, c.NHead, c.NEmbd, c.NPositions, tok.VocabSize())
-	// Output: explorer-stories: 4 layers, 4 heads, width 128, context 256, 2048 tokens
+	// Output: explorer-stories: 4 layers, 4 heads, width 128, context 256, 4096 tokens
 }
