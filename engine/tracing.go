@@ -13,13 +13,9 @@ import (
 // only ids are known), with the tokens' display and vocabulary strings. It
 // checks the ids first, so a bad id is an error here, not later.
 func NewTrace(m *Model, tok *tokenizer.Tokenizer, text string, ids []int) (*trace.Trace, error) {
-	if err := m.checkIDs(ids, 0); err != nil {
+	display, strs, err := m.promptStrings(tok, ids)
+	if err != nil {
 		return nil, err
-	}
-	display := make([]string, len(ids))
-	strs := make([]string, len(ids))
-	for i, id := range ids {
-		display[i], strs[i] = tokenStrings(tok, id)
 	}
 	return trace.New(m.Info(), text, ids, display, strs), nil
 }
@@ -31,13 +27,9 @@ func NewTrace(m *Model, tok *tokenizer.Tokenizer, text string, ids []int) (*trac
 // pass into it with Model.Record, then Close it; it keeps no hook in
 // memory.
 func CreateTraceFile(path string, m *Model, tok *tokenizer.Tokenizer, sel trace.Selection, text string, ids []int) (*trace.FileWriter, error) {
-	if err := m.checkIDs(ids, 0); err != nil {
+	display, strs, err := m.promptStrings(tok, ids)
+	if err != nil {
 		return nil, err
-	}
-	display := make([]string, len(ids))
-	strs := make([]string, len(ids))
-	for i, id := range ids {
-		display[i], strs[i] = tokenStrings(tok, id)
 	}
 	label := func(id int) string {
 		d, _ := tokenStrings(tok, id)
@@ -45,6 +37,20 @@ func CreateTraceFile(path string, m *Model, tok *tokenizer.Tokenizer, sel trace.
 	}
 	info := m.Info()
 	return trace.CreateFile(path, info, info.Dims(len(ids), TopK), sel, text, ids, display, strs, label)
+}
+
+// promptStrings checks the prompt ids against m and returns their display
+// and vocabulary strings.
+func (m *Model) promptStrings(tok *tokenizer.Tokenizer, ids []int) (display, vocab []string, err error) {
+	if err := m.checkIDs(ids, 0); err != nil {
+		return nil, nil, err
+	}
+	display = make([]string, len(ids))
+	vocab = make([]string, len(ids))
+	for i, id := range ids {
+		display[i], vocab[i] = tokenStrings(tok, id)
+	}
+	return display, vocab, nil
 }
 
 // tokenStrings returns the display and vocabulary strings of id, or a

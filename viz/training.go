@@ -36,12 +36,7 @@ var (
 // (png, svg, pdf or eps; dpi applies to png, 0 means DefaultDPI), with
 // titles and labels in lang ("en" or "zh").
 func RenderTraining(w io.Writer, points []TrainingPoint, format string, dpi float64, lang string) error {
-	out, err := newOutput(format, dpi)
-	if err != nil {
-		return err
-	}
-	out.lang = i18n.Match(lang)
-	fig, err := trainingFigure(points, out)
+	fig, out, err := buildTraining(points, format, dpi, lang)
 	if err != nil {
 		return err
 	}
@@ -55,16 +50,26 @@ func RenderTrainingFile(path string, points []TrainingPoint, dpi float64, lang s
 	if err != nil {
 		return err
 	}
-	out, err := newOutput(format, dpi)
-	if err != nil {
-		return err
-	}
-	out.lang = i18n.Match(lang)
-	fig, err := trainingFigure(points, out)
+	fig, out, err := buildTraining(points, format, dpi, lang)
 	if err != nil {
 		return err
 	}
 	return writeFile(path, fig, out, Request{Kind: "training", Format: format})
+}
+
+// buildTraining validates the output and points and lays out the figure
+// of a training run, as build does for a trace.
+func buildTraining(points []TrainingPoint, format string, dpi float64, lang string) (*figure, *output, error) {
+	out, err := newOutput(format, dpi)
+	if err != nil {
+		return nil, nil, err
+	}
+	out.lang = i18n.Match(lang)
+	fig, err := trainingFigure(points, out)
+	if err != nil {
+		return nil, nil, err
+	}
+	return fig, out, nil
 }
 
 func trainingFigure(points []TrainingPoint, o *output) (*figure, error) {

@@ -217,17 +217,16 @@ func (ss *session) show(ctx context.Context, seq int, tr *trace.Trace, name stri
 func (ss *session) publish(ctx context.Context, seq int, plan streaming, tr *trace.Trace, name string, kept func()) {
 	started := time.Now()
 	ss.runs.markFile(tr, name, tr == ss.srv.opt.Trace)
-	ss.runs.started(tr, seq)
 	ok := false
 	defer func() {
 		if !ok {
 			ss.runs.finished(tr, seq, false, nil)
 		}
 	}()
-	if err := ss.sendJSON(ctx, newTokensMessage(seq, tr)); err != nil {
+	stream, sent, err := ss.announce(ctx, seq, plan, tr)
+	if err != nil {
 		return
 	}
-	stream, sent := ss.streamer(ctx, seq, plan, tr)
 	for _, hook := range tr.Names() {
 		if ctx.Err() != nil {
 			return
@@ -242,7 +241,7 @@ func (ss *session) publish(ctx context.Context, seq int, plan streaming, tr *tra
 	ok = true
 	ss.srv.leaveRun(ss, ss.runs.finished(tr, seq, true, nil)) // a file shares nothing with a run
 	kept()
-	ss.sendJSON(ctx, doneMessage{Type: "done", Seq: seq, Labels: tr.Labels, MS: time.Since(started).Milliseconds(), Bytes: *sent})
+	ss.sendDone(ctx, seq, tr, started, *sent)
 }
 
 // showModel sends the server's model and steps again before a run, when

@@ -71,11 +71,10 @@ func (ss *session) follow(ctx context.Context, seq int, plan streaming, sr *shar
 		f := sr.state()
 		if tr == nil && f.tr != nil {
 			tr = f.tr
-			ss.runs.started(tr, seq)
-			if err := ss.sendJSON(ctx, newTokensMessage(seq, tr)); err != nil {
+			var err error
+			if stream, sent, err = ss.announce(ctx, seq, plan, tr); err != nil {
 				return
 			}
-			stream, sent = ss.streamer(ctx, seq, plan, tr)
 		}
 		for ; next < len(f.hooks); next++ {
 			if err := stream.Record(trace.Tensor{Name: f.hooks[next]}); err != nil {
@@ -91,7 +90,7 @@ func (ss *session) follow(ctx context.Context, seq int, plan streaming, sr *shar
 		case f.done:
 			ok = true
 			ss.srv.leaveRun(ss, ss.runs.finished(tr, seq, true, sr)) // before done, so that what the page asks next finds it
-			ss.sendJSON(ctx, doneMessage{Type: "done", Seq: seq, Labels: tr.Labels, MS: time.Since(started).Milliseconds(), Bytes: *sent})
+			ss.sendDone(ctx, seq, tr, started, *sent)
 			return
 		}
 		select {
@@ -225,17 +224,16 @@ func (ss *session) run(ctx context.Context, seq int, plan streaming, need int64,
 		ss.sendError(seq, codeBadPrompt, err.Error())
 		return
 	}
-	ss.runs.started(tr, seq)
 	ok := false
 	defer func() {
 		if !ok {
 			ss.runs.finished(tr, seq, false, nil)
 		}
 	}()
-	if err := ss.sendJSON(ctx, newTokensMessage(seq, tr)); err != nil {
+	stream, sent, err := ss.announce(ctx, seq, plan, tr)
+	if err != nil {
 		return
 	}
-	stream, sent := ss.streamer(ctx, seq, plan, tr)
 	// The logit lens is left out, as in a shared run's pass.
 	err = pass(ctx, tr, trace.Only(ss.srv.passHooks, trace.Tee(tr, stream)))
 	if err != nil {
@@ -247,7 +245,26 @@ func (ss *session) run(ctx context.Context, seq int, plan streaming, need int64,
 	engine.LabelTrace(tr, ss.srv.opt.Tokenizer)
 	ok, completed = true, true
 	ss.srv.leaveRun(ss, ss.runs.finished(tr, seq, true, base)) // before done, so that what the page asks next finds it
-	ss.sendJSON(ctx, doneMessage{Type: "done", Seq: seq, Labels: tr.Labels, MS: time.Since(started).Milliseconds(), Bytes: *sent})
+	ss.sendDone(ctx, seq, tr, started, *sent)
+}
+
+// announce begins run seq of tr on the page: tr becomes the session's
+// run in progress (the caller ends it with runs.finished, whatever
+// happens), the page gets its tokens, and the recorder returned streams
+// tr's tensors by plan (streamer), counting the bytes it sends.
+func (ss *session) announce(ctx context.Context, seq int, plan streaming, tr *trace.Trace) (stream trace.Recorder, sent *int64, err error) {
+	ss.runs.started(tr, seq)
+	if err := ss.sendJSON(ctx, newTokensMessage(seq, tr)); err != nil {
+		return nil, nil, err
+	}
+	stream, sent = ss.streamer(ctx, seq, plan, tr)
+	return stream, sent, nil
+}
+
+// sendDone tells the page that run seq of tr, begun at started, is done,
+// with its labels and the bytes its tensors took.
+func (ss *session) sendDone(ctx context.Context, seq int, tr *trace.Trace, started time.Time, sent int64) {
+	ss.sendJSON(ctx, doneMessage{Type: "done", Seq: seq, Labels: tr.Labels, MS: time.Since(started).Milliseconds(), Bytes: sent})
 }
 
 // streamer returns the recorder that streams to the page, as run seq,
