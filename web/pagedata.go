@@ -91,18 +91,23 @@ type modelCard struct {
 	Data, Languages, Can, Cannot Bilingual
 }
 
-// cardOf returns the panel's card of the model named name, or nil when
-// the lessons know it only by its config.
-func cardOf(name string) *modelCard {
+// cardOf returns the panel's card of the model named name, its {vocab}
+// filled with the loaded model's vocabulary size, or nil when the lessons
+// know it only by its config.
+func cardOf(name string, vocab int) *modelCard {
 	en, zh := lessons.About(name, "en"), lessons.About(name, "zh")
 	if !en.Known {
 		return nil
 	}
+	n := strconv.Itoa(vocab)
+	both := func(en, zh string) Bilingual {
+		return Bilingual{EN: i18n.Fill(en, "vocab", n), ZH: i18n.Fill(zh, "vocab", n)}
+	}
 	return &modelCard{
-		Data:      Bilingual{EN: en.Data, ZH: zh.Data},
-		Languages: Bilingual{EN: en.Langs, ZH: zh.Langs},
-		Can:       Bilingual{EN: en.Can, ZH: zh.Can},
-		Cannot:    Bilingual{EN: en.Cannot, ZH: zh.Cannot},
+		Data:      both(en.Data, zh.Data),
+		Languages: both(en.Langs, zh.Langs),
+		Can:       both(en.Can, zh.Can),
+		Cannot:    both(en.Cannot, zh.Cannot),
 	}
 }
 
@@ -134,7 +139,7 @@ func (s *Server) data(r *http.Request) pageData {
 	default:
 		d.ModelError = s.opt.ModelError.Error()
 	}
-	d.Card = cardOf(d.ModelName)
+	d.Card = cardOf(d.ModelName, d.Vocab)
 	return d
 }
 

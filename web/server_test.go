@@ -361,7 +361,7 @@ func TestModelPanel(t *testing.T) {
 		}
 	}
 	// A model the lessons know, in Chinese.
-	d := pageData{Lang: "zh", ModelName: "explorer-stories", Layers: 4, Heads: 4, CanRun: true, Card: cardOf("explorer-stories")}
+	d := pageData{Lang: "zh", ModelName: "explorer-stories", Layers: 4, Heads: 4, CanRun: true, Card: cardOf("explorer-stories", 4096)}
 	if d.Card == nil {
 		t.Fatal("cardOf(explorer-stories) = nil")
 	}
@@ -369,7 +369,11 @@ func TestModelPanel(t *testing.T) {
 	if err := modelPanel(d).Render(context.Background(), &buf); err != nil {
 		t.Fatal(err)
 	}
+	if strings.Contains(buf.String(), "{vocab}") {
+		t.Error("the zh panel shows {vocab} unfilled")
+	}
 	zh := lessons.About("explorer-stories", "zh")
+	zh.Langs = strings.ReplaceAll(zh.Langs, "{vocab}", "4096")
 	for _, s := range []string{"这是哪个模型？", zh.Data, zh.Langs, zh.Can, zh.Cannot, "explorer models pull gpt2"} {
 		if !strings.Contains(buf.String(), html.EscapeString(s)) {
 			t.Errorf("zh panel lacks %q", s)
