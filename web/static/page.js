@@ -96,10 +96,13 @@ export function emitChange(user) {
 }
 
 // saveURL writes the view into the address, so that a reload or a shared
-// link opens it again.
+// link opens it again. The language goes in the query (?lang=), which the
+// server reads to render the first paint in it; the rest in the fragment.
 export function saveURL(prompt) {
   const step = state.steps[state.step];
-  const q = new URLSearchParams({ prompt: prompt ?? $("prompt").value, step: step ? step.id : "", head: state.head, lang: currentLang() });
+  const q = new URLSearchParams({ prompt: prompt ?? $("prompt").value, step: step ? step.id : "", head: state.head });
   if (document.documentElement.classList.contains("projector")) q.set("projector", "1");
-  history.replaceState(null, "", `${location.pathname}${location.search}#${q}`);
+  const search = new URLSearchParams(location.search);
+  search.set("lang", currentLang());
+  history.replaceState(null, "", `${location.pathname}?${search}#${q}`);
 }
