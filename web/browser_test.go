@@ -15,7 +15,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/transformer-explorer/explorer/engine"
-	"github.com/transformer-explorer/explorer/engine/defaultmodel"
 	"github.com/transformer-explorer/explorer/web/internal/browsertest"
 )
 
@@ -216,12 +215,7 @@ func TestBrowserProjector(t *testing.T) {
 func BenchmarkBrowserFirstPaint(b *testing.B) {
 	b.Run("model=tiny-gpt2", func(b *testing.B) { benchFirstPaint(b, nil) })
 	b.Run("model=default", func(b *testing.B) {
-		m, tok, err := defaultmodel.Load(context.Background())
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() { m.Close() })
-		benchFirstPaint(b, func(o *Options) { o.Model, o.Tokenizer = m, tok })
+		benchFirstPaint(b, withDefaultModel(b))
 	})
 	b.Run("model=gpt2-small-shape", func(b *testing.B) {
 		m := gpt2SmallShaped(b)
@@ -288,12 +282,7 @@ func benchFirstPaint(b *testing.B, edit func(*Options)) {
 func BenchmarkBrowserStepSwitch(b *testing.B) {
 	b.Run("model=tiny-gpt2", func(b *testing.B) { benchStepSwitch(b, nil) })
 	b.Run("model=default", func(b *testing.B) {
-		m, tok, err := defaultmodel.Load(context.Background())
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() { m.Close() })
-		benchStepSwitch(b, func(o *Options) { o.Model, o.Tokenizer = m, tok })
+		benchStepSwitch(b, withDefaultModel(b))
 	})
 }
 

@@ -13,16 +13,16 @@ import (
 	"github.com/transformer-explorer/explorer/web/internal/browsertest"
 )
 
-// defaultModelServer is a test server of the embedded bilingual model.
-func defaultModelServer(t *testing.T) string {
+// withDefaultModel is a newTestServer edit that serves the embedded
+// bilingual model instead of the tiny one.
+func withDefaultModel(t testing.TB) func(*Options) {
 	t.Helper()
 	m, tok, err := defaultmodel.Load(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { m.Close() })
-	_, ts := newTestServer(t, func(o *Options) { o.Model, o.Tokenizer = m, tok })
-	return ts.URL
+	return func(o *Options) { o.Model, o.Tokenizer = m, tok }
 }
 
 // clipped measures, for each element of a selector, how far its content
@@ -40,7 +40,8 @@ func TestBrowserClassroomScreens(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test")
 	}
-	base := defaultModelServer(t)
+	_, ts := newTestServer(t, withDefaultModel(t))
+	base := ts.URL
 	prompts := map[string]string{"story-zh": "从前有一个小女孩，她叫小红。", "story-en": "Once upon a time"}
 	for _, lang := range []string{"zh", "en"} {
 		for pname, prompt := range prompts {

@@ -321,24 +321,26 @@ func TestOpenTraceErrors(t *testing.T) {
 	}
 }
 
-// TestTraceOnlyServer serves a trace with no model, as explorer serve
-// --trace FILE does: the page opens on it and cannot run prompts.
-func TestTraceOnlyServer(t *testing.T) {
-	path, want := tracetest.TLCache(t, t.TempDir(), "--tokens")
+// traceOnlyServer serves, with no model, a trace the reference writes
+// with the arguments args (explorer serve --trace FILE), named
+// cache.safetensors; it returns the reference's values too.
+func traceOnlyServer(t *testing.T, args ...string) (*httptest.Server, tracetest.Cache) {
+	t.Helper()
+	path, want := tracetest.TLCache(t, t.TempDir(), args...)
 	tr, _, err := trace.Open(path, trace.ReadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, _, lib := loadTiny(t)
-	srv, err := NewServer(Options{Trace: tr, TraceName: "cache.safetensors", Lessons: lib})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(srv)
-	t.Cleanup(func() {
-		srv.Close()
-		ts.Close()
+	_, ts := newTestServer(t, func(o *Options) {
+		o.Model, o.Tokenizer, o.Trace, o.TraceName = nil, nil, tr, "cache.safetensors"
 	})
+	return ts, want
+}
+
+// TestTraceOnlyServer serves a trace with no model, as explorer serve
+// --trace FILE does: the page opens on it and cannot run prompts.
+func TestTraceOnlyServer(t *testing.T) {
+	ts, want := traceOnlyServer(t, "--tokens")
 	code, _, page := get(t, ts.URL+"/")
 	_, prompt, _ := strings.Cut(page, `<textarea id="prompt"`)
 	prompt, _, _ = strings.Cut(prompt, ">")

@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"fmt"
 	"math"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -222,23 +221,9 @@ func TestBrowserTraceOnly(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test")
 	}
-	path, want := tracetest.TLCache(t, t.TempDir(), "--tokens", "--dtype", "BF16")
-	tr, _, err := trace.Open(path, trace.ReadOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, _, lib := loadTiny(t)
-	srv, err := NewServer(Options{Trace: tr, TraceName: "cache.safetensors", Lessons: lib})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(srv)
-	t.Cleanup(func() {
-		srv.Close()
-		ts.Close()
-	})
+	ts, want := traceOnlyServer(t, "--tokens", "--dtype", "BF16")
 	ctx := browserContext(t, 1400, 900)
-	err = chromedp.Do(ctx,
+	err := chromedp.Do(ctx,
 		chromedp.Navigate(ts.URL+"/#step=L0.scores&head=1"),
 		browsertest.Until(painted),
 		browsertest.Until(`!!explorer.run() && explorer.run().done`),
