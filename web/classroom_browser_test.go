@@ -102,3 +102,28 @@ func TestBrowserFirstPaintLanguage(t *testing.T) {
 		t.Errorf("the address %s serves its first paint in another language than Chinese:\n%.300s", addr, body)
 	}
 }
+
+// TestBrowserTrainKeepsLanguage: switching /train to Chinese keeps Chinese
+// on a reload and on the way back to the explorer, from the first paint.
+func TestBrowserTrainKeepsLanguage(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test")
+	}
+	_, ts := newTestServer(t, nil)
+	ctx := screen(t, 1280, 720)
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(ts.URL+"/train?lang=en"),
+		visible("#train-form"),
+		click(`button.lang[data-lang="zh"]`),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, expr := range []string{`location.href`, `document.querySelector('a.train-link').href`} {
+		addr := eval[string](t, ctx, expr)
+		_, _, body := get(t, addr)
+		if !strings.Contains(body, `<html lang="zh-Hans"`) {
+			t.Errorf("%s = %s serves its first paint in another language than Chinese", expr, addr)
+		}
+	}
+}

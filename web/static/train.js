@@ -201,10 +201,20 @@ $("train-form").addEventListener("submit", (e) => {
   ws.send(JSON.stringify({ type: "start", steps: Number($("train-steps").value) }));
 });
 $("train-stop").addEventListener("click", () => ws.send(JSON.stringify({ type: "stop" })));
+// keepLang puts the language in the address and in the link back to the
+// explorer, so that a reload or the way back opens in it from the
+// server's first paint.
+function keepLang() {
+  const q = new URLSearchParams(location.search);
+  q.set("lang", currentLang());
+  history.replaceState(null, "", `${location.pathname}?${q}${location.hash}`);
+  for (const a of document.querySelectorAll("a.train-link")) a.href = `/?lang=${currentLang()}`;
+}
 for (const b of document.querySelectorAll("button.lang")) {
   b.onclick = () => {
     setLang(b.dataset.lang);
     for (const x of document.querySelectorAll("button.lang")) x.classList.toggle("current", x.dataset.lang === currentLang());
+    keepLang();
   };
 }
 setLang(new URLSearchParams(location.search).get("lang") || document.documentElement.dataset.lang || "en");
