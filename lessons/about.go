@@ -52,9 +52,10 @@ var aliases = map[string]string{
 	"openai-community/gpt2-medium": "gpt2", "openai-community/gpt2-large": "gpt2", "openai-community/gpt2-xl": "gpt2",
 }
 
-// About returns the card of a model by name, in lang ("en" or "zh"). For
-// a model it does not know, the card has only the name.
-func About(name, lang string) ModelCard {
+// About returns the card of a model by name, in lang ("en" or "zh"), its
+// {vocab} filled with the loaded model's vocabulary size. For a model it
+// does not know, the card has only the name.
+func About(name, lang string, vocab int) ModelCard {
 	key := name
 	if a, ok := aliases[strings.ToLower(name)]; ok {
 		key = a
@@ -67,6 +68,9 @@ func About(name, lang string) ModelCard {
 	if i18n.Match(lang) == i18n.ZH {
 		card = c[1]
 	}
+	n := groupThousands(int64(vocab))
+	card.Data, card.Langs = i18n.Fill(card.Data, "vocab", n), i18n.Fill(card.Langs, "vocab", n)
+	card.Can, card.Cannot = i18n.Fill(card.Can, "vocab", n), i18n.Fill(card.Cannot, "vocab", n)
 	card.Name, card.Known = name, true
 	return card
 }
@@ -90,10 +94,7 @@ var aboutTemplate = template.Must(template.New("about").Parse(
 // aboutHTML is the "which model is this" box of a model: its name and
 // size from its config, and what the explorer knows about it.
 func aboutHTML(m trace.ModelInfo, lang string) (template.HTML, error) {
-	card := About(m.Name, lang)
-	vocab := groupThousands(int64(m.VocabSize))
-	card.Data, card.Langs = i18n.Fill(card.Data, "vocab", vocab), i18n.Fill(card.Langs, "vocab", vocab)
-	card.Can, card.Cannot = i18n.Fill(card.Can, "vocab", vocab), i18n.Fill(card.Cannot, "vocab", vocab)
+	card := About(m.Name, lang, m.VocabSize)
 	t := func(key string) string { return i18n.Text(lang, key) }
 	v := aboutView{Title: t("model.title"), NameHead: t("model.name"), Name: m.Name, SizeHead: t("model.size"),
 		Size: i18n.T(lang, "model.sizeValue", "params", groupThousands(m.Params()), "layers", m.NLayer, "heads", m.NHead,

@@ -95,19 +95,15 @@ type modelCard struct {
 // filled with the loaded model's vocabulary size, or nil when the lessons
 // know it only by its config.
 func cardOf(name string, vocab int) *modelCard {
-	en, zh := lessons.About(name, "en"), lessons.About(name, "zh")
+	en, zh := lessons.About(name, "en", vocab), lessons.About(name, "zh", vocab)
 	if !en.Known {
 		return nil
 	}
-	n := strconv.Itoa(vocab)
-	both := func(en, zh string) Bilingual {
-		return Bilingual{EN: i18n.Fill(en, "vocab", n), ZH: i18n.Fill(zh, "vocab", n)}
-	}
 	return &modelCard{
-		Data:      both(en.Data, zh.Data),
-		Languages: both(en.Langs, zh.Langs),
-		Can:       both(en.Can, zh.Can),
-		Cannot:    both(en.Cannot, zh.Cannot),
+		Data:      Bilingual{EN: en.Data, ZH: zh.Data},
+		Languages: Bilingual{EN: en.Langs, ZH: zh.Langs},
+		Can:       Bilingual{EN: en.Can, ZH: zh.Can},
+		Cannot:    Bilingual{EN: en.Cannot, ZH: zh.Cannot},
 	}
 }
 

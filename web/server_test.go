@@ -372,8 +372,7 @@ func TestModelPanel(t *testing.T) {
 	if strings.Contains(buf.String(), "{vocab}") {
 		t.Error("the zh panel shows {vocab} unfilled")
 	}
-	zh := lessons.About("explorer-stories", "zh")
-	zh.Langs = strings.ReplaceAll(zh.Langs, "{vocab}", "4096")
+	zh := lessons.About("explorer-stories", "zh", 4096)
 	for _, s := range []string{"这是哪个模型？", zh.Data, zh.Langs, zh.Can, zh.Cannot, "explorer models pull gpt2"} {
 		if !strings.Contains(buf.String(), html.EscapeString(s)) {
 			t.Errorf("zh panel lacks %q", s)

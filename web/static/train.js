@@ -6,7 +6,7 @@ const $ = (id) => document.getElementById(id);
 const points = []; // {step, loss, val, lr}
 let ws = null;
 let running = false;
-let threshold = 0.2; // the server sends its own with "started"
+let threshold = Infinity; // train.InductionThreshold, sent with "started"
 let crossed = null; // the first head of this run to reach threshold
 
 function connect() {
@@ -38,7 +38,7 @@ function onMessage(msg) {
       break;
     case "started":
       points.length = 0;
-      threshold = msg.threshold ?? threshold;
+      threshold = msg.threshold;
       crossed = null;
       $("train-induction").textContent = "";
       $("train-heldout").textContent = "";
