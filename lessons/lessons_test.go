@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"path"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -678,6 +679,48 @@ func TestConcurrentRender(t *testing.T) {
 	for g := 0; g < 4; g++ {
 		if err := <-done; err != nil {
 			t.Error(err)
+		}
+	}
+}
+
+// TestParamsLineScope checks that the line naming where a lesson's
+// numbers come from names only what its step has: a head and key for
+// attention, a layer for the other block steps, a position alone outside
+// the blocks (a sampling lesson has no head to name).
+func TestParamsLineScope(t *testing.T) {
+	lib := mustLoad(t)
+	ctx := NewContext(FromTrace(tinyTrace(t, testPrompts[0])))
+	ctx.Layer, ctx.Head = 1, 3
+	params := regexp.MustCompile(`<p class="lesson-params">(.*?)</p>`)
+	for _, c := range []struct {
+		lesson, lang string
+		want, not    []string
+	}{
+		{"self-attention", "en", []string{"layer 1", "head 3", "query position", "key position"}, nil},
+		{"multi-head", "zh", []string{"第 1 层", "第 3 个头", "键位置"}, nil},
+		{"layer-norm", "en", []string{"layer 1", "position"}, []string{"head", "key", "query"}},
+		{"feed-forward", "zh", []string{"第 1 层", "位置"}, []string{"头", "键", "查询"}},
+		{"sampling", "en", []string{"position"}, []string{"layer", "head", "key", "query"}},
+		{"token-embedding", "zh", []string{"位置"}, []string{"层", "头", "键", "查询"}},
+	} {
+		h, err := lib.Render(c.lesson, c.lang, ctx)
+		if err != nil {
+			t.Fatalf("%s: %v", c.lesson, err)
+		}
+		m := params.FindStringSubmatch(string(h))
+		if m == nil {
+			t.Errorf("%s (%s): no params line", c.lesson, c.lang)
+			continue
+		}
+		for _, w := range c.want {
+			if !strings.Contains(m[1], w) {
+				t.Errorf("%s (%s): params line %q lacks %q", c.lesson, c.lang, m[1], w)
+			}
+		}
+		for _, w := range c.not {
+			if strings.Contains(m[1], w) {
+				t.Errorf("%s (%s): params line %q names %q, which its step does not have", c.lesson, c.lang, m[1], w)
+			}
 		}
 	}
 }

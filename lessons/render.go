@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/transformer-explorer/explorer/lessons/mathml"
+	"github.com/transformer-explorer/explorer/trace"
 )
 
 // Context chooses what a lesson shows: the trace data, and the step's
@@ -131,8 +132,12 @@ func langTag(lang string) string {
 	return lang
 }
 
-// params states which model, layer, head, query and key the numbers are
-// from (the tokens shown as tokenHTML, the rest escaped).
+// params states which model, and as far as the lesson's steps have them
+// which layer, head, query and key its numbers are from (the tokens shown
+// as tokenHTML, the rest escaped): a lesson on an attention step names all
+// four, one on another step inside the blocks the layer and position, one
+// outside the blocks (embeddings, logits, sampling) only the position, so
+// no line names a head its step does not have.
 func (r *renderer) params() template.HTML {
 	e := r.env
 	toks := e.data.Tokens
@@ -142,8 +147,52 @@ func (r *renderer) params() template.HTML {
 		}
 		return ""
 	}
-	return template.HTML(fmt.Sprintf(template.HTMLEscapeString(r.ui("params")),
-		template.HTMLEscapeString(e.data.Model.Name), e.layer, e.head, e.query, tok(e.query), e.key, tok(e.key)))
+	model := template.HTMLEscapeString(e.data.Model.Name)
+	sc := scopeHead // the handout's head speaks for every lesson
+	if r.lesson != nil {
+		sc = lessonScope(r.lesson.Steps)
+	}
+	var line string
+	switch sc {
+	case scopeHead:
+		line = fmt.Sprintf(template.HTMLEscapeString(r.ui("params")), model, e.layer, e.head, e.query, tok(e.query), e.key, tok(e.key))
+	case scopeLayer:
+		line = fmt.Sprintf(template.HTMLEscapeString(r.ui("paramsLayer")), model, e.layer, e.query, tok(e.query))
+	default:
+		line = fmt.Sprintf(template.HTMLEscapeString(r.ui("paramsModel")), model, e.query, tok(e.query))
+	}
+	return template.HTML(line)
+}
+
+// A scope is how much of the layer · head · query · key selection a
+// lesson's numbers depend on.
+type scope int
+
+const (
+	scopeModel scope = iota // outside the blocks: a position
+	scopeLayer              // inside a block, before or after attention: a layer and a position
+	scopeHead               // attention: a layer, a head, a query and a key
+)
+
+// headKinds are the steps computed per attention head, and the output
+// projection that joins the heads (the multi-head lesson compares heads).
+var headKinds = map[trace.StepKind]bool{
+	trace.StepQKV: true, trace.StepScores: true, trace.StepMask: true, trace.StepSoftmax: true,
+	trace.StepWeightedSum: true, trace.StepAttnOut: true,
+}
+
+// lessonScope returns the widest scope of a lesson's step kinds.
+func lessonScope(kinds []string) scope {
+	sc := scopeModel
+	for _, k := range kinds {
+		switch kind := trace.StepKind(k); {
+		case headKinds[kind]:
+			return scopeHead
+		case kind.InBlock():
+			sc = scopeLayer
+		}
+	}
+	return sc
 }
 
 // paramsLine is params as a paragraph, for the handout's head.

@@ -5,6 +5,8 @@ package i18n
 // filled by the renderer.
 var lessonMessages = map[string]message{
 	"lesson.params":         {"Numbers from %s · layer %d · head %d · query position %d %s · key position %d %s", "数值来自 %s · 第 %d 层 · 第 %d 个头 · 查询位置 %d %s · 键位置 %d %s"},
+	"lesson.paramsLayer":    {"Numbers from %s · layer %d · position %d %s", "数值来自 %s · 第 %d 层 · 位置 %d %s"},
+	"lesson.paramsModel":    {"Numbers from %s · position %d %s", "数值来自 %s · 位置 %d %s"},
 	"lesson.jump":           {"Jump to this step in the explorer: %s", "在 Explorer 中跳到这一步：%s"},
 	"lesson.stepRef":        {"In the explorer, this is the step %s", "在 Explorer 中，这一步是：%s"},
 	"lesson.pos":            {"position", "位置"},
