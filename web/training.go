@@ -152,7 +152,7 @@ func (s *Server) trainRun(ctx context.Context, steps int, send func(any) bool) {
 	}
 	send(map[string]any{"type": "started", "steps": steps, "tokens": len(tokens),
 		"layers": opt.Config.NLayer, "heads": opt.Config.NHead, "width": opt.Config.NEmbd, "context": opt.Config.NPositions,
-		"threshold": train.InductionThreshold})
+		"threshold": train.InductionThreshold, "induction_from_layer": train.InductionFromLayer})
 	res, err := train.Run(ctx, opt, func(p train.Progress) error {
 		msg := map[string]any{"type": "step", "step": p.Step, "steps": p.Steps, "loss": p.Loss, "lr": p.LR,
 			"tokens_per_sec": p.TokensPerSec, "eta_s": p.ETA.Seconds()}

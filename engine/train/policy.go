@@ -91,11 +91,15 @@ func (st *State) Continue(o Options, chosen func(setting string) bool) Options {
 	return o
 }
 
-// Best returns the highest induction score of the probe and the layer
-// and head that have it.
+// Best returns the highest induction score of the probe's heads from
+// layer InductionFromLayer on, and the layer and head that have it; the
+// score is −1 when the model has no such layer.
 func (p *Probe) Best() (score float64, layer, head int) {
 	score = -1
 	for l, hs := range p.Induction {
+		if l < InductionFromLayer {
+			continue
+		}
 		for h, s := range hs {
 			if s > score {
 				score, layer, head = s, l, h
@@ -104,6 +108,15 @@ func (p *Probe) Best() (score float64, layer, head int) {
 	}
 	return score, layer, head
 }
+
+// InductionFromLayer is the first layer whose heads can be induction
+// heads. An induction head finds the token after an earlier occurrence of
+// the current token, so its keys must already carry the token before
+// them, which only an earlier layer can have written. A head of layer 0
+// sees each token and its position alone; on a probe of random tokens it
+// can reach the induction position only by distance (always n−1 back),
+// a positional habit that would score on this probe and on no other.
+const InductionFromLayer = 1
 
 // InductionThreshold is the standard induction score from which the
 // training view calls a head an induction head. Uniform attention over

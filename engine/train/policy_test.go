@@ -47,9 +47,20 @@ func TestNewConfig(t *testing.T) {
 }
 
 func TestProbeBest(t *testing.T) {
-	p := &Probe{Induction: [][]float64{{0.1, math.NaN()}, {0.05, 0.4}, {0.3, 0.2}}}
-	if s, l, h := p.Best(); s != 0.4 || l != 1 || h != 1 {
-		t.Errorf("Best() = %v, %d, %d, want 0.4, 1, 1", s, l, h)
+	for _, c := range []struct {
+		scores  [][]float64
+		s       float64
+		l, h    int
+		comment string
+	}{
+		{[][]float64{{0.1, math.NaN()}, {0.05, 0.4}, {0.3, 0.2}}, 0.4, 1, 1, "NaN skipped"},
+		{[][]float64{{0.9, 0.8}, {0.05, 0.1}}, 0.1, 1, 1, "layer 0 is not counted, however high"},
+		{[][]float64{{0.9, 0.8}}, -1, 0, 0, "one layer: no head can be an induction head"},
+	} {
+		p := &Probe{Induction: c.scores}
+		if s, l, h := p.Best(); s != c.s || l != c.l || h != c.h {
+			t.Errorf("%s: Best() = %v, %d, %d, want %v, %d, %d", c.comment, s, l, h, c.s, c.l, c.h)
+		}
 	}
 }
 

@@ -7,6 +7,7 @@ const points = []; // {step, loss, val, lr}
 let ws = null;
 let running = false;
 let threshold = Infinity; // train.InductionThreshold, sent with "started"
+let fromLayer = Infinity; // train.InductionFromLayer: earlier heads cannot be induction heads
 let crossed = null; // the first head of this run to reach threshold
 
 function connect() {
@@ -39,6 +40,7 @@ function onMessage(msg) {
     case "started":
       points.length = 0;
       threshold = msg.threshold;
+      fromLayer = msg.induction_from_layer;
       crossed = null;
       $("train-induction").textContent = "";
       $("train-heldout").textContent = "";
@@ -146,13 +148,17 @@ function drawCharts(steps) {
   chart($("lr-chart"), steps, (p, k) => p[k], [["lr", "#1b7a3a", false]]);
 }
 
+// isInduction reports whether a head's score makes it an induction head
+// (the server's threshold, in a layer that can have one).
+const isInduction = (layer, score) => layer >= fromLayer && score >= threshold;
+
 // noteInduction says, once per run, when a head's induction score first
 // reaches the threshold.
 function noteInduction(probe, step) {
   if (crossed) return;
   probe.induction.forEach((heads, layer) =>
     heads.forEach((score, head) => {
-      if (score >= threshold && (!crossed || score > crossed.score)) crossed = { step, layer, head, score };
+      if (isInduction(layer, score) && (!crossed || score > crossed.score)) crossed = { step, layer, head, score };
     }),
   );
   if (crossed) {
@@ -187,7 +193,7 @@ function drawProbe(probe, step) {
       const score = probe.induction[l][h];
       const cap = document.createElement("figcaption");
       cap.textContent = t("train.probeHead", { layer: l, head: h, score: score.toFixed(2) });
-      if (score >= threshold) cap.className = "induction";
+      if (isInduction(l, score)) cap.className = "induction";
       fig.append(c, cap);
       grid.append(fig);
     }
