@@ -56,30 +56,28 @@ type benchCase struct {
 
 func cases() []benchCase {
 	var cs []benchCase
-	for _, T := range []int{16, 128, 512} {
-		t := strconv.Itoa(T)
-		iters := map[int]int{16: 20, 128: 5, 512: 2}[T]
-		cs = append(cs, benchCase{
-			name:  "forward T=" + t + ", no trace",
-			T:     T,
-			bench: "^BenchmarkForward$/^T=" + t + "/trace=none/weights=packed$",
-			iters: iters,
-			torch: []string{"--mode", "forward", "--T", t, "--runs", "5", "--warmup", "1"},
-			// The engine computes the last position's logits only.
-			torchKey: path("last_logits_only", "median_s"),
-		})
+	// Each prompt length is timed twice: without a trace against PyTorch's
+	// forward, and with every hook recorded against its traced forward.
+	modes := []struct {
+		name, trace, torchMode string
+		torchKey               func(map[string]any) (float64, bool)
+	}{
+		// The engine computes the last position's logits only.
+		{"no trace", "none", "forward", path("last_logits_only", "median_s")},
+		{"full trace", "full", "trace", path("median_s")},
 	}
-	for _, T := range []int{16, 128, 512} {
-		t := strconv.Itoa(T)
-		iters := map[int]int{16: 20, 128: 5, 512: 2}[T]
-		cs = append(cs, benchCase{
-			name:     "forward T=" + t + ", full trace",
-			T:        T,
-			bench:    "^BenchmarkForward$/^T=" + t + "/trace=full/weights=packed$",
-			iters:    iters,
-			torch:    []string{"--mode", "trace", "--T", t, "--runs", "5", "--warmup", "1"},
-			torchKey: path("median_s"),
-		})
+	for _, m := range modes {
+		for _, T := range []int{16, 128, 512} {
+			t := strconv.Itoa(T)
+			cs = append(cs, benchCase{
+				name:     "forward T=" + t + ", " + m.name,
+				T:        T,
+				bench:    "^BenchmarkForward$/^T=" + t + "/trace=" + m.trace + "/weights=packed$",
+				iters:    map[int]int{16: 20, 128: 5, 512: 2}[T],
+				torch:    []string{"--mode", m.torchMode, "--T", t, "--runs", "5", "--warmup", "1"},
+				torchKey: m.torchKey,
+			})
+		}
 	}
 	cs = append(cs, benchCase{
 		name:  "generate 64 tokens (prompt 32, KV cache)",
