@@ -86,25 +86,8 @@ func logitsFigure(tr *trace.Trace, req Request, o *output) (*figure, error) {
 	if pos < 0 || pos >= T {
 		return nil, fmt.Errorf("%w: position %d: the trace has positions 0 to %d (or −1 to −%d from the end)", ErrRange, req.Pos, T-1, T)
 	}
-	ids, err := need(tr, trace.NextTopIDs)
+	ids, probs, K, err := needTop(tr, trace.NextTopIDs, trace.NextTopProbs, T)
 	if err != nil {
-		return nil, err
-	}
-	probs, err := need(tr, trace.NextTopProbs)
-	if err != nil {
-		return nil, err
-	}
-	if len(ids.Shape) != 2 || ids.Shape[0] != T {
-		return nil, fmt.Errorf("%w: hook %q has shape %v, want [%d, K]", ErrShape, ids.Name, ids.Shape, T)
-	}
-	K := ids.Shape[1]
-	if K < 1 {
-		return nil, fmt.Errorf("%w: hook %q holds no guesses", ErrShape, ids.Name)
-	}
-	if err := checkShape(ids, T, K); err != nil {
-		return nil, err
-	}
-	if err := checkShape(probs, T, K); err != nil {
 		return nil, err
 	}
 	actual := -1

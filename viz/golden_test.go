@@ -39,6 +39,21 @@ func goldenTrace(t *testing.T) (*trace.Trace, [4][4]float32) {
 	return tr, w
 }
 
+// renderPNG renders req from tr as PNG and decodes the image.
+func renderPNG(t *testing.T, tr *trace.Trace, req Request) image.Image {
+	t.Helper()
+	req.Format = "png"
+	var buf bytes.Buffer
+	if err := Render(&buf, tr, req); err != nil {
+		t.Fatalf("Render(%+v) = %v", req, err)
+	}
+	img, err := png.Decode(&buf)
+	if err != nil {
+		t.Fatalf("decode PNG of %+v: %v", req, err)
+	}
+	return img
+}
+
 // cellCentres finds, for each visible cell (j ≤ i), the pixels of its
 // palette colour (within tol per channel) and returns their centres.
 func cellCentres(t *testing.T, img image.Image, w [4][4]float32, tol int) map[[2]int][2]float64 {
@@ -107,14 +122,7 @@ func abs(x float64) float64 {
 // rows and columns in place; the PDF keeps the Chinese tokens as text.
 func TestGoldenAttention(t *testing.T) {
 	tr, w := goldenTrace(t)
-	var buf bytes.Buffer
-	if err := Render(&buf, tr, Request{Kind: KindAttention, Format: "png", DPI: 72}); err != nil {
-		t.Fatal(err)
-	}
-	img, err := png.Decode(&buf)
-	if err != nil {
-		t.Fatal(err)
-	}
+	img := renderPNG(t, tr, Request{Kind: KindAttention, DPI: 72})
 	checkLayout(t, "png", cellCentres(t, img, w, 0))
 
 	pdftoppm, err := exec.LookPath("pdftoppm")

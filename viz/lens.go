@@ -30,26 +30,9 @@ func lensFigure(tr *trace.Trace, _ Request, o *output) (*figure, error) {
 	if err != nil {
 		return nil, err
 	}
-	ids, err := need(tr, trace.LensTopIDs)
-	if err != nil {
-		return nil, err
-	}
-	probs, err := need(tr, trace.LensTopProbs)
-	if err != nil {
-		return nil, err
-	}
 	T, L := len(tokens), tr.Model.NLayer
-	if len(ids.Shape) != 3 {
-		return nil, fmt.Errorf("%w: hook %q has shape %v, want [%d, %d, K]", ErrShape, ids.Name, ids.Shape, L+1, T)
-	}
-	K := ids.Shape[2]
-	if K < 1 {
-		return nil, fmt.Errorf("%w: hook %q holds no guesses", ErrShape, ids.Name)
-	}
-	if err := checkShape(ids, L+1, T, K); err != nil {
-		return nil, err
-	}
-	if err := checkShape(probs, L+1, T, K); err != nil {
+	ids, probs, K, err := needTop(tr, trace.LensTopIDs, trace.LensTopProbs, L+1, T)
+	if err != nil {
 		return nil, err
 	}
 	// [L+1, T, K] is indexed (l·T + t)·K + k, and k = 0 is the top guess.

@@ -3,6 +3,7 @@ package viz
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
@@ -92,6 +93,37 @@ func need(tr *trace.Trace, name string) (trace.Tensor, error) {
 		return trace.Tensor{}, fmt.Errorf("%w %q: record it with `explorer trace --hooks '%s'`, or plot from the model with `explorer plot --model M --prompt TEXT`", ErrMissingHook, name, name)
 	}
 	return t, nil
+}
+
+// needTop returns a pair of top-K hooks (token ids and their
+// probabilities, as the trace stores the next-token guesses and the logit
+// lens), both shaped [lead..., K] with K ≥ 1, and K.
+func needTop(tr *trace.Trace, idsName, probsName string, lead ...int) (ids, probs trace.Tensor, K int, err error) {
+	if ids, err = need(tr, idsName); err != nil {
+		return ids, probs, 0, err
+	}
+	if probs, err = need(tr, probsName); err != nil {
+		return ids, probs, 0, err
+	}
+	if len(ids.Shape) != len(lead)+1 || !slices.Equal(ids.Shape[:len(lead)], lead) {
+		want := ""
+		for _, d := range lead {
+			want += fmt.Sprintf("%d, ", d)
+		}
+		return ids, probs, 0, fmt.Errorf("%w: hook %q has shape %v, want [%sK]", ErrShape, ids.Name, ids.Shape, want)
+	}
+	K = ids.Shape[len(lead)]
+	if K < 1 {
+		return ids, probs, 0, fmt.Errorf("%w: hook %q holds no guesses", ErrShape, ids.Name)
+	}
+	dims := append(slices.Clone(lead), K)
+	if err := checkShape(ids, dims...); err != nil {
+		return ids, probs, 0, err
+	}
+	if err := checkShape(probs, dims...); err != nil {
+		return ids, probs, 0, err
+	}
+	return ids, probs, K, nil
 }
 
 // checkLayer checks a layer index against the trace's model.

@@ -113,29 +113,28 @@ func build(tr *trace.Trace, req Request) (*figure, *output, error) {
 	if err := checkCells(tr, req.Kind, out); err != nil {
 		return nil, nil, err
 	}
-	var fig *figure
-	switch req.Kind {
-	case KindAttention:
-		fig, err = attentionFigure(tr, req, out)
-	case KindScores:
-		fig, err = scoresFigure(tr, req, out)
-	case KindHeads:
-		fig, err = headsFigure(tr, req, out)
-	case KindModel:
-		fig, err = modelFigure(tr, req, out)
-	case KindQKV:
-		fig, err = qkvFigure(tr, req, out)
-	case KindLogits:
-		fig, err = logitsFigure(tr, req, out)
-	case KindLens:
-		fig, err = lensFigure(tr, req, out)
-	case KindLoss:
-		fig, err = lossFigure(tr, req, out)
-	}
+	fig, err := figures()[req.Kind](tr, req, out)
 	if err != nil {
 		return nil, nil, err
 	}
 	return fig, out, nil
+}
+
+// A figureFunc lays out the figure of one plot kind from tr.
+type figureFunc func(tr *trace.Trace, req Request, o *output) (*figure, error)
+
+// figures maps each of Kinds() to the function that lays out its figure.
+func figures() map[string]figureFunc {
+	return map[string]figureFunc{
+		KindAttention: attentionFigure,
+		KindHeads:     headsFigure,
+		KindModel:     modelFigure,
+		KindQKV:       qkvFigure,
+		KindScores:    scoresFigure,
+		KindLogits:    logitsFigure,
+		KindLens:      lensFigure,
+		KindLoss:      lossFigure,
+	}
 }
 
 // checkCells refuses grids too big for EPS, which vgeps can only draw as
@@ -195,21 +194,19 @@ func writeFile(path string, fig *figure, out *output, req Request) (err error) {
 		if err != nil {
 			f.Close()
 			os.Remove(f.Name())
+			err = fmt.Errorf("viz: write %s: %w", path, err)
 		}
 	}()
 	if err = writeRecovered(f, fig, out, req); err != nil {
-		return fmt.Errorf("viz: write %s: %w", path, err)
+		return err
 	}
 	if err = f.Chmod(0o644); err != nil {
-		return fmt.Errorf("viz: write %s: %w", path, err)
+		return err
 	}
 	if err = f.Close(); err != nil {
-		return fmt.Errorf("viz: write %s: %w", path, err)
+		return err
 	}
-	if err = os.Rename(f.Name(), path); err != nil {
-		return fmt.Errorf("viz: write %s: %w", path, err)
-	}
-	return nil
+	return os.Rename(f.Name(), path)
 }
 
 // writeRecovered writes fig. The gonum back ends panic on internal failures
