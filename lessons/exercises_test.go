@@ -9,6 +9,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/net/html"
+	"gonum.org/v1/gonum/floats"
+	"gonum.org/v1/gonum/stat"
 
 	"github.com/transformer-explorer/explorer/trace"
 	"github.com/transformer-explorer/explorer/trace/tracetest"
@@ -240,37 +242,15 @@ func rowOf(t *testing.T, tr *trace.Trace, name string, idx ...int) []float64 {
 	return out
 }
 
+// softmax64 takes its route through gonum rather than the lesson's
+// expression code: p_i = exp(z_i − log Σ_j exp z_j).
 func softmax64(z []float64) []float64 {
-	m := math.Inf(-1)
-	for _, v := range z {
-		m = math.Max(m, v)
-	}
+	lse := floats.LogSumExp(z)
 	out := make([]float64, len(z))
-	s := 0.0
 	for i, v := range z {
-		out[i] = math.Exp(v - m)
-		s += out[i]
-	}
-	for i := range out {
-		out[i] /= s
+		out[i] = math.Exp(v - lse)
 	}
 	return out
-}
-
-func dot64(a, b []float64) float64 {
-	s := 0.0
-	for i := range a {
-		s += a[i] * b[i]
-	}
-	return s
-}
-
-func mean64(v []float64) float64 {
-	s := 0.0
-	for _, x := range v {
-		s += x
-	}
-	return s / float64(len(v))
 }
 
 // nextProb is the probability the model gives at position t to the token
@@ -325,7 +305,7 @@ var exerciseCases = map[string]exerciseCase{
 			for i := range n {
 				loss = append(loss, -math.Log(nextProb(p.t, p.tr, i)))
 			}
-			return mean64(loss[:n/2]) - mean64(loss[n/2:])
+			return stat.Mean(loss[:n/2], nil) - stat.Mean(loss[n/2:], nil)
 		},
 		func(p *page) float64 { return p.shown("first") - p.shown("second") },
 	},
@@ -365,7 +345,7 @@ var exerciseCases = map[string]exerciseCase{
 	"layer-norm/second": {
 		func(p *page) float64 {
 			x := rowOf(p.t, p.tr, trace.Block(p.r.env.layer, trace.ResidPre), p.q)
-			mu := mean64(x)
+			mu := stat.Mean(x, nil)
 			v := 0.0
 			for _, xi := range x {
 				v += (xi - mu) * (xi - mu)
@@ -376,7 +356,7 @@ var exerciseCases = map[string]exerciseCase{
 	},
 	"self-attention/scaled": {
 		func(p *page) float64 {
-			return dot64(qk(p.t, p, trace.AttnQ, p.q), qk(p.t, p, trace.AttnK, otherKey(p))) / math.Sqrt(float64(p.tr.Model.HeadSize()))
+			return floats.Dot(qk(p.t, p, trace.AttnQ, p.q), qk(p.t, p, trace.AttnK, otherKey(p))) / math.Sqrt(float64(p.tr.Model.HeadSize()))
 		},
 		func(p *page) float64 { return p.shown("qk2") / math.Sqrt(p.shown("D")) },
 	},
@@ -386,7 +366,7 @@ var exerciseCases = map[string]exerciseCase{
 		func(p *page) float64 {
 			q, best := qk(p.t, p, trace.AttnQ, p.q), 0
 			for j := 0; j <= p.q; j++ {
-				if dot64(q, qk(p.t, p, trace.AttnK, j)) > dot64(q, qk(p.t, p, trace.AttnK, best)) {
+				if floats.Dot(q, qk(p.t, p, trace.AttnK, j)) > floats.Dot(q, qk(p.t, p, trace.AttnK, best)) {
 					best = j
 				}
 			}
@@ -420,10 +400,10 @@ var exerciseCases = map[string]exerciseCase{
 			d := math.Sqrt(float64(p.tr.Model.HeadSize()))
 			for i := range p.tr.IDs {
 				for j := 0; j <= i; j++ {
-					s = append(s, dot64(qk(p.t, p, trace.AttnQ, i), qk(p.t, p, trace.AttnK, j))/d)
+					s = append(s, floats.Dot(qk(p.t, p, trace.AttnQ, i), qk(p.t, p, trace.AttnK, j))/d)
 				}
 			}
-			m, v := mean64(s), 0.0
+			m, v := stat.Mean(s, nil), 0.0
 			for _, x := range s {
 				v += (x - m) * (x - m)
 			}
@@ -437,7 +417,7 @@ var exerciseCases = map[string]exerciseCase{
 			q := qk(p.t, p, trace.AttnQ, mid)
 			z := make([]float64, T)
 			for j := range z {
-				z[j] = dot64(q, qk(p.t, p, trace.AttnK, j)) / math.Sqrt(float64(p.tr.Model.HeadSize()))
+				z[j] = floats.Dot(q, qk(p.t, p, trace.AttnK, j)) / math.Sqrt(float64(p.tr.Model.HeadSize()))
 			}
 			s := 0.0
 			for _, w := range softmax64(z)[mid+1:] {

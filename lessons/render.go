@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/transformer-explorer/explorer/lessons/expr"
 	"github.com/transformer-explorer/explorer/lessons/mathml"
 	"github.com/transformer-explorer/explorer/trace"
 )
@@ -75,7 +76,7 @@ func (c Context) resolve() (*env, error) {
 	case c.Key < 0:
 		e.key = e.query
 		if row, err := e.Tensor("blocks."+strconv.Itoa(e.layer)+".attn.hook_pattern", []int{e.head, e.query}); err == nil {
-			e.key = argmax(row.V[:e.query+1])
+			e.key = expr.Argmax(row.V[:e.query+1])
 		}
 	}
 	return e, nil

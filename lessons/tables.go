@@ -151,7 +151,7 @@ func lossesHTML(r *renderer, _ *directive) (string, error) {
 	}
 	foot := head(r.ui("meanLoss"))
 	foot.Span = 4
-	v.Foot = []tableCell{foot, num(mean(loss.V), ".3f")}
+	v.Foot = []tableCell{foot, num(expr.Mean(loss.V), ".3f")}
 	return v.html()
 }
 
@@ -168,7 +168,7 @@ func headsHTML(r *renderer, _ *directive) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		best := argmax(row.V[:e.query+1])
+		best := expr.Argmax(row.V[:e.query+1])
 		key := tableCell{HTML: template.HTML(template.HTMLEscapeString(strconv.Itoa(best)) + " " + tokenHTML(r.label(e.data.IDs[best])))}
 		tr := tableRow{Cells: []tableCell{head(strconv.Itoa(h)), key, num(row.V[best], ".3f"), num(row.V[e.key], ".3f")}}
 		if h == e.head {

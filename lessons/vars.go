@@ -85,21 +85,3 @@ func (e *env) TokenID(pos int) (int, error) {
 }
 
 var _ expr.Env = (*env)(nil)
-
-func argmax(v []float64) int {
-	best := 0
-	for i, x := range v {
-		if x > v[best] {
-			best = i
-		}
-	}
-	return best
-}
-
-func mean(v []float64) float64 {
-	s := 0.0
-	for _, x := range v {
-		s += x
-	}
-	return s / float64(len(v))
-}

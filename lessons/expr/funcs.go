@@ -30,12 +30,12 @@ func init() {
 		"abs":     elementwise(math.Abs),
 		"gelu":    elementwise(gelu),
 		"sum":     reduce(func(v []float64) float64 { return sum(v) }),
-		"mean":    reduce(mean),
+		"mean":    reduce(Mean),
 		"var":     reduce(variance),
 		"std":     reduce(func(v []float64) float64 { return math.Sqrt(variance(v)) }),
 		"norm":    reduce(func(v []float64) float64 { return math.Sqrt(dot(v, v)) }),
 		"len":     reduce(func(v []float64) float64 { return float64(len(v)) }),
-		"argmax":  reduce(func(v []float64) float64 { return float64(argmax(v)) }),
+		"argmax":  reduce(func(v []float64) float64 { return float64(Argmax(v)) }),
 		"max":     extreme(1),
 		"min":     extreme(-1),
 		"dot":     callDot,
@@ -59,11 +59,13 @@ func sum(v []float64) float64 {
 	return s
 }
 
-func mean(v []float64) float64 { return sum(v) / float64(len(v)) }
+// Mean is the arithmetic mean of v, as the expression mean(v) computes
+// it; lessons use it too, so a table and a formula show the same number.
+func Mean(v []float64) float64 { return sum(v) / float64(len(v)) }
 
 // variance is the population variance, as LayerNorm uses it.
 func variance(v []float64) float64 {
-	m := mean(v)
+	m := Mean(v)
 	s := 0.0
 	for _, x := range v {
 		s += (x - m) * (x - m)
@@ -79,7 +81,9 @@ func dot(a, b []float64) float64 {
 	return s
 }
 
-func argmax(v []float64) int {
+// Argmax is the index of the largest value of v, the first among equals,
+// as the expression argmax(v) computes it (0 for an empty v).
+func Argmax(v []float64) int {
 	best := 0
 	for i, x := range v {
 		if x > v[best] {
