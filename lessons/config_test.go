@@ -145,43 +145,35 @@ func TestNumbersFollowConfig(t *testing.T) {
 			}
 		}
 		d := FromTrace(tr)
-		for _, lang := range Langs() {
-			ls, _ := lib.List(lang)
-			for _, l := range ls {
-				ctx := NewContext(d)
-				ctx.Static = true
-				h, err := lib.Render(l.ID, lang, ctx)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if !strings.Contains(string(h), tr.Model.Name) {
-					t.Errorf("%s on %s: the lesson never names the loaded model", l.File, tr.Model.Name)
-				}
-				for _, u := range textUnits(t, string(h)) {
-					if strings.Contains(u, "GPT") {
-						// A claim about a named GPT model: a setting of the
-						// loaded model in it must be said to be the loaded
-						// model's, side by side ("12 in GPT-2 small, 4 in
-						// explorer-stories"), never GPT-2's.
-						if strings.Contains(u, tr.Model.Name) {
-							continue
-						}
-						for _, n := range numbersIn(u) {
-							if own[n] && !gptFacts[n] && !notSettings[l.ID][n] {
-								t.Errorf("%s on %s: %d, a setting of the loaded model, is stated next to a GPT model without naming %s: %q", l.File, tr.Model.Name, n, tr.Model.Name, strings.Join(strings.Fields(u), " "))
-							}
-						}
-						for _, re := range smallSettings(tr.Model) {
-							if m := re.FindString(regexp.MustCompile(`GPT-\d`).ReplaceAllString(u, "GPT")); m != "" {
-								t.Errorf("%s on %s: %q, the loaded model's, is stated next to a GPT model without naming %s: %q", l.File, tr.Model.Name, strings.TrimSpace(m), tr.Model.Name, strings.Join(strings.Fields(u), " "))
-							}
-						}
+		for _, r := range staticLessons(t, lib, d) {
+			l, h := r.lesson, r.html
+			if !strings.Contains(h, tr.Model.Name) {
+				t.Errorf("%s on %s: the lesson never names the loaded model", l.File, tr.Model.Name)
+			}
+			for _, u := range textUnits(t, h) {
+				if strings.Contains(u, "GPT") {
+					// A claim about a named GPT model: a setting of the
+					// loaded model in it must be said to be the loaded
+					// model's, side by side ("12 in GPT-2 small, 4 in
+					// explorer-stories"), never GPT-2's.
+					if strings.Contains(u, tr.Model.Name) {
 						continue
 					}
 					for _, n := range numbersIn(u) {
-						if from, bad := foreign[n]; bad && !notSettings[l.ID][n] {
-							t.Errorf("%s on %s: %d is a setting of %s, not of the loaded model, in %q", l.File, tr.Model.Name, n, from, strings.Join(strings.Fields(u), " "))
+						if own[n] && !gptFacts[n] && !notSettings[l.ID][n] {
+							t.Errorf("%s on %s: %d, a setting of the loaded model, is stated next to a GPT model without naming %s: %q", l.File, tr.Model.Name, n, tr.Model.Name, strings.Join(strings.Fields(u), " "))
 						}
+					}
+					for _, re := range smallSettings(tr.Model) {
+						if m := re.FindString(regexp.MustCompile(`GPT-\d`).ReplaceAllString(u, "GPT")); m != "" {
+							t.Errorf("%s on %s: %q, the loaded model's, is stated next to a GPT model without naming %s: %q", l.File, tr.Model.Name, strings.TrimSpace(m), tr.Model.Name, strings.Join(strings.Fields(u), " "))
+						}
+					}
+					continue
+				}
+				for _, n := range numbersIn(u) {
+					if from, bad := foreign[n]; bad && !notSettings[l.ID][n] {
+						t.Errorf("%s on %s: %d is a setting of %s, not of the loaded model, in %q", l.File, tr.Model.Name, n, from, strings.Join(strings.Fields(u), " "))
 					}
 				}
 			}
@@ -205,17 +197,40 @@ func TestHandoutAbout(t *testing.T) {
 		{defaultTrace(t, "Once upon a time"), "zh", []string{"这是哪个模型？", "训练数据", "英语和简体中文", "explorer models pull gpt2"}},
 		{tinyTrace(t, "Hello"), "en", []string{"tiny-gpt2", "width 32 · context 64 tokens · vocabulary 50,257", "knows only this model's configuration"}},
 	} {
-		var b strings.Builder
-		if err := lib.Handout(&b, tc.lang, NewContext(FromTrace(tc.tr))); err != nil {
-			t.Fatal(err)
-		}
-		page := html.UnescapeString(b.String())
+		page := html.UnescapeString(handout(t, lib, tc.lang, tc.tr))
 		for _, w := range tc.want {
 			if !strings.Contains(page, w) {
 				t.Errorf("the %s handout on %s lacks %q", tc.lang, tc.tr.Model.Name, w)
 			}
 		}
 	}
+}
+
+// A renderedLesson is one lesson rendered as a static page.
+type renderedLesson struct {
+	lang   string
+	lesson *Lesson
+	html   string
+}
+
+// staticLessons renders every lesson of every language on d as a static
+// page (the handout's rendering).
+func staticLessons(t *testing.T, lib *Library, d *Data) []renderedLesson {
+	t.Helper()
+	var out []renderedLesson
+	for _, lang := range Langs() {
+		ls, _ := lib.List(lang)
+		for _, l := range ls {
+			ctx := NewContext(d)
+			ctx.Static = true
+			h, err := lib.Render(l.ID, lang, ctx)
+			if err != nil {
+				t.Fatalf("render %s (%s): %v", l.File, lang, err)
+			}
+			out = append(out, renderedLesson{lang, l, string(h)})
+		}
+	}
+	return out
 }
 
 // TestWording renders every lesson and checks words a reader should not
@@ -229,41 +244,33 @@ func TestWording(t *testing.T) {
 	raw := regexp.MustCompile(`\b(n_bytes|n_chars|n_embd|n_layer|n_head|n_inner|n_ctx|vocab_size|d_head)\b`)
 	bad := []string{"大头", "轨迹中的值是", "离散程度", "替身"}
 	var zh strings.Builder
-	for _, lang := range Langs() {
-		ls, _ := lib.List(lang)
-		for _, l := range ls {
-			ctx := NewContext(d)
-			ctx.Static = true
-			h, err := lib.Render(l.ID, lang, ctx)
-			if err != nil {
-				t.Fatal(err)
+	for _, r := range staticLessons(t, lib, d) {
+		lang, l, h := r.lang, r.lesson, r.html
+		for _, u := range textUnits(t, h) {
+			if strings.Contains(u, "explorer ") || strings.Contains(u, "import ") {
+				continue // a code block
 			}
-			for _, u := range textUnits(t, string(h)) {
-				if strings.Contains(u, "explorer ") || strings.Contains(u, "import ") {
-					continue // a code block
-				}
-				if m := raw.FindString(u); m != "" {
-					t.Errorf("%s: the raw name %q in prose: %q", l.File, m, strings.Join(strings.Fields(u), " "))
-				}
-				for _, b := range bad {
-					if strings.Contains(u, b) {
-						t.Errorf("%s: %q in %q", l.File, b, strings.Join(strings.Fields(u), " "))
-					}
+			if m := raw.FindString(u); m != "" {
+				t.Errorf("%s: the raw name %q in prose: %q", l.File, m, strings.Join(strings.Fields(u), " "))
+			}
+			for _, b := range bad {
+				if strings.Contains(u, b) {
+					t.Errorf("%s: %q in %q", l.File, b, strings.Join(strings.Fields(u), " "))
 				}
 			}
-			for id, d := range l.exercises { // the explanation of each answer
-				if m := raw.FindString(d.args["how"]); m != "" {
-					t.Errorf("%s: exercise %s explains with the raw name %q", l.File, id, m)
-				}
-				for _, b := range bad {
-					if strings.Contains(d.args["how"], b) {
-						t.Errorf("%s: exercise %s: %q", l.File, id, b)
-					}
+		}
+		for id, d := range l.exercises { // the explanation of each answer
+			if m := raw.FindString(d.args["how"]); m != "" {
+				t.Errorf("%s: exercise %s explains with the raw name %q", l.File, id, m)
+			}
+			for _, b := range bad {
+				if strings.Contains(d.args["how"], b) {
+					t.Errorf("%s: exercise %s: %q", l.File, id, b)
 				}
 			}
-			if lang == "zh" {
-				zh.WriteString(string(h))
-			}
+		}
+		if lang == "zh" {
+			zh.WriteString(h)
 		}
 	}
 	for _, want := range []string{"位置编码", "logit</strong>（"} {
