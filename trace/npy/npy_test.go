@@ -13,23 +13,8 @@ import (
 	"testing"
 
 	"github.com/transformer-explorer/explorer/trace/npy"
+	"github.com/transformer-explorer/explorer/trace/tracetest"
 )
-
-// python returns a python3 that imports numpy, skipping the test without
-// one (failing it under CI=true).
-func python(t *testing.T) string {
-	t.Helper()
-	for _, p := range []string{"python3", "/usr/bin/python3"} {
-		if path, err := exec.LookPath(p); err == nil && exec.Command(path, "-c", "import numpy").Run() == nil {
-			return path
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("python3 with numpy is required under CI=true")
-	}
-	t.Skip("needs python3 with numpy")
-	return ""
-}
 
 // numpyLoads is run by python: it loads each .npy file given and prints
 // its dtype, shape and the bits of every element, as numpy sees them.
@@ -47,7 +32,7 @@ json.dump(out, sys.stdout)
 // TestNumpyLoadsWhatWeWrite writes arrays with edge values and checks that
 // numpy.load sees every bit.
 func TestNumpyLoadsWhatWeWrite(t *testing.T) {
-	py := python(t)
+	py := tracetest.Python(t)
 	f32 := []float32{0, float32(math.Copysign(0, -1)), 1.5, -2.25e-38, 1e-45, 3.4028235e38, float32(math.Inf(-1)), float32(math.Inf(1)), 0.1, 1.0 / 3}
 	cases := []struct {
 		shape []int
@@ -127,7 +112,7 @@ json.dump(out, sys.stdout)
 
 // TestReadWhatNumpySaves reads numpy's own files of every element type.
 func TestReadWhatNumpySaves(t *testing.T) {
-	py := python(t)
+	py := tracetest.Python(t)
 	dir := t.TempDir()
 	out, err := exec.Command(py, "-c", numpySaves, dir).Output()
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -39,7 +40,7 @@ func TestOpenConformanceCheckpoint(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Float32s(%q): %v", tt.name, err)
 		}
-		if info.DType != tt.dtype || !equalInts(info.Shape, tt.shape) {
+		if info.DType != tt.dtype || !slices.Equal(info.Shape, tt.shape) {
 			t.Errorf("%q: %s%v, want %s%v", tt.name, info.DType, info.Shape, tt.dtype, tt.shape)
 		}
 		if len(data) != info.NumElements() {
@@ -99,7 +100,7 @@ func TestWriteRoundTrip(t *testing.T) {
 		t.Errorf("tensors cover %d bytes, buffer has %d", end, int64(len(raw))-f.DataOffset)
 	}
 	_, gotX, err := f.Float32s("x")
-	if err != nil || !equalFloats(gotX, x) {
+	if err != nil || !slices.Equal(gotX, x) {
 		t.Errorf("x = %v, %v; want %v", gotX, err, x)
 	}
 	_, gotIDs, err := f.Int64s("ids")
@@ -297,30 +298,6 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
-func equalFloats(a, b []float32) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // TestFloat32Bytes checks that the bytes Write is given without a copy

@@ -1,6 +1,7 @@
 package limit
 
 import (
+	"slices"
 	"testing"
 	"time"
 )
@@ -40,7 +41,7 @@ func TestRate(t *testing.T) {
 			firsts++
 		}
 	}
-	if want := []bool{true, true, true, false, false, false}; !equal(got, want) || firsts != 1 {
+	if want := []bool{true, true, true, false, false, false}; !slices.Equal(got, want) || firsts != 1 {
 		t.Fatalf("burst: %v with %d first refusals, want %v and 1", got, firsts, want)
 	}
 	if ok, _ := r.Allow("10.0.0.2:1"); !ok {
@@ -71,16 +72,4 @@ func TestReadySpend(t *testing.T) {
 	if !r.Ready("c:1") {
 		t.Fatal("not ready after a minute")
 	}
-}
-
-func equal(a, b []bool) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
