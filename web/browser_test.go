@@ -350,7 +350,7 @@ func TestBrowserShowsCloseReason(t *testing.T) {
 			if s := text(t, second, "#status"); !strings.Contains(s, tc.want) {
 				t.Errorf("status %q, want %q", s, tc.want)
 			}
-			if tip := eval[string](t, second, `document.querySelector('#status').title`); !strings.Contains(tip, "this computer has reached its limit of 1 explorer tabs") {
+			if tip := browsertest.Eval[string](t, second, `document.querySelector('#status').title`); !strings.Contains(tip, "this computer has reached its limit of 1 explorer tabs") {
 				t.Errorf("the status's tip %q, want the server's English", tip)
 			}
 		})

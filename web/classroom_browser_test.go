@@ -63,7 +63,7 @@ func TestBrowserClassroomScreens(t *testing.T) {
 					t.Fatal(err)
 				}
 				for _, sel := range []string{".top-wrap", ".top-table", "#model-info", ".topbar", "html", "body"} {
-					for _, over := range eval[[]float64](t, ctx, clipped(sel)) {
+					for _, over := range browsertest.Eval[[]float64](t, ctx, clipped(sel)) {
 						if !(over <= 0) {
 							t.Errorf("%s overflows sideways by %v px at 1280×720", sel, over)
 						}
@@ -96,7 +96,7 @@ func TestBrowserFirstPaintLanguage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := eval[string](t, ctx, `location.href`)
+	addr := browsertest.Eval[string](t, ctx, `location.href`)
 	_, _, body := get(t, strings.SplitN(addr, "#", 2)[0])
 	if !strings.Contains(body, `<html lang="zh-Hans"`) || !strings.Contains(body, "<title>"+tr("zh", "page.title")+"</title>") {
 		t.Errorf("the address %s serves its first paint in another language than Chinese:\n%.300s", addr, body)
@@ -120,7 +120,7 @@ func TestBrowserTrainKeepsLanguage(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, expr := range []string{`location.href`, `document.querySelector('a.train-link').href`} {
-		addr := eval[string](t, ctx, expr)
+		addr := browsertest.Eval[string](t, ctx, expr)
 		_, _, body := get(t, addr)
 		if !strings.Contains(body, `<html lang="zh-Hans"`) {
 			t.Errorf("%s = %s serves its first paint in another language than Chinese", expr, addr)

@@ -25,16 +25,6 @@ func screen(t *testing.T, w, h int) context.Context {
 	return ctx
 }
 
-// eval runs a JavaScript expression in the page.
-func eval[T any](t *testing.T, ctx context.Context, expr string) T {
-	t.Helper()
-	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
-	if err != nil {
-		t.Fatalf("%s: %v", expr, err)
-	}
-	return v
-}
-
 // geometry measures what issue 14 asks of a screen: no horizontal
 // scrolling, the heatmap and the lesson side by side, and the first
 // heatmap with its colour scale inside the window.
@@ -128,7 +118,7 @@ func TestBrowserScreens(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					g := eval[map[string]float64](t, ctx, geometry)
+					g := browsertest.Eval[map[string]float64](t, ctx, geometry)
 					if g["overflowX"] > 0 {
 						t.Errorf("horizontal overflow of %v px", g["overflowX"])
 					}
@@ -178,7 +168,7 @@ func TestBrowserArrowsAfterEnter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v := eval[string](t, ctx, `document.querySelector('#prompt').value`); v != "The cat sat" {
+	if v := browsertest.Eval[string](t, ctx, `document.querySelector('#prompt').value`); v != "The cat sat" {
 		t.Errorf("the arrow keys edited the prompt: %q", v)
 	}
 }
@@ -209,13 +199,13 @@ func TestBrowserErrorsRecover(t *testing.T) {
 	if !strings.Contains(status, "64") || !strings.Contains(status, "too long") {
 		t.Errorf("status after a too-long prompt: %q", status)
 	}
-	if got := eval[string](t, ctx, `explorer.run().text`); got != "The cat sat" {
+	if got := browsertest.Eval[string](t, ctx, `explorer.run().text`); got != "The cat sat" {
 		t.Errorf("after the error the page shows run %q, want the last good one", got)
 	}
-	if eval[bool](t, ctx, `explorer.pending() || document.querySelector('#heatmaps').textContent.includes('waiting')`) {
+	if browsertest.Eval[bool](t, ctx, `explorer.pending() || document.querySelector('#heatmaps').textContent.includes('waiting')`) {
 		t.Error("the page still waits after the error")
 	}
-	if eval[bool](t, ctx, painted) != true {
+	if browsertest.Eval[bool](t, ctx, painted) != true {
 		t.Error("the last run's heatmap is gone")
 	}
 	err = chromedp.Do(ctx,
@@ -255,7 +245,7 @@ func TestBrowserCellArithmetic(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.ScrollIntoView(chromedp.CSS(`figure[data-hook="blocks.1.attn.hook_pattern"] .hm-area canvas`))); err != nil {
 		t.Fatal(err)
 	}
-	at := eval[[]float64](t, ctx, `(() => {
+	at := browsertest.Eval[[]float64](t, ctx, `(() => {
 	  document.querySelector('figure[data-hook="blocks.1.attn.hook_pattern"] .hm-area canvas').dataset.mark = '1';
 	  const c = document.querySelector('figure[data-hook="blocks.1.attn.hook_pattern"] .hm-area canvas').getBoundingClientRect();
 	  return [c.left + c.width * 1.5 / 6, c.top + c.height * 4.5 / 6];
@@ -269,16 +259,16 @@ func TestBrowserCellArithmetic(t *testing.T) {
 		shot("cell-hover"),
 	)
 	if err != nil {
-		t.Fatal(err, at, eval[string](t, ctx, `document.elementFromPoint(`+fmt.Sprint(at[0])+`, `+fmt.Sprint(at[1])+`)?.outerHTML.slice(0, 200)`))
+		t.Fatal(err, at, browsertest.Eval[string](t, ctx, `document.elementFromPoint(`+fmt.Sprint(at[0])+`, `+fmt.Sprint(at[1])+`)?.outerHTML.slice(0, 200)`))
 	}
-	if !eval[bool](t, ctx, `document.querySelector('figure[data-hook="blocks.1.attn.hook_pattern"] .hm-area canvas').dataset.mark === '1'`) {
+	if !browsertest.Eval[bool](t, ctx, `document.querySelector('figure[data-hook="blocks.1.attn.hook_pattern"] .hm-area canvas').dataset.mark === '1'`) {
 		t.Error("the heatmap was drawn again under the mouse")
 	}
 	tip := text(t, ctx, "#tooltip")
 	if !strings.Contains(tip, "query 4 “␣the”") || !strings.Contains(tip, "key 1 “␣cat”") {
 		t.Errorf("tooltip %q", tip)
 	}
-	if !eval[bool](t, ctx, `[...document.querySelectorAll('figure[data-hook="blocks.1.attn.hook_pattern"] .hl')].map((e) => e.textContent).sort().join('|') === '␣cat|␣the'`) {
+	if !browsertest.Eval[bool](t, ctx, `[...document.querySelectorAll('figure[data-hook="blocks.1.attn.hook_pattern"] .hl')].map((e) => e.textContent).sort().join('|') === '␣cat|␣the'`) {
 		t.Error("the row and column labels of the cell are not highlighted")
 	}
 	err = chromedp.Do(ctx,
@@ -288,10 +278,10 @@ func TestBrowserCellArithmetic(t *testing.T) {
 	)
 	if err != nil {
 		dbg, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`fetch('/explain?' + new URLSearchParams({session: 'x', step: 'L1.weighted_sum', head: 1, q: 4, k: 1})).then(async (r) => r.status + await r.text())`, chromedp.EvalAwaitPromise))
-		t.Fatal(err, eval[string](t, ctx, `document.querySelector('#explain').outerHTML.slice(0, 300)`), dbg)
+		t.Fatal(err, browsertest.Eval[string](t, ctx, `document.querySelector('#explain').outerHTML.slice(0, 300)`), dbg)
 	}
-	shown := eval[string](t, ctx, `document.querySelector('#explain-weight').textContent`)
-	want := eval[float64](t, ctx, `explorer.tensor('blocks.1.attn.hook_pattern').data[(1 * 6 + 4) * 6 + 1]`)
+	shown := browsertest.Eval[string](t, ctx, `document.querySelector('#explain-weight').textContent`)
+	want := browsertest.Eval[float64](t, ctx, `explorer.tensor('blocks.1.attn.hook_pattern').data[(1 * 6 + 4) * 6 + 1]`)
 	var got float64
 	if _, err := fmt.Sscan(strings.ReplaceAll(shown, "−", "-"), &got); err != nil || !(math.Abs(got-want) <= 1e-4) {
 		t.Errorf("the panel's weight %q, the pattern's %v", shown, want)

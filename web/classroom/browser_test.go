@@ -21,23 +21,22 @@ import (
 const tinyModel = "../../testdata/conformance/tiny-gpt2"
 
 // newClassroom serves the tiny model with a room, as explorer serve
-// --classroom does.
-func newClassroom(t *testing.T) (*classroom.Room, *httptest.Server) {
+// --classroom does: web and hub options are the explorer's and the
+// hub's, to which it adds the model and the page.
+func newClassroom(t *testing.T, wopt web.Options, hopt classroom.Options) (*classroom.Room, *httptest.Server) {
 	t.Helper()
 	m, tok, err := engine.LoadDir(context.Background(), tinyModel)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { m.Close() })
-	lib, err := lessons.Load()
+	wopt.Model, wopt.Tokenizer = m, tok
+	srv, err := web.NewServer(wopt)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := web.NewServer(web.Options{Model: m, Tokenizer: tok, Lessons: lib})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hub, err := classroom.NewHub(classroom.Options{Page: srv})
+	hopt.Page = srv
+	hub, err := classroom.NewHub(hopt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,6 +48,17 @@ func newClassroom(t *testing.T) (*classroom.Room, *httptest.Server) {
 		ts.Close()
 	})
 	return hub.NewRoom(), ts
+}
+
+// lessonClassroom is a classroom whose explorer shows the lessons, as the
+// browser tests need.
+func lessonClassroom(t *testing.T) (*classroom.Room, *httptest.Server) {
+	t.Helper()
+	lib, err := lessons.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return newClassroom(t, web.Options{Lessons: lib}, classroom.Options{})
 }
 
 // browser starts headless Chromium and returns two tabs in separate
@@ -71,15 +81,6 @@ func browser(t *testing.T) (teacher, student context.Context) {
 }
 
 func click(sel string) chromedp.Action[chromedp.Void] { return chromedp.Click(chromedp.CSS(sel)) }
-
-func eval[T any](t *testing.T, ctx context.Context, expr string) T {
-	t.Helper()
-	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
-	if err != nil {
-		t.Fatalf("%s: %v", expr, err)
-	}
-	return v
-}
 
 // shot saves a screenshot when EXPLORER_SHOTS names a directory.
 func shot(name string) chromedp.Action[chromedp.Void] {
@@ -120,7 +121,7 @@ func TestBrowserTeacherMovesStudent(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test")
 	}
-	room, ts := newClassroom(t)
+	room, ts := lessonClassroom(t)
 	teacher, student := browser(t)
 	const prompt = "The cat sat on the mat"
 
@@ -160,10 +161,10 @@ func TestBrowserTeacherMovesStudent(t *testing.T) {
 	}
 	// The student's page ran the teacher's prompt first, not its default
 	// and then the teacher's.
-	if runs := eval[int](t, student, `explorer.run().seq`); runs != 1 {
+	if runs := browsertest.Eval[int](t, student, `explorer.run().seq`); runs != 1 {
 		t.Errorf("the student's page ran %d prompts on joining, want 1", runs)
 	}
-	if html := eval[string](t, student, `location.href + document.documentElement.outerHTML`); strings.Contains(html, room.Key()) {
+	if html := browsertest.Eval[string](t, student, `location.href + document.documentElement.outerHTML`); strings.Contains(html, room.Key()) {
 		t.Fatal("the teacher's key reached the student's page")
 	}
 
@@ -171,13 +172,13 @@ func TestBrowserTeacherMovesStudent(t *testing.T) {
 	if err := chromedp.Do(teacher, click("#next"), click("#next"), click("#next"), click(`#head-picker button[data-head="2"]`)); err != nil {
 		t.Fatal(err)
 	}
-	if got := eval[string](t, teacher, stepID); got != "L0.weighted_sum" {
+	if got := browsertest.Eval[string](t, teacher, stepID); got != "L0.weighted_sum" {
 		t.Fatalf("the teacher is at %s after three steps from L0.scores", got)
 	}
 	if err := chromedp.Do(student, follows("L0.weighted_sum", 2, prompt), browsertest.Until(painted), shot("student-following")); err != nil {
 		t.Fatalf("the student did not follow the teacher's steps: %v", err)
 	}
-	if a, b := eval[string](t, teacher, titleNow), eval[string](t, student, titleNow); a != b {
+	if a, b := browsertest.Eval[string](t, teacher, titleNow), browsertest.Eval[string](t, student, titleNow); a != b {
 		t.Errorf("step titles differ: teacher %q, student %q", a, b)
 	}
 
@@ -207,7 +208,7 @@ func TestBrowserTeacherMovesStudent(t *testing.T) {
 	if err := chromedp.Do(student, browsertest.Until(`window.room.latest.step === 'L0.attn_out'`), shot("student-wandering")); err != nil {
 		t.Fatal(err)
 	}
-	if got := eval[string](t, student, stepID); got != "L0.mask" && got != "L0.softmax" {
+	if got := browsertest.Eval[string](t, student, stepID); got != "L0.mask" && got != "L0.softmax" {
 		t.Errorf("the wandering student was moved to %s", got)
 	}
 	if err := chromedp.Do(student, click("#room-follow"), follows("L0.attn_out", 2, prompt2), browsertest.Until(`window.room.following`)); err != nil {
@@ -253,7 +254,7 @@ func TestBrowserTeacherTakesOver(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test")
 	}
-	room, ts := newClassroom(t)
+	room, ts := lessonClassroom(t)
 	first, student := browser(t)
 	second, cancel := chromedp.NewContext(first, chromedp.WithNewBrowserContext())
 	defer cancel()
@@ -283,7 +284,7 @@ func TestBrowserTeacherTakesOver(t *testing.T) {
 	if err := chromedp.Do(first, browsertest.Until(`!window.room.driving && !document.querySelector('#room-take').hidden`), shot("teacher-taken")); err != nil {
 		t.Fatalf("the first teacher tab did not hand over: %v", err)
 	}
-	if got := eval[string](t, second, stepID); got != "L0.scores" {
+	if got := browsertest.Eval[string](t, second, stepID); got != "L0.scores" {
 		t.Errorf("the second teacher opened on %s, want the room's L0.scores", got)
 	}
 	if err := chromedp.Do(second, click("#next"), click(`#head-picker button[data-head="3"]`)); err != nil {
@@ -321,7 +322,7 @@ func TestBrowserPredictBeforeReveal(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test")
 	}
-	room, ts := newClassroom(t)
+	room, ts := lessonClassroom(t)
 	teacher, first := browser(t)
 	students := []context.Context{first}
 	for range 2 {
@@ -367,7 +368,7 @@ func TestBrowserPredictBeforeReveal(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the teacher's tally: %v", err)
 	}
-	counts := eval[[]int](t, teacher, `[...document.querySelectorAll('#poll .poll-bar .n')].map((e) => Number(e.textContent))`)
+	counts := browsertest.Eval[[]int](t, teacher, `[...document.querySelectorAll('#poll .poll-bar .n')].map((e) => Number(e.textContent))`)
 	want := []int{0, 2, 0, 0, 1, 0}
 	if fmt.Sprint(counts) != fmt.Sprint(want) {
 		t.Errorf("the teacher's histogram %v, want %v", counts, want)
@@ -377,7 +378,7 @@ func TestBrowserPredictBeforeReveal(t *testing.T) {
 		t.Errorf("the room's tally %+v, want %v", tally, want)
 	}
 	// The answer: the key the head weights most from the last token.
-	best := eval[int](t, teacher, `(() => {
+	best := browsertest.Eval[int](t, teacher, `(() => {
 	  const p = explorer.tensor('blocks.1.attn.hook_pattern'); const [, T] = p.shape; const row = (2 * T + T - 1) * T;
 	  let b = 0; for (let k = 0; k < T; k++) if (p.data[row + k] > p.data[row + b]) b = k; return b;
 	})()`)

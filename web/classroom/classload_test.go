@@ -5,7 +5,6 @@ package classroom_test
 // class runs only with EXPLORER_LOAD=1, which .ci/run sets.
 
 import (
-	"context"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -20,37 +19,17 @@ import (
 
 	"github.com/gorilla/websocket"
 
-	"github.com/transformer-explorer/explorer/engine"
 	"github.com/transformer-explorer/explorer/web"
 	"github.com/transformer-explorer/explorer/web/classroom"
 )
 
-// classServer serves the tiny model with a room, as explorer serve
-// --classroom does, sized for students who all come from 127.0.0.1.
+// classServer serves the tiny model with a room sized for students who
+// all come from 127.0.0.1.
 func classServer(t *testing.T, students int) (*classroom.Room, *httptest.Server) {
 	t.Helper()
-	m, tok, err := engine.LoadDir(context.Background(), tinyModel)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { m.Close() })
-	srv, err := web.NewServer(web.Options{Model: m, Tokenizer: tok,
-		MaxSessions: students + 16, MaxSessionsPerClient: students + 2, QueueBytes: 256 << 10})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hub, err := classroom.NewHub(classroom.Options{Page: srv, MaxStudents: students, MaxPerClient: students + 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.Handle("/room/", hub)
-	ts := httptest.NewServer(srv)
-	t.Cleanup(func() {
-		hub.Close()
-		srv.Close()
-		ts.Close()
-	})
-	return hub.NewRoom(), ts
+	return newClassroom(t,
+		web.Options{MaxSessions: students + 16, MaxSessionsPerClient: students + 2, QueueBytes: 256 << 10},
+		classroom.Options{MaxStudents: students, MaxPerClient: students + 2})
 }
 
 // roomMessage is what a room socket receives.

@@ -20,6 +20,24 @@ const (
 	loadDeadline = 60 * time.Second
 )
 
+// loadRoom opens a room on a new hub with its teacher and loadStudents
+// students connected over loopback, each student welcomed.
+func loadRoom(t testing.TB) (room *Room, teacher *websocket.Conn, students []*websocket.Conn) {
+	t.Helper()
+	h, ts := newTestHub(t, func(o *Options) { o.MaxPerClient = loadStudents + 1 }) // all on loopback
+	room = h.NewRoom()
+	teacher = dial(t, ts, room.Code(), room.Key())
+	next(t, teacher)
+	students = make([]*websocket.Conn, loadStudents)
+	for i := range students {
+		students[i] = dial(t, ts, room.Code(), "")
+		if m := next(t, students[i]); m.Type != typeWelcome {
+			t.Fatalf("student %d: %+v", i, m)
+		}
+	}
+	return room, teacher, students
+}
+
 // TestLoad40 connects 40 students over loopback websockets and checks that
 // every one receives every view of the teacher, in order, with nothing
 // dropped. It reports the delivery latency.
@@ -27,18 +45,7 @@ func TestLoad40(t *testing.T) {
 	if testing.Short() {
 		t.Skip("load test")
 	}
-	h, ts := newTestHub(t, func(o *Options) { o.MaxPerClient = loadStudents + 1 }) // all on loopback
-	room := h.NewRoom()
-	teacher := dial(t, ts, room.Code(), room.Key())
-	next(t, teacher)
-
-	students := make([]*websocket.Conn, loadStudents)
-	for i := range students {
-		students[i] = dial(t, ts, room.Code(), "")
-		if m := next(t, students[i]); m.Type != typeWelcome {
-			t.Fatalf("student %d: %+v", i, m)
-		}
-	}
+	room, teacher, students := loadRoom(t)
 	if n := room.Students(); n != loadStudents {
 		t.Fatalf("Students() = %d, want %d", n, loadStudents)
 	}
@@ -108,15 +115,7 @@ func TestLoad40(t *testing.T) {
 // BenchmarkBroadcast40 measures one teacher view reaching 40 students
 // over loopback websockets, end to end.
 func BenchmarkBroadcast40(b *testing.B) {
-	h, ts := newTestHub(b, func(o *Options) { o.MaxPerClient = loadStudents + 1 })
-	room := h.NewRoom()
-	teacher := dial(b, ts, room.Code(), room.Key())
-	next(b, teacher)
-	students := make([]*websocket.Conn, loadStudents)
-	for i := range students {
-		students[i] = dial(b, ts, room.Code(), "")
-		next(b, students[i])
-	}
+	_, teacher, students := loadRoom(b)
 	var wg sync.WaitGroup
 	errs := make(chan error, loadStudents)
 	b.ResetTimer()
