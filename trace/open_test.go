@@ -283,13 +283,8 @@ func TestOpenOwnTraceWithBatch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var batched []safetensors.Tensor
-	for _, info := range f.Tensors {
-		_, raw, _ := f.Bytes(info.Name)
-		batched = append(batched, safetensors.Tensor{Name: info.Name, DType: info.DType, Shape: append([]int{1}, info.Shape...), Data: raw})
-	}
 	var buf bytes.Buffer
-	if err := safetensors.Write(&buf, batched, f.Metadata); err != nil {
+	if err := safetensors.Write(&buf, tracetest.Batched(f), f.Metadata); err != nil {
 		t.Fatal(err)
 	}
 	back, rep, err := trace.Decode(buf.Bytes(), trace.ReadOptions{})

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"io"
 	"net"
 	"net/http"
@@ -34,13 +33,7 @@ func (s *syncBuffer) String() string {
 // TestServeClassroom starts explorer serve --classroom on loopback, follows
 // the printed teacher and student links, and stops it.
 func TestServeClassroom(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var out, errb syncBuffer
-	done := make(chan error, 1)
-	go func() {
-		done <- runServe(ctx, []string{"--classroom", "--model", tinyModel, "--addr", "127.0.0.1:0"}, &out, &errb)
-	}()
+	_, out := startServe(t, "--classroom")
 	teacherRE := regexp.MustCompile(`teacher \(keep this link to yourself\): (http://\S+)`)
 	studentRE := regexp.MustCompile(`students on this machine open (http://\S+)`)
 	var teacher, student string
@@ -52,7 +45,7 @@ func TestServeClassroom(t *testing.T) {
 		}
 	}
 	if teacher == "" {
-		t.Fatalf("no room links printed:\n%s\n%s", out.String(), errb.String())
+		t.Fatalf("no room links printed:\n%s", out.String())
 	}
 	if !strings.Contains(out.String(), "HINT: this address is reachable from this machine only") {
 		t.Errorf("no LAN hint for a loopback room:\n%s", out.String())
@@ -67,15 +60,6 @@ func TestServeClassroom(t *testing.T) {
 		if res.StatusCode != 200 || !strings.Contains(string(body), `data-room-role="`+tt.role+`"`) {
 			t.Errorf("GET %s = %d, no %s room page", tt.url, res.StatusCode, tt.role)
 		}
-	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("serve returned %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("serve did not stop")
 	}
 }
 

@@ -74,23 +74,15 @@ func TestCLITokenizeReadsNoWeights(t *testing.T) {
 }
 
 func TestCLITokenize(t *testing.T) {
-	f, err := os.Open(tokenCases)
-	if err != nil {
-		t.Fatal(err)
+	cases := readJSONL[struct {
+		Text   string   `json:"text"`
+		IDs    []int    `json:"ids"`
+		Tokens []string `json:"tokens"`
+	}](t, tokenCases, 25)
+	if len(cases) < 25 {
+		t.Fatalf("only %d tokenizer cases read", len(cases))
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<20)
-	n := 0
-	for sc.Scan() && n < 25 {
-		var want struct {
-			Text   string   `json:"text"`
-			IDs    []int    `json:"ids"`
-			Tokens []string `json:"tokens"`
-		}
-		if err := json.Unmarshal(sc.Bytes(), &want); err != nil {
-			t.Fatal(err)
-		}
+	for _, want := range cases {
 		file := filepath.Join(t.TempDir(), "text")
 		if err := os.WriteFile(file, []byte(want.Text), 0o644); err != nil {
 			t.Fatal(err)
@@ -109,11 +101,32 @@ func TestCLITokenize(t *testing.T) {
 		if fmt.Sprint(got.IDs) != fmt.Sprint(nonNilInts(want.IDs)) || strings.Join(got.Tokens, "\x00") != strings.Join(want.Tokens, "\x00") {
 			t.Errorf("tokenize %q:\n got %v %q\nwant %v %q", want.Text, got.IDs, got.Tokens, want.IDs, want.Tokens)
 		}
-		n++
 	}
-	if n < 25 {
-		t.Fatalf("only %d tokenizer cases read", n)
+}
+
+// readJSONL decodes the first max lines of a JSON Lines file (every line
+// when max ≤ 0) as Ts.
+func readJSONL[T any](t *testing.T, path string, max int) []T {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
 	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<20)
+	var out []T
+	for (max <= 0 || len(out) < max) && sc.Scan() {
+		var v T
+		if err := json.Unmarshal(sc.Bytes(), &v); err != nil {
+			t.Fatalf("%s line %d: %v", path, len(out)+1, err)
+		}
+		out = append(out, v)
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatalf("read %s: %v", path, err)
+	}
+	return out
 }
 
 // TestCLITrace writes a trace for every conformance prompt, in F32 and F16,

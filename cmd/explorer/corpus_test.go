@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"io"
 	"os"
 	"path/filepath"
@@ -34,26 +32,14 @@ func TestCLICorpusParts(t *testing.T) {
 	if code, out, stderr := runCLI(t, "corpus", "--out", items, "--stories", "4", "--parts", "summary", "--lang", "en", "--format", "jsonl"); code != 0 || !strings.Contains(out, "wrote 4 task items") {
 		t.Fatalf("corpus --format jsonl: exit %d: %s %s", code, out, stderr)
 	}
-	f, err := os.Open(items)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<20)
-	n := 0
-	for sc.Scan() {
-		var rec struct{ Part, Lang, Prompt, Answer string }
-		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
-			t.Fatal(err)
-		}
+	recs := readJSONL[struct{ Part, Lang, Prompt, Answer string }](t, items, 0)
+	for _, rec := range recs {
 		if rec.Part != "summary" || rec.Lang != "en" || !strings.HasSuffix(rec.Prompt, "TL;DR:") || !strings.HasPrefix(rec.Answer, " ") {
 			t.Errorf("item %+v", rec)
 		}
-		n++
 	}
-	if n != 4 {
-		t.Errorf("%d items, want 4", n)
+	if len(recs) != 4 {
+		t.Errorf("%d items, want 4", len(recs))
 	}
 
 	for _, bad := range [][]string{{"--parts", "poems"}, {"--lang", "fr"}, {"--format", "xml"}, {"--parts", "qa=0"}} {

@@ -215,37 +215,36 @@ func writeSafetensors(t *testing.T, path string, tensors []safetensors.Tensor, m
 	}
 }
 
+// tinyTraceFile writes `explorer trace` of the tiny model on a short
+// prompt into dir and opens it; the caller closes the file.
+func tinyTraceFile(t *testing.T, dir string) (string, *safetensors.File) {
+	t.Helper()
+	path := filepath.Join(dir, "ours.safetensors")
+	if code, _, stderr := runCLI(t, "trace", "--model", tinyModel, "--prompt", "The cat sat on the mat", "--out", path); code != 0 {
+		t.Fatalf("trace: exit %d\n%s", code, stderr)
+	}
+	f, err := safetensors.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return path, f
+}
+
 // TestCLIDiff compares an explorer trace with the same trace written with
 // a batch dimension (every hook equal) and with a copy in which one value
 // is perturbed (that hook differs by exactly the perturbation).
 func TestCLIDiff(t *testing.T) {
 	dir := t.TempDir()
-	ours := filepath.Join(dir, "ours.safetensors")
-	if code, _, stderr := runCLI(t, "trace", "--model", tinyModel, "--prompt", "The cat sat on the mat", "--out", ours); code != 0 {
-		t.Fatalf("trace: exit %d\n%s", code, stderr)
-	}
-	f, err := safetensors.Open(ours)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ours, f := tinyTraceFile(t, dir)
 	defer f.Close()
 	hook := trace.Block(1, trace.AttnPattern)
 	const at, delta = 7, 0.0625 // exact in float32
-	var batched, perturbed []safetensors.Tensor
-	var before float32
-	for _, info := range f.Tensors {
-		_, raw, _ := f.Bytes(info.Name)
-		batched = append(batched, safetensors.Tensor{Name: info.Name, DType: info.DType, Shape: append([]int{1}, info.Shape...), Data: raw})
-		p := safetensors.Tensor{Name: info.Name, DType: info.DType, Shape: info.Shape, Data: slices.Clone(raw)}
-		if info.Name == hook {
-			_, v, _ := f.Float32s(hook)
-			before = v[at]
-			x := slices.Clone(v)
-			x[at] += delta
-			p.Data = safetensors.EncodeFloat32(x)
-		}
-		perturbed = append(perturbed, p)
+	_, v, err := f.Float32s(hook)
+	if err != nil {
+		t.Fatal(err)
 	}
+	before := v[at]
+	batched, perturbed := tracetest.Batched(f), tracetest.Perturbed(t, f, hook, at, delta)
 	withBatch, changed := filepath.Join(dir, "batched.safetensors"), filepath.Join(dir, "perturbed.safetensors")
 	writeSafetensors(t, withBatch, batched, f.Metadata)
 	writeSafetensors(t, changed, perturbed, f.Metadata)
@@ -304,21 +303,9 @@ func TestCLIDiff(t *testing.T) {
 // shape, the shape stays the one inferred, and a note says why.
 func TestOpenTraceWithModel(t *testing.T) {
 	dir := t.TempDir()
-	ours := filepath.Join(dir, "ours.safetensors")
-	if code, _, stderr := runCLI(t, "trace", "--model", tinyModel, "--prompt", "The cat sat on the mat", "--out", ours); code != 0 {
-		t.Fatalf("trace: exit %d\n%s", code, stderr)
-	}
-	f, err := safetensors.Open(ours)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var tensors []safetensors.Tensor
-	for _, info := range f.Tensors {
-		_, raw, _ := f.Bytes(info.Name)
-		tensors = append(tensors, safetensors.Tensor{Name: info.Name, DType: info.DType, Shape: append([]int{1}, info.Shape...), Data: raw})
-	}
+	ours, f := tinyTraceFile(t, dir)
 	foreign := filepath.Join(dir, "foreign.safetensors")
-	writeSafetensors(t, foreign, tensors, nil) // before Close: raw is the mapped file's
+	writeSafetensors(t, foreign, tracetest.Batched(f), nil) // before Close: the data is the mapped file's
 	f.Close()
 
 	want, err := trace.ReadFile(ours)
