@@ -255,22 +255,8 @@ func perturb(t *testing.T, file []byte, name string, i int, delta float32) []byt
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out []safetensors.Tensor
-	for _, info := range f.Tensors {
-		_, raw, _ := f.Bytes(info.Name)
-		x := safetensors.Tensor{Name: info.Name, DType: info.DType, Shape: info.Shape, Data: slices.Clone(raw)}
-		if info.Name == name {
-			_, v, err := f.Float32s(name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			v[i] += delta
-			x.DType, x.Data = safetensors.F32, safetensors.EncodeFloat32(v)
-		}
-		out = append(out, x)
-	}
 	var buf bytes.Buffer
-	if err := safetensors.Write(&buf, out, f.Metadata); err != nil {
+	if err := safetensors.Write(&buf, tracetest.Perturbed(t, f, name, i, delta), f.Metadata); err != nil {
 		t.Fatal(err)
 	}
 	return buf.Bytes()
@@ -436,13 +422,8 @@ func TestOpenTraceOfTheServersShape(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var tensors []safetensors.Tensor
-	for _, info := range f.Tensors {
-		_, raw, _ := f.Bytes(info.Name)
-		tensors = append(tensors, safetensors.Tensor{Name: info.Name, DType: info.DType, Shape: append([]int{1}, info.Shape...), Data: raw})
-	}
 	var foreign bytes.Buffer
-	if err := safetensors.Write(&foreign, tensors, nil); err != nil {
+	if err := safetensors.Write(&foreign, tracetest.Batched(f), nil); err != nil {
 		t.Fatal(err)
 	}
 	c := dial(t, ts, nil)

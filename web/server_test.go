@@ -68,6 +68,7 @@ func newTestServer(t testing.TB, edit func(*Options)) (*Server, *httptest.Server
 	return srv, ts
 }
 
+// get makes a GET and returns the status, the header and the whole body.
 func get(t *testing.T, url string) (int, http.Header, string) {
 	t.Helper()
 	res, err := http.Get(url)
@@ -75,7 +76,10 @@ func get(t *testing.T, url string) (int, http.Header, string) {
 		t.Fatal(err)
 	}
 	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatalf("GET %s: reading the body: %v", url, err)
+	}
 	return res.StatusCode, res.Header, string(b)
 }
 

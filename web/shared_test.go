@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -178,16 +177,11 @@ func (s snapshot) check(t *testing.T, label string, tr *trace.Trace) {
 // download returns the body of a GET.
 func download(t *testing.T, url string) []byte {
 	t.Helper()
-	res, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
+	code, _, body := get(t, url)
+	if code != http.StatusOK {
+		t.Fatalf("GET %s: %d %.200s", url, code, body)
 	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil || res.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s: %d %v %.200s", url, res.StatusCode, err, b)
-	}
-	return b
+	return []byte(body)
 }
 
 // TestGenerateLeavesTheSharedRunAlone runs one prompt in two tabs; one
