@@ -217,16 +217,11 @@ func (ss *session) show(ctx context.Context, seq int, tr *trace.Trace, name stri
 func (ss *session) publish(ctx context.Context, seq int, plan streaming, tr *trace.Trace, name string, kept func()) {
 	started := time.Now()
 	ss.runs.markFile(tr, name, tr == ss.srv.opt.Trace)
-	ok := false
-	defer func() {
-		if !ok {
-			ss.runs.finished(tr, seq, false, nil)
-		}
-	}()
-	stream, sent, err := ss.announce(ctx, seq, plan, tr)
+	live, err := ss.announce(ctx, seq, plan, tr, started)
 	if err != nil {
 		return
 	}
+	defer live.fail()
 	for _, hook := range tr.Names() {
 		if ctx.Err() != nil {
 			return
@@ -234,14 +229,13 @@ func (ss *session) publish(ctx context.Context, seq int, plan streaming, tr *tra
 		if hook == trace.LensTopIDs || hook == trace.LensTopProbs {
 			continue // runs leave the lens out too
 		}
-		if err := stream.Record(trace.Tensor{Name: hook}); err != nil {
+		if err := live.stream.Record(trace.Tensor{Name: hook}); err != nil {
 			return
 		}
 	}
-	ok = true
-	ss.srv.leaveRun(ss, ss.runs.finished(tr, seq, true, nil)) // a file shares nothing with a run
+	live.complete(nil) // a file shares nothing with a run
 	kept()
-	ss.sendDone(ctx, seq, tr, started, *sent)
+	live.done(ctx)
 }
 
 // showModel sends the server's model and steps again before a run, when

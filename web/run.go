@@ -52,32 +52,29 @@ func (ss *session) startRun(ctx context.Context, msg clientMessage) {
 func (ss *session) follow(ctx context.Context, seq int, plan streaming, sr *sharedRun) {
 	started := time.Now()
 	var (
-		tr     *trace.Trace
-		stream trace.Recorder
-		sent   *int64
-		next   int // hooks streamed
+		live *liveRun // once the pass has begun
+		next int      // hooks streamed
 	)
-	ok := false
+	completed := false
 	defer func() {
-		if ok {
+		if completed {
 			return
 		}
-		if tr != nil {
-			ss.runs.finished(tr, seq, false, nil)
+		if live != nil {
+			live.fail()
 		}
 		ss.srv.leaveRun(ss, sr)
 	}()
 	for {
 		f := sr.state()
-		if tr == nil && f.tr != nil {
-			tr = f.tr
+		if live == nil && f.tr != nil {
 			var err error
-			if stream, sent, err = ss.announce(ctx, seq, plan, tr); err != nil {
+			if live, err = ss.announce(ctx, seq, plan, f.tr, started); err != nil {
 				return
 			}
 		}
 		for ; next < len(f.hooks); next++ {
-			if err := stream.Record(trace.Tensor{Name: f.hooks[next]}); err != nil {
+			if err := live.stream.Record(trace.Tensor{Name: f.hooks[next]}); err != nil {
 				return
 			}
 		}
@@ -88,9 +85,9 @@ func (ss *session) follow(ctx context.Context, seq int, plan streaming, sr *shar
 			}
 			return
 		case f.done:
-			ok = true
-			ss.srv.leaveRun(ss, ss.runs.finished(tr, seq, true, sr)) // before done, so that what the page asks next finds it
-			ss.sendDone(ctx, seq, tr, started, *sent)
+			completed = true
+			live.complete(sr)
+			live.done(ctx)
 			return
 		}
 		select {
@@ -224,18 +221,13 @@ func (ss *session) run(ctx context.Context, seq int, plan streaming, need int64,
 		ss.sendError(seq, codeBadPrompt, err.Error())
 		return
 	}
-	ok := false
-	defer func() {
-		if !ok {
-			ss.runs.finished(tr, seq, false, nil)
-		}
-	}()
-	stream, sent, err := ss.announce(ctx, seq, plan, tr)
+	live, err := ss.announce(ctx, seq, plan, tr, started)
 	if err != nil {
 		return
 	}
+	defer live.fail()
 	// The logit lens is left out, as in a shared run's pass.
-	err = pass(ctx, tr, trace.Only(ss.srv.passHooks, trace.Tee(tr, stream)))
+	err = pass(ctx, tr, trace.Only(ss.srv.passHooks, trace.Tee(tr, live.stream)))
 	if err != nil {
 		if ctx.Err() == nil {
 			ss.sendError(seq, codeInternal, err.Error())
@@ -243,28 +235,61 @@ func (ss *session) run(ctx context.Context, seq int, plan streaming, need int64,
 		return
 	}
 	engine.LabelTrace(tr, ss.srv.opt.Tokenizer)
-	ok, completed = true, true
-	ss.srv.leaveRun(ss, ss.runs.finished(tr, seq, true, base)) // before done, so that what the page asks next finds it
-	ss.sendDone(ctx, seq, tr, started, *sent)
+	completed = true
+	live.complete(base)
+	live.done(ctx)
 }
 
-// announce begins run seq of tr on the page: tr becomes the session's
-// run in progress (the caller ends it with runs.finished, whatever
-// happens), the page gets its tokens, and the recorder returned streams
-// tr's tensors by plan (streamer), counting the bytes it sends.
-func (ss *session) announce(ctx context.Context, seq int, plan streaming, tr *trace.Trace) (stream trace.Recorder, sent *int64, err error) {
+// A liveRun is run seq of tr in progress on the page, begun by announce.
+// It ends once: by complete, or by fail, which callers defer and which
+// does nothing after complete.
+type liveRun struct {
+	ss      *session
+	tr      *trace.Trace
+	seq     int
+	started time.Time
+	stream  trace.Recorder // streams tr's tensors by the page's plan
+	sent    *int64         // the bytes stream has sent
+	ended   bool
+}
+
+// announce begins run seq of tr, begun at started, on the page: tr
+// becomes the session's run in progress, the page gets its tokens, and
+// the run's recorder streams tr's tensors by plan (streamer), counting
+// the bytes it sends. If the tokens cannot be sent, the run ends as
+// failed and the error is returned.
+func (ss *session) announce(ctx context.Context, seq int, plan streaming, tr *trace.Trace, started time.Time) (*liveRun, error) {
 	ss.runs.started(tr, seq)
+	r := &liveRun{ss: ss, tr: tr, seq: seq, started: started}
 	if err := ss.sendJSON(ctx, newTokensMessage(seq, tr)); err != nil {
-		return nil, nil, err
+		r.fail()
+		return nil, err
 	}
-	stream, sent = ss.streamer(ctx, seq, plan, tr)
-	return stream, sent, nil
+	r.stream, r.sent = ss.streamer(ctx, seq, plan, tr)
+	return r, nil
 }
 
-// sendDone tells the page that run seq of tr, begun at started, is done,
-// with its labels and the bytes its tensors took.
-func (ss *session) sendDone(ctx context.Context, seq int, tr *trace.Trace, started time.Time, sent int64) {
-	ss.sendJSON(ctx, doneMessage{Type: "done", Seq: seq, Labels: tr.Labels, MS: time.Since(started).Milliseconds(), Bytes: sent})
+// fail ends the run as failed, unless it has ended.
+func (r *liveRun) fail() {
+	if !r.ended {
+		r.ended = true
+		r.ss.runs.finished(r.tr, r.seq, false, nil)
+	}
+}
+
+// complete ends the run as complete, continuing base (nil for none): tr
+// becomes the session's current run, before the page is told it is done
+// so that what the page asks next finds it, and the shared run it
+// displaces is given back.
+func (r *liveRun) complete(base *sharedRun) {
+	r.ended = true
+	r.ss.srv.leaveRun(r.ss, r.ss.runs.finished(r.tr, r.seq, true, base))
+}
+
+// done tells the page that the run is done, with its labels and the
+// bytes its tensors took.
+func (r *liveRun) done(ctx context.Context) {
+	r.ss.sendJSON(ctx, doneMessage{Type: "done", Seq: r.seq, Labels: r.tr.Labels, MS: time.Since(r.started).Milliseconds(), Bytes: *r.sent})
 }
 
 // streamer returns the recorder that streams to the page, as run seq,
