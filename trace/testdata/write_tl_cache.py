@@ -51,17 +51,27 @@ def causal_attention(q, k, v):
 
 
 tensors = {}
+
+
+def layer_norm(prefix, resid):
+    """Records the LayerNorm of resid [B, T, C] (ε = 1e-5, no weights) as
+    prefix + hook_scale [B, T, 1] and hook_normalized [B, T, C], and
+    returns the normalized."""
+    mu = resid.mean(-1, keepdims=True)
+    scale = np.sqrt(((resid - mu) ** 2).mean(-1, keepdims=True) + 1e-5)
+    tensors[prefix + "hook_scale"] = scale
+    x = (resid - mu) / scale
+    tensors[prefix + "hook_normalized"] = x
+    return x
+
+
 resid = rng.normal(size=(B, T, C))
 tensors["hook_embed"] = resid * 0.5
 tensors["hook_pos_embed"] = resid * 0.5
 for layer in range(L):
     p = f"blocks.{layer}."
     tensors[p + "hook_resid_pre"] = resid
-    mu = resid.mean(-1, keepdims=True)
-    scale = np.sqrt(((resid - mu) ** 2).mean(-1, keepdims=True) + 1e-5)
-    tensors[p + "ln1.hook_scale"] = scale
-    x = (resid - mu) / scale
-    tensors[p + "ln1.hook_normalized"] = x
+    x = layer_norm(p + "ln1.", resid)
     q, k, v = (rng.normal(size=(B, T, H, D)) for _ in range(3))
     tensors[p + "attn.hook_q"], tensors[p + "attn.hook_k"], tensors[p + "attn.hook_v"] = q, k, v
     scores, pattern, z = causal_attention(q, k, v)
@@ -71,11 +81,7 @@ for layer in range(L):
     tensors[p + "hook_attn_out"] = attn_out
     resid = resid + attn_out
     tensors[p + "hook_resid_mid"] = resid
-    mu = resid.mean(-1, keepdims=True)
-    scale = np.sqrt(((resid - mu) ** 2).mean(-1, keepdims=True) + 1e-5)
-    tensors[p + "ln2.hook_scale"] = scale
-    x = (resid - mu) / scale
-    tensors[p + "ln2.hook_normalized"] = x
+    x = layer_norm(p + "ln2.", resid)
     pre = np.concatenate([x, -x, 2 * x, x * x], axis=-1)  # [B, T, 4C]
     post = 0.5 * pre * (1 + np.tanh(np.sqrt(2 / np.pi) * (pre + 0.044715 * pre**3)))
     mlp_out = post[:, :, :C] * 0.1
@@ -88,10 +94,7 @@ for layer in range(L):
     if args.extra and layer == 0:
         tensors[p + "hook_attn_in"] = np.repeat(x[:, :, None, :], H, axis=2)
 if not args.partial:
-    mu = resid.mean(-1, keepdims=True)
-    scale = np.sqrt(((resid - mu) ** 2).mean(-1, keepdims=True) + 1e-5)
-    tensors["ln_final.hook_scale"] = scale
-    tensors["ln_final.hook_normalized"] = (resid - mu) / scale
+    layer_norm("ln_final.", resid)
 tensors["logits"] = rng.normal(size=(B, T, V)) * 3
 if args.ids:
     tensors["input_ids"] = rng.integers(0, V, size=(B, T)).astype(np.int64)
