@@ -96,13 +96,10 @@ func trainingFigure(points []TrainingPoint, o *output) (*figure, error) {
 	lossPlot := newPlot(o.text(title))
 	lossPlot.Y.Label.Text = o.text(o.t("plot.lossPerToken"))
 	lossPlot.Y.Min = 0
-	line, err := plotter.NewLine(train)
+	line, err := addLine(lossPlot, train, trainCol, vg.Points(1.2))
 	if err != nil {
 		return nil, err
 	}
-	line.Color = trainCol
-	line.Width = vg.Points(1.2)
-	lossPlot.Add(line)
 	lossPlot.Legend.Add(o.text(o.t("plot.training")), line)
 	if len(val) > 0 {
 		dots, err := plotter.NewScatter(val)
@@ -122,13 +119,9 @@ func trainingFigure(points []TrainingPoint, o *output) (*figure, error) {
 	lrPlot.X.Label.Text = o.text(o.t("plot.step"))
 	lrPlot.Y.Label.Text = o.text(o.t("plot.lr"))
 	lrPlot.Y.Min = 0
-	lrLine, err := plotter.NewLine(lr)
-	if err != nil {
+	if _, err := addLine(lrPlot, lr, lrCol, vg.Points(1)); err != nil {
 		return nil, err
 	}
-	lrLine.Color = lrCol
-	lrLine.Width = vg.Points(1)
-	lrPlot.Add(lrLine)
 	lossPlot.X.Min, lossPlot.X.Max = lrPlot.X.Min, lrPlot.X.Max
 
 	const width, height = 16 * vg.Centimeter, 13 * vg.Centimeter
@@ -143,4 +136,16 @@ func trainingFigure(points []TrainingPoint, o *output) (*figure, error) {
 		lossPlot.Draw(top)
 		lrPlot.Draw(bottom)
 	}}, nil
+}
+
+// addLine draws xys on p as a line of colour col and the given width.
+func addLine(p *plot.Plot, xys plotter.XYs, col color.Color, width vg.Length) (*plotter.Line, error) {
+	line, err := plotter.NewLine(xys)
+	if err != nil {
+		return nil, err
+	}
+	line.Color = col
+	line.Width = width
+	p.Add(line)
+	return line, nil
 }
