@@ -24,7 +24,7 @@ func (lib *Library) Handout(w io.Writer, lang string, ctx Context) error {
 	}
 	ctx.Static = true
 	r := &renderer{env: e, lang: lang, static: true}
-	v := handoutView{Lang: langTag(lang), Title: handoutText[lang]["title"], PromptLabel: handoutText[lang]["prompt"],
+	v := handoutView{Lang: i18n.HTMLTag(lang), Title: handoutText[lang]["title"], PromptLabel: handoutText[lang]["prompt"],
 		Prompt: e.data.Text, CSS: template.CSS(CSS()), Params: template.HTML(r.paramsLine())}
 	if v.About, err = aboutHTML(e.data.Model, lang); err != nil {
 		return err
@@ -94,6 +94,6 @@ var handoutText = map[string]map[string]string{
 // lesson reads (see MissingHookError): its title and a sentence naming
 // the hook, in lang.
 func MissingNote(l *Lesson, lang, hook string) template.HTML {
-	return template.HTML(fragment("missing", missingView{Lang: langTag(lang), ID: l.ID, Title: l.Title,
+	return template.HTML(fragment("missing", missingView{Lang: i18n.HTMLTag(lang), ID: l.ID, Title: l.Title,
 		Text: fmt.Sprintf(i18n.Text(lang, "lesson.missingHook"), hook)}))
 }

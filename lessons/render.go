@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/transformer-explorer/explorer/lessons/expr"
+	"github.com/transformer-explorer/explorer/lessons/i18n"
 	"github.com/transformer-explorer/explorer/lessons/mathml"
 	"github.com/transformer-explorer/explorer/trace"
 )
@@ -111,7 +112,7 @@ func (lib *Library) Render(id, lang string, ctx Context) (template.HTML, error) 
 		return "", err
 	}
 	step := l.StepID(e.layer)
-	return template.HTML(fragment("article", articleView{Lang: langTag(lang), ID: l.ID, Step: step, Title: l.Title, Summary: l.Summary,
+	return template.HTML(fragment("article", articleView{Lang: i18n.HTMLTag(lang), ID: l.ID, Step: step, Title: l.Title, Summary: l.Summary,
 		Params: r.params(), Body: template.HTML(body),
 		Jump: template.HTML(r.jumpLink(step, fmt.Sprintf(r.ui(jumpKey(ctx.Static)), r.kindName(l.Steps[0]))))})), nil
 }
@@ -123,14 +124,6 @@ func jumpKey(static bool) string {
 		return "stepRef"
 	}
 	return "jump"
-}
-
-// langTag is the HTML lang attribute of a lesson language.
-func langTag(lang string) string {
-	if lang == "zh" {
-		return "zh-Hans"
-	}
-	return lang
 }
 
 // params states which model, and as far as the lesson's steps have them

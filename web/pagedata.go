@@ -56,21 +56,10 @@ func (d pageData) Args(args ...any) string {
 // tr is i18n.T for templates that have a language but no pageData.
 func tr(lang, key string, args ...any) string { return i18n.T(lang, key, args...) }
 
-// htmlLang is the lang attribute of a catalogue language.
-func htmlLang(lang string) string {
-	if lang == i18n.ZH {
-		return "zh-Hans"
-	}
-	return "en"
-}
-
 // requestLang picks the language of a page request: ?lang=, else the
 // browser's Accept-Language.
 func requestLang(r *http.Request) string {
-	if l := r.FormValue("lang"); l != "" {
-		return i18n.Match(l)
-	}
-	return i18n.FromAcceptLanguage(r.Header.Get("Accept-Language"))
+	return i18n.Pick(r.FormValue("lang"), r.Header.Get("Accept-Language"))
 }
 
 // A Bilingual is a text in English and Chinese.

@@ -26,6 +26,25 @@ func Match(tag string) string {
 	return EN
 }
 
+// Pick returns the language of a page request: the one it asks for by
+// name (asked, its ?lang=), else the best of its Accept-Language header.
+func Pick(asked, acceptLanguage string) string {
+	if asked != "" {
+		return Match(asked)
+	}
+	return FromAcceptLanguage(acceptLanguage)
+}
+
+// HTMLTag returns the BCP 47 tag of a catalogue language for an HTML lang
+// attribute: zh-Hans for Chinese (the catalogue's is simplified), en
+// otherwise.
+func HTMLTag(lang string) string {
+	if lang == ZH {
+		return "zh-Hans"
+	}
+	return EN
+}
+
 // FromAcceptLanguage picks the language of an HTTP Accept-Language header:
 // the first of its tags (by order, ignoring weights below the best) that
 // the catalogue speaks, English when none does.

@@ -108,6 +108,25 @@ func TestFromAcceptLanguage(t *testing.T) {
 	}
 }
 
+func TestPickAndHTMLTag(t *testing.T) {
+	for _, tc := range []struct{ asked, header, want, tag string }{
+		{"", "", "en", "en"},
+		{"zh", "en-US", "zh", "zh-Hans"},
+		{"zh-TW", "", "zh", "zh-Hans"},
+		{"en", "zh-CN,zh;q=0.9", "en", "en"},
+		{"", "zh-CN,zh;q=0.9", "zh", "zh-Hans"},
+		{"fr", "zh-CN", "en", "en"}, // a name the catalogue lacks is English, not the header's
+	} {
+		got := Pick(tc.asked, tc.header)
+		if got != tc.want {
+			t.Errorf("Pick(%q, %q) = %q, want %q", tc.asked, tc.header, got, tc.want)
+		}
+		if tag := HTMLTag(got); tag != tc.tag {
+			t.Errorf("HTMLTag(%q) = %q, want %q", got, tag, tc.tag)
+		}
+	}
+}
+
 func TestJSModule(t *testing.T) {
 	js := string(JSModule())
 	if !strings.Contains(js, "export const messages = {") || !strings.Contains(js, `"prompt.run":"运行"`) {

@@ -12,8 +12,8 @@ import (
 )
 
 // joinPage is the form a student types the room code into.
-var joinPage = template.Must(template.New("join").Funcs(template.FuncMap{"t": i18n.T}).Parse(`<!DOCTYPE html>
-<html lang="{{.HTMLLang}}">
+var joinPage = template.Must(template.New("join").Funcs(template.FuncMap{"t": i18n.T, "htmlTag": i18n.HTMLTag}).Parse(`<!DOCTYPE html>
+<html lang="{{htmlTag .Lang}}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -39,21 +39,9 @@ var joinPage = template.Must(template.New("join").Funcs(template.FuncMap{"t": i1
 
 type joinData struct{ Lang, Code, Error string }
 
-// HTMLLang is the page's lang attribute.
-func (d joinData) HTMLLang() string {
-	if d.Lang == i18n.ZH {
-		return "zh-Hans"
-	}
-	return "en"
-}
-
-// pageLang picks the language of a room page request: ?lang=, else the
-// browser's Accept-Language.
+// pageLang picks the language of a room page request.
 func pageLang(r *http.Request) string {
-	if l := r.FormValue("lang"); l != "" {
-		return i18n.Match(l)
-	}
-	return i18n.FromAcceptLanguage(r.Header.Get("Accept-Language"))
+	return i18n.Pick(r.FormValue("lang"), r.Header.Get("Accept-Language"))
 }
 
 // serveJoin shows the join form, or sends a student with a good code to
