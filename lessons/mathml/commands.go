@@ -106,17 +106,26 @@ func (p *parser) textArg(t token) (*node, error) {
 	return p.arg(t)
 }
 
+// stacked parses the two text-style arguments of a fraction-like command
+// into <mfrac>top bottom</mfrac>.
+func (p *parser) stacked(t token) (*node, error) {
+	top, err := p.textArg(t)
+	if err != nil {
+		return nil, err
+	}
+	bottom, err := p.textArg(t)
+	if err != nil {
+		return nil, err
+	}
+	return elem("mfrac", top, bottom), nil
+}
+
 // frac handles \frac, \dfrac (display style) and \tfrac (text style).
 func (p *parser) frac(t token) (*node, error) {
-	num, err := p.textArg(t)
+	n, err := p.stacked(t)
 	if err != nil {
 		return nil, err
 	}
-	den, err := p.textArg(t)
-	if err != nil {
-		return nil, err
-	}
-	n := elem("mfrac", num, den)
 	switch t.name {
 	case "dfrac":
 		n = styled(n, true)
@@ -135,15 +144,10 @@ func styled(n *node, display bool) *node {
 
 // binom handles \binom{n}{k}: a fraction without a bar, in parentheses.
 func (p *parser) binom(t token) (*node, error) {
-	top, err := p.textArg(t)
+	f, err := p.stacked(t)
 	if err != nil {
 		return nil, err
 	}
-	bottom, err := p.textArg(t)
-	if err != nil {
-		return nil, err
-	}
-	f := elem("mfrac", top, bottom)
 	f.attrs = []attr{{"linethickness", "0"}}
 	return fenced("(", ")", f), nil
 }

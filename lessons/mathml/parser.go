@@ -291,26 +291,20 @@ func (p *parser) parseScripts(base *node) (*node, error) {
 	for {
 		t := p.peek()
 		switch {
-		case t.is('_'):
-			if sub != nil {
-				return nil, errorf(t.pos, "double subscript")
+		case t.is('_') || t.is('^'):
+			slot, kind := &sub, "subscript"
+			if t.is('^') {
+				slot, kind = &sup, "superscript"
+			}
+			if *slot != nil {
+				return nil, errorf(t.pos, "double %s", kind)
 			}
 			p.next()
 			n, err := p.parseScriptArg(t)
 			if err != nil {
 				return nil, err
 			}
-			sub = n
-		case t.is('^'):
-			if sup != nil {
-				return nil, errorf(t.pos, "double superscript")
-			}
-			p.next()
-			n, err := p.parseScriptArg(t)
-			if err != nil {
-				return nil, err
-			}
-			sup = n
+			*slot = n
 		case t.is('\''):
 			if primes > 0 || sup != nil {
 				return nil, errorf(t.pos, "double superscript")
