@@ -73,27 +73,22 @@ func textUnits(t *testing.T, s string) []string {
 		return b.String()
 	}
 	var units []string
-	var walk func(n *html.Node)
-	walk = func(n *html.Node) {
-		if n.Type == html.ElementNode {
-			switch n.Data {
-			case "table", "pre", "figure":
-				units = append(units, text(n))
-				return
-			case "details":
-				return // an exercise's answer, computed and checked by TestExercisesIndependently
-			case "p", "li", "h1", "h2", "summary":
-				for _, sentence := range regexp.MustCompile(`[.。!?；;]\s|[。！？；]`).Split(text(n)+" ", -1) {
-					units = append(units, sentence)
-				}
-				return
-			}
+	visit(doc, func(n *html.Node) bool {
+		if n.Type != html.ElementNode {
+			return true
 		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c)
+		switch n.Data {
+		case "table", "pre", "figure":
+			units = append(units, text(n))
+			return false
+		case "details":
+			return false // an exercise's answer, computed and checked by TestExercisesIndependently
+		case "p", "li", "h1", "h2", "summary":
+			units = append(units, regexp.MustCompile(`[.。!?；;]\s|[。！？；]`).Split(text(n)+" ", -1)...)
+			return false
 		}
-	}
-	walk(doc)
+		return true
+	})
 	return units
 }
 

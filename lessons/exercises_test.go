@@ -2,6 +2,7 @@ package lessons
 
 import (
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -114,35 +115,30 @@ func (p *page) tables() [][][]string {
 		}
 		return b.String()
 	}
-	var walk func(n *html.Node)
-	walk = func(n *html.Node) {
-		if n.Type == html.ElementNode && n.Data == "table" {
-			var rows [][]string
-			var rowsOf func(n *html.Node)
-			rowsOf = func(n *html.Node) {
-				if n.Type == html.ElementNode && n.Data == "tr" {
-					var cells []string
-					for c := n.FirstChild; c != nil; c = c.NextSibling {
-						if c.Type == html.ElementNode && (c.Data == "td" || c.Data == "th") {
-							cells = append(cells, strings.TrimSpace(text(c)))
-						}
-					}
-					rows = append(rows, cells)
-					return
-				}
-				for c := n.FirstChild; c != nil; c = c.NextSibling {
-					rowsOf(c)
+	element := func(n *html.Node, names ...string) bool {
+		return n.Type == html.ElementNode && slices.Contains(names, n.Data)
+	}
+	visit(doc, func(n *html.Node) bool {
+		if !element(n, "table") {
+			return true
+		}
+		var rows [][]string
+		visit(n, func(n *html.Node) bool {
+			if !element(n, "tr") {
+				return true
+			}
+			var cells []string
+			for c := range n.ChildNodes() {
+				if element(c, "td", "th") {
+					cells = append(cells, strings.TrimSpace(text(c)))
 				}
 			}
-			rowsOf(n)
-			out = append(out, rows)
-			return
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c)
-		}
-	}
-	walk(doc)
+			rows = append(rows, cells)
+			return false
+		})
+		out = append(out, rows)
+		return false
+	})
 	return out
 }
 

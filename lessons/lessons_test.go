@@ -325,6 +325,16 @@ func TestRenderAll(t *testing.T) {
 	}
 }
 
+// visit calls f on n and on its descendants, depth first, but not on
+// those of a node for which f returns false.
+func visit(n *html.Node, f func(*html.Node) bool) {
+	if f(n) {
+		for c := range n.ChildNodes() {
+			visit(c, f)
+		}
+	}
+}
+
 // checkHTML parses a rendered lesson and checks its structure: one
 // article with the lesson's step, a jump link, a form per exercise
 // (or an answer per exercise when static), and MathML for the math.
@@ -335,24 +345,20 @@ func checkHTML(t *testing.T, l *Lesson, s string, static bool) {
 		t.Fatalf("%s: %v", l.File, err)
 	}
 	count := map[string]int{}
-	var walk func(n *html.Node)
-	walk = func(n *html.Node) {
-		if n.Type == html.ElementNode {
-			count[n.Data]++
-			for _, a := range n.Attr {
-				if a.Key == "class" {
-					count["."+a.Val]++
-				}
-				if a.Key == "data-step" {
-					count["step:"+a.Val]++
-				}
+	for n := range doc.Descendants() {
+		if n.Type != html.ElementNode {
+			continue
+		}
+		count[n.Data]++
+		for _, a := range n.Attr {
+			if a.Key == "class" {
+				count["."+a.Val]++
+			}
+			if a.Key == "data-step" {
+				count["step:"+a.Val]++
 			}
 		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c)
-		}
 	}
-	walk(doc)
 	if count["article"] != 1 || count[".lesson-step"] < 1 || count[".lesson-jump"] != 1 {
 		t.Errorf("%s: want one article with a jump link, got %d articles, %d links", l.File, count["article"], count[".lesson-step"])
 	}

@@ -147,9 +147,21 @@ func (mathInline) Parse(parent ast.Node, block text.Reader, pc parser.Context) a
 	return &mathNode{item: it}
 }
 
+// wholeBlock is the part of a goldmark block parser for a block that
+// Open reads whole: it takes no further lines, closes with nothing left to
+// do, may interrupt a paragraph, and is never an indented line.
+type wholeBlock struct{}
+
+func (wholeBlock) Continue(ast.Node, text.Reader, parser.Context) parser.State {
+	return parser.Close
+}
+func (wholeBlock) Close(ast.Node, text.Reader, parser.Context) {}
+func (wholeBlock) CanInterruptParagraph() bool                 { return true }
+func (wholeBlock) CanAcceptIndentedLine() bool                 { return false }
+
 // mathBlockParser parses display math: a line starting with $$, up to the
 // line that closes it with $$.
-type mathBlockParser struct{}
+type mathBlockParser struct{ wholeBlock }
 
 func (mathBlockParser) Trigger() []byte { return []byte{'$'} }
 
@@ -189,13 +201,6 @@ func (mathBlockParser) Open(parent ast.Node, reader text.Reader, pc parser.Conte
 	return &mathBlock{item: it}, parser.NoChildren
 }
 
-func (mathBlockParser) Continue(ast.Node, text.Reader, parser.Context) parser.State {
-	return parser.Close
-}
-func (mathBlockParser) Close(ast.Node, text.Reader, parser.Context) {}
-func (mathBlockParser) CanInterruptParagraph() bool                 { return true }
-func (mathBlockParser) CanAcceptIndentedLine() bool                 { return false }
-
 // directiveInline parses {{…}} inside text; a block directive there is an
 // error.
 type directiveInline struct{}
@@ -222,7 +227,7 @@ func (directiveInline) Parse(parent ast.Node, block text.Reader, pc parser.Conte
 }
 
 // directiveBlockParser parses a line that is one block directive.
-type directiveBlockParser struct{}
+type directiveBlockParser struct{ wholeBlock }
 
 func (directiveBlockParser) Trigger() []byte { return []byte{'{'} }
 
@@ -240,13 +245,6 @@ func (directiveBlockParser) Open(parent ast.Node, reader text.Reader, pc parser.
 	reader.AdvanceLine()
 	return &directiveBlock{dir: d}, parser.NoChildren
 }
-
-func (directiveBlockParser) Continue(ast.Node, text.Reader, parser.Context) parser.State {
-	return parser.Close
-}
-func (directiveBlockParser) Close(ast.Node, text.Reader, parser.Context) {}
-func (directiveBlockParser) CanInterruptParagraph() bool                 { return true }
-func (directiveBlockParser) CanAcceptIndentedLine() bool                 { return false }
 
 // liveCode replaces each fenced code block whose info string ends in
 // " live" by a liveCodeNode with its directives parsed.
