@@ -38,16 +38,26 @@ func dropFile(name string, data []byte) chromedp.Action[chromedp.Void] {
 	return browsertest.Discard(chromedp.Evaluate[bool](js))
 }
 
-// fetchBase64 is JavaScript that fetches the href of the element sel and
-// returns the body as base64.
-func fetchBase64(sel string) string {
-	return fmt.Sprintf(`(async () => {
+// fetchHref fetches, in the page, the href of the element sel (a download
+// link) and returns the body; an error status fails the test.
+func fetchHref(t *testing.T, ctx context.Context, sel string) []byte {
+	t.Helper()
+	js := fmt.Sprintf(`(async () => {
   const res = await fetch(document.querySelector(%q).href);
   const buf = new Uint8Array(await res.arrayBuffer());
   let s = "";
   for (const b of buf) s += String.fromCharCode(b);
   return (res.ok ? "" : "error:") + btoa(s);
 })()`, sel)
+	b64, err := chromedp.Run(ctx, chromedp.Evaluate[string](js, chromedp.EvalAwaitPromise))
+	if err != nil || strings.HasPrefix(b64, "error:") {
+		t.Fatalf("fetch %s: %v %s", sel, err, b64)
+	}
+	body, err := base64.StdEncoding.DecodeString(b64)
+	if err != nil {
+		t.Fatalf("fetch %s: %v", sel, err)
+	}
+	return body
 }
 
 // TestBrowserOpenTraceFile drops a TransformerLens-style cache (a batch
@@ -123,11 +133,7 @@ func TestBrowserOpenTraceFile(t *testing.T) {
 	tracetest.CheckScalar(t, "tooltip "+tip, shown, wantHead[q*5+k], trace.Tolerance{Abs: 5e-6}) // six significant digits
 
 	// CSV and .npy of the heatmap: exactly what the page drew.
-	csv64, err := chromedp.Run(ctx, chromedp.Evaluate[string](fetchBase64(figure+" a.export-csv"), chromedp.EvalAwaitPromise))
-	if err != nil || strings.HasPrefix(csv64, "error:") {
-		t.Fatalf("CSV: %v %s", err, csv64)
-	}
-	csvBody, _ := base64.StdEncoding.DecodeString(csv64)
+	csvBody := fetchHref(t, ctx, figure+" a.export-csv")
 	tab, err := table.ReadCSV(strings.NewReader(string(csvBody)))
 	if err != nil {
 		t.Fatal(err)
@@ -136,12 +142,7 @@ func TestBrowserOpenTraceFile(t *testing.T) {
 	if tab.Axes[0].Name != "query" || len(tab.Axes[1].Labels) != 5 {
 		t.Errorf("CSV axes %+v", tab.Axes)
 	}
-	npy64, err := chromedp.Run(ctx, chromedp.Evaluate[string](fetchBase64(figure+" a.export-npy"), chromedp.EvalAwaitPromise))
-	if err != nil || strings.HasPrefix(npy64, "error:") {
-		t.Fatalf("npy: %v %s", err, npy64)
-	}
-	npyBody, _ := base64.StdEncoding.DecodeString(npy64)
-	arr, err := npy.Read(npyBody)
+	arr, err := npy.Read(fetchHref(t, ctx, figure+" a.export-npy"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -194,12 +195,7 @@ func TestBrowserOpenTraceFile(t *testing.T) {
 	if !strings.Contains(summary, "0.125") || !strings.Contains(summary, "[2, 3, 1]") {
 		t.Errorf("comparison summary %q", summary)
 	}
-	diff64, err := chromedp.Run(ctx, chromedp.Evaluate[string](fetchBase64(`#heatmaps .compare-row .compare-cell:nth-child(3) a.export-npy`), chromedp.EvalAwaitPromise))
-	if err != nil || strings.HasPrefix(diff64, "error:") {
-		t.Fatalf("diff npy: %v %s", err, diff64)
-	}
-	diffBody, _ := base64.StdEncoding.DecodeString(diff64)
-	d, err := npy.Read(diffBody)
+	d, err := npy.Read(fetchHref(t, ctx, `#heatmaps .compare-row .compare-cell:nth-child(3) a.export-npy`))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -103,25 +103,15 @@ export function drawHeatmap(fig, v, opts) {
   canvas.height = v.rows;
   canvas.style.width = `${Math.max(1, gridW)}px`;
   canvas.style.height = `${v.rows * cellH}px`;
-  const ctx = canvas.getContext("2d");
-  const img = ctx.createImageData(width, v.rows);
-  for (let r = 0; r < v.rows; r++) {
-    for (let x = 0; x < width; x++) {
-      let val = v.get(r, x * bin);
-      for (let c = x * bin + 1; c < Math.min(v.cols, (x + 1) * bin); c++) {
-        const y = v.get(r, c);
-        if (Math.abs(y) > Math.abs(val)) val = y;
-      }
-      const off = bin === 1 && v.masked && v.masked(r, x);
-      const rgb = off || !Number.isFinite(val) ? masked : colour(val);
-      const i = 4 * (r * width + x);
-      img.data[i] = rgb[0];
-      img.data[i + 1] = rgb[1];
-      img.data[i + 2] = rgb[2];
-      img.data[i + 3] = 255;
+  paintCells(canvas, width, v.rows, (r, x) => {
+    let val = v.get(r, x * bin);
+    for (let c = x * bin + 1; c < Math.min(v.cols, (x + 1) * bin); c++) {
+      const y = v.get(r, c);
+      if (Math.abs(y) > Math.abs(val)) val = y;
     }
-  }
-  ctx.putImageData(img, 0, 0);
+    const off = bin === 1 && v.masked && v.masked(r, x);
+    return off || !Number.isFinite(val) ? masked : colour(val);
+  });
   const hlRow = document.createElement("div");
   hlRow.className = "hm-hl hm-hl-row";
   const hlCol = document.createElement("div");
@@ -272,12 +262,18 @@ export function drawTopTable(fig, { rows, k, prob, token, rowLabels }) {
 export function drawThumb(canvas, pattern, T) {
   canvas.width = T;
   canvas.height = T;
+  paintCells(canvas, T, T, (r, c) => (c <= r ? sequential(pattern[r * T + c]) : masked));
+}
+
+// paintCells paints a canvas of w×h pixels, one pixel a cell, in the
+// colour [r, g, b] that rgbAt(row, col) gives.
+function paintCells(canvas, w, h, rgbAt) {
   const ctx = canvas.getContext("2d");
-  const img = ctx.createImageData(T, T);
-  for (let r = 0; r < T; r++) {
-    for (let c = 0; c < T; c++) {
-      const rgb = c <= r ? sequential(pattern[r * T + c]) : masked;
-      const i = 4 * (r * T + c);
+  const img = ctx.createImageData(w, h);
+  for (let r = 0; r < h; r++) {
+    for (let c = 0; c < w; c++) {
+      const rgb = rgbAt(r, c);
+      const i = 4 * (r * w + c);
       img.data[i] = rgb[0];
       img.data[i + 1] = rgb[1];
       img.data[i + 2] = rgb[2];
