@@ -68,29 +68,24 @@ func explainCell(tr *trace.Trace, l, h, q, k int) (*cellMath, error) {
 	case q < 0 || q >= T || k < 0 || k >= T:
 		return nil, fmt.Errorf("cell (%d, %d) is outside the %d×%d pattern", q, k, T, T)
 	}
-	hook := func(point string, shape ...int) ([]float32, error) {
+	// hook reads one of the layer's hooks of the given shape; the first
+	// that is missing or misshapen sets err, and the later reads do nothing.
+	var err error
+	hook := func(point string, shape ...int) []float32 {
+		if err != nil {
+			return nil
+		}
 		t, ok := tr.Tensor(trace.Block(l, point))
-		if !ok {
-			return nil, fmt.Errorf("the run has no %s", trace.Block(l, point))
+		switch {
+		case !ok:
+			err = fmt.Errorf("the run has no %s", trace.Block(l, point))
+		case t.Len() != len(t.Data) || len(t.Data) != shape[0]*shape[1]*shape[2]:
+			err = fmt.Errorf("%s has shape %v, want %v", t.Name, t.Shape, shape)
 		}
-		if t.Len() != len(t.Data) || len(t.Data) != shape[0]*shape[1]*shape[2] {
-			return nil, fmt.Errorf("%s has shape %v, want %v", t.Name, t.Shape, shape)
-		}
-		return t.Data, nil
+		return t.Data
 	}
-	qs, err := hook(trace.AttnQ, T, H, D)
-	if err != nil {
-		return nil, err
-	}
-	ks, err := hook(trace.AttnK, T, H, D)
-	if err != nil {
-		return nil, err
-	}
-	scores, err := hook(trace.AttnScores, H, T, T)
-	if err != nil {
-		return nil, err
-	}
-	pattern, err := hook(trace.AttnPattern, H, T, T)
+	qs, ks := hook(trace.AttnQ, T, H, D), hook(trace.AttnK, T, H, D)
+	scores, pattern := hook(trace.AttnScores, H, T, T), hook(trace.AttnPattern, H, T, T)
 	if err != nil {
 		return nil, err
 	}
@@ -134,14 +129,16 @@ func explainCell(tr *trace.Trace, l, h, q, k int) (*cellMath, error) {
 		c.Exp = math.Exp(c.Score - c.Max)
 		c.Weight = c.Exp / c.SumExp
 	}
-	if vs, err := hook(trace.AttnV, T, H, D); err == nil {
+	// V and Z are optional: without them the arithmetic ends at the weight.
+	if vs := hook(trace.AttnV, T, H, D); err == nil {
 		for d := range min(explainDims, D) {
 			v := float64(vs[kj+d])
 			c.V = append(c.V, v)
 			c.WV = append(c.WV, c.Weight*v)
 		}
 	}
-	if zs, err := hook(trace.AttnZ, T, H, D); err == nil {
+	err = nil
+	if zs := hook(trace.AttnZ, T, H, D); err == nil {
 		for d := range min(explainDims, D) {
 			c.Z = append(c.Z, float64(zs[qi+d]))
 		}

@@ -84,6 +84,43 @@ func TestExplainCellRefusesBadCells(t *testing.T) {
 	}
 }
 
+// TestExplainCellMissingHooks: a trace without one of the hooks the cell's
+// score needs (q, k, scores, pattern) is refused, naming it; without v or
+// z, the arithmetic stops short of them and keeps the other.
+func TestExplainCellMissingHooks(t *testing.T) {
+	full := tinyTrace(t, "The cat sat")
+	without := func(point string) *trace.Trace {
+		tr := trace.New(full.Model, full.Text, full.IDs, full.Tokens, full.TokenStrings)
+		for _, name := range full.Names() {
+			if name == trace.Block(1, point) {
+				continue
+			}
+			x, _ := full.Tensor(name)
+			if err := tr.Record(x); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return tr
+	}
+	for _, point := range []string{trace.AttnQ, trace.AttnK, trace.AttnScores, trace.AttnPattern} {
+		if _, err := explainCell(without(point), 1, 0, 2, 1); err == nil || !strings.Contains(err.Error(), trace.Block(1, point)) {
+			t.Errorf("without %s: error %v, want one naming it", point, err)
+		}
+	}
+	for _, tc := range []struct {
+		point        string
+		wantV, wantZ bool
+	}{{"", true, true}, {trace.AttnV, false, true}, {trace.AttnZ, true, false}} {
+		c, err := explainCell(without(tc.point), 1, 0, 2, 1)
+		if err != nil {
+			t.Fatalf("without %q: %v", tc.point, err)
+		}
+		if (len(c.V) > 0) != tc.wantV || (len(c.Z) > 0) != tc.wantZ {
+			t.Errorf("without %q: %d values of v, %d of z", tc.point, len(c.V), len(c.Z))
+		}
+	}
+}
+
 // TestExplainEndpoint renders a cell's arithmetic over HTTP in both
 // languages, and refuses bad requests with a reason.
 func TestExplainEndpoint(t *testing.T) {
