@@ -162,6 +162,8 @@ func TestEvalErrors(t *testing.T) {
 		{`slice(t("m", 0), 2, 2)`, "not available", true},
 		{`slice(t("m", 0), 0, 4)`, "not available", true},
 		{"twice(1, 2)", "twice wants one number", false},
+		{"exp(1, 2)", "want 1 argument, got 2", false},
+		{"mean(1, 2)", "want 1 vector argument, got 2", false},
 	} {
 		n, err := Parse(c.src, fakeVars)
 		if err != nil {

@@ -93,12 +93,18 @@ func Argmax(v []float64) int {
 	return best
 }
 
+// evalOnly evaluates the one argument of a one-argument function; what
+// names the argument it wants in the error for any other count.
+func evalOnly(e Env, args []Node, what string) (Value, error) {
+	if len(args) != 1 {
+		return Value{}, fmt.Errorf("want 1 %s, got %d", what, len(args))
+	}
+	return args[0].Eval(e)
+}
+
 func elementwise(f func(float64) float64) function {
 	return func(e Env, args []Node) (Value, error) {
-		if len(args) != 1 {
-			return Value{}, fmt.Errorf("want 1 argument, got %d", len(args))
-		}
-		x, err := args[0].Eval(e)
+		x, err := evalOnly(e, args, "argument")
 		if err != nil {
 			return x, err
 		}
@@ -108,10 +114,7 @@ func elementwise(f func(float64) float64) function {
 
 func reduce(f func([]float64) float64) function {
 	return func(e Env, args []Node) (Value, error) {
-		if len(args) != 1 {
-			return Value{}, fmt.Errorf("want 1 vector argument, got %d arguments", len(args))
-		}
-		x, err := args[0].Eval(e)
+		x, err := evalOnly(e, args, "vector argument")
 		if err != nil {
 			return x, err
 		}
