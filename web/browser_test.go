@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -24,6 +25,31 @@ func browserContext(t testing.TB, width, height int) context.Context {
 	ctx, cancel := chromedp.NewContext(browsertest.Allocator(t, width, height))
 	t.Cleanup(cancel)
 	return ctx
+}
+
+// browserServer begins a browser test of the page, skipped in -short
+// mode, by serving the tiny model (edit changes the options, as in
+// newTestServer).
+func browserServer(t *testing.T, edit func(*Options)) *httptest.Server {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("browser test")
+	}
+	_, ts := newTestServer(t, edit)
+	return ts
+}
+
+// browserTest is browserServer with a tab of width × height.
+func browserTest(t *testing.T, edit func(*Options), width, height int) (*httptest.Server, context.Context) {
+	t.Helper()
+	return browserServer(t, edit), browserContext(t, width, height)
+}
+
+// screenTest is browserServer with a tab on a projector's 1280×720
+// screen, its viewport emulated (screen).
+func screenTest(t *testing.T) (*httptest.Server, context.Context) {
+	t.Helper()
+	return browserServer(t, nil), screen(t, 1280, 720)
 }
 
 // painted is true once the first heatmap canvas holds a non-white pixel.
@@ -75,11 +101,7 @@ func shot(name string) chromedp.Action[chromedp.Void] {
 // prompt, see a heatmap paint, step forward three times with the lesson
 // following, and download the current plot as a PNG.
 func TestBrowserStepThrough(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test")
-	}
-	_, ts := newTestServer(t, nil)
-	ctx := browserContext(t, 1600, 1000)
+	ts, ctx := browserTest(t, nil, 1600, 1000)
 	downloads := t.TempDir()
 
 	err := chromedp.Do(ctx,
@@ -154,11 +176,7 @@ func TestBrowserStepThrough(t *testing.T) {
 // still paints, fetched while or after the pass runs, and the model map
 // draws every layer from the pooled thumbnails.
 func TestBrowserHeldPatterns(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test")
-	}
-	_, ts := newTestServer(t, func(o *Options) { o.EagerLimit = 50 })
-	ctx := browserContext(t, 1600, 1000)
+	ts, ctx := browserTest(t, func(o *Options) { o.EagerLimit = 50 }, 1600, 1000)
 	err := chromedp.Do(ctx,
 		chromedp.Navigate(ts.URL+"/#prompt=The+cat+sat+on+the+mat.+The+cat&step=L1.softmax&head=3"),
 		browsertest.Until(painted),
@@ -181,11 +199,7 @@ func TestBrowserHeldPatterns(t *testing.T) {
 // TestBrowserProjector renders the page at a projector's 1280×720 and in
 // Chinese, checks the lesson and model map, and generates one token.
 func TestBrowserProjector(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test")
-	}
-	_, ts := newTestServer(t, nil)
-	ctx := browserContext(t, 1280, 720)
+	ts, ctx := browserTest(t, nil, 1280, 720)
 	err := chromedp.Do(ctx,
 		chromedp.Navigate(ts.URL+"/#prompt=Once+upon+a+time+there+was+a+cat&step=L1.scores&head=2&lang=zh"),
 		browsertest.Until(painted),

@@ -81,11 +81,7 @@ func TestBrowserClassroomScreens(t *testing.T) {
 // page's address brings it back in Chinese from the server's first byte,
 // before any script runs (no flash of English on reload or a shared link).
 func TestBrowserFirstPaintLanguage(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test")
-	}
-	_, ts := newTestServer(t, nil)
-	ctx := screen(t, 1280, 720)
+	ts, ctx := screenTest(t)
 	err := chromedp.Do(ctx,
 		chromedp.Navigate(ts.URL+"/?lang=en#prompt=The+cat+sat&step=L0.softmax"),
 		browsertest.Until(painted),
@@ -106,11 +102,7 @@ func TestBrowserFirstPaintLanguage(t *testing.T) {
 // TestBrowserTrainKeepsLanguage: switching /train to Chinese keeps Chinese
 // on a reload and on the way back to the explorer, from the first paint.
 func TestBrowserTrainKeepsLanguage(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test")
-	}
-	_, ts := newTestServer(t, nil)
-	ctx := screen(t, 1280, 720)
+	ts, ctx := screenTest(t)
 	err := chromedp.Do(ctx,
 		chromedp.Navigate(ts.URL+"/train?lang=en"),
 		visible("#train-form"),

@@ -15,11 +15,7 @@ import (
 // another head: the page must go to that layer's scores step and show
 // that head.
 func TestBrowserLessonHeadLink(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test")
-	}
-	_, ts := newTestServer(t, nil)
-	ctx := browserContext(t, 1600, 1000)
+	ts, ctx := browserTest(t, nil, 1600, 1000)
 	const links = `[...document.querySelectorAll('#lesson a.lesson-step[data-head]')]`
 	err := chromedp.Do(ctx,
 		chromedp.Navigate(ts.URL+"/#step=L0.scores&lang=en"),

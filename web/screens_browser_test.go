@@ -91,10 +91,7 @@ const thirteen = "Once upon a time there was a little cat who liked to sleep"
 // scrollbar, the colour scale in view; in Chinese no visible English
 // outside tokens and formulas; in projector mode the same.
 func TestBrowserScreens(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test")
-	}
-	_, ts := newTestServer(t, nil)
+	ts := browserServer(t, nil)
 	for _, sz := range [][2]int{{1280, 720}, {1366, 768}, {1920, 1080}} {
 		for _, lang := range []string{"en", "zh"} {
 			for _, projector := range []bool{false, true} {
@@ -146,11 +143,7 @@ func TestBrowserScreens(t *testing.T) {
 // TestBrowserArrowsAfterEnter: right after Enter the arrow keys step, and
 // do not move the cursor in the prompt box.
 func TestBrowserArrowsAfterEnter(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test")
-	}
-	_, ts := newTestServer(t, nil)
-	ctx := screen(t, 1280, 720)
+	ts, ctx := screenTest(t)
 	err := chromedp.Do(ctx,
 		chromedp.Navigate(ts.URL+"/#step=L0.scores"),
 		browsertest.Until(painted),
@@ -177,11 +170,7 @@ func TestBrowserArrowsAfterEnter(t *testing.T) {
 // the last run on screen (no endless wait), an empty one asks for text,
 // and a good prompt afterwards runs.
 func TestBrowserErrorsRecover(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test")
-	}
-	_, ts := newTestServer(t, nil)
-	ctx := screen(t, 1280, 720)
+	ts, ctx := screenTest(t)
 	long := strings.Repeat("word ", 200) // 200 tokens; the tiny model reads 64
 	err := chromedp.Do(ctx,
 		chromedp.Navigate(ts.URL+"/#prompt=The+cat+sat&step=L0.softmax"),
@@ -228,11 +217,7 @@ func TestBrowserErrorsRecover(t *testing.T) {
 // lesson panel shows the cell's arithmetic, whose weight is the one the
 // page drew.
 func TestBrowserCellArithmetic(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test")
-	}
-	_, ts := newTestServer(t, nil)
-	ctx := screen(t, 1280, 720)
+	ts, ctx := screenTest(t)
 	err := chromedp.Do(ctx,
 		chromedp.Navigate(ts.URL+"/#prompt=The+cat+sat+on+the+mat&step=L1.weighted_sum&head=1"),
 		browsertest.Until(painted),
@@ -295,11 +280,7 @@ func TestBrowserCellArithmetic(t *testing.T) {
 // short run and checks its words, the progress line included, are
 // Chinese.
 func TestBrowserTrainChinese(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test")
-	}
-	_, ts := newTestServer(t, nil)
-	ctx := screen(t, 1280, 720)
+	ts, ctx := screenTest(t)
 	err := chromedp.Do(ctx,
 		chromedp.Navigate(ts.URL+"/train?lang=zh"),
 		browsertest.Until(`!document.querySelector('#train-start').disabled`),
