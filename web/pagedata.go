@@ -80,6 +80,29 @@ type modelCard struct {
 	Data, Languages, Can, Cannot Bilingual
 }
 
+// A cardFact is one fact of a model card with its catalogue label.
+type cardFact struct {
+	key  string
+	text Bilingual
+}
+
+// facts returns the card's facts in the order the model panel lists them.
+func (c *modelCard) facts() []cardFact {
+	return []cardFact{{"model.data", c.Data}, {"model.langs", c.Languages}, {"model.can", c.Can}, {"model.cannot", c.Cannot}}
+}
+
+// A knob is one of the generation panel's sampling inputs: its catalogue
+// label and its number input's attributes (max is left out when empty).
+type knob struct{ key, id, value, min, max, step string }
+
+// samplingKnobs are the generation panel's inputs, in order.
+var samplingKnobs = []knob{
+	{"gen.temperature", "temperature", "1", "0", "10", "0.1"},
+	{"gen.topK", "top-k", "0", "0", "", "1"},
+	{"gen.topP", "top-p", "1", "0.01", "1", "0.05"},
+	{"gen.seed", "seed", "1", "0", "", "1"},
+}
+
 // cardOf returns the panel's card of the model named name, its {vocab}
 // filled with the loaded model's vocabulary size, or nil when the lessons
 // know it only by its config.
