@@ -2,36 +2,20 @@ package trace
 
 import (
 	"bufio"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 
 	"github.com/transformer-explorer/explorer/trace/safetensors"
 )
 
-// FormatName is the value of the "format" metadata key of a trace file.
-const FormatName = "transformer-explorer-trace/1"
-
 // InputIDs is the name of the I64 [T] tensor of token ids in a trace file.
 const InputIDs = "input_ids"
 
-// Metadata keys of a trace file. Every value is a string (the safetensors
-// rule); the structured ones hold JSON.
-const (
-	metaFormat       = "format"
-	metaModel        = "model"         // JSON ModelInfo
-	metaText         = "text"          // the prompt
-	metaTokens       = "tokens"        // JSON array of display strings
-	metaTokenStrings = "token_strings" // JSON array of vocabulary strings
-	metaLabels       = "labels"        // JSON object: token id -> display string
-	metaHooks        = "hooks"         // JSON array of hook names, in forward order
-)
-
 // Write writes the trace as a safetensors file: one tensor per hook (F32,
-// or I64 for id-valued hooks), the I64 input_ids, and the metadata above.
+// or I64 for id-valued hooks), the I64 input_ids, and the metadata of
+// meta.go (format, model, text, tokens, token_strings, labels, hooks).
 // Python reads it with safetensors.numpy.load_file.
 func (tr *Trace) Write(w io.Writer) error {
 	names := tr.Names()
@@ -66,33 +50,6 @@ func (tr *Trace) Write(w io.Writer) error {
 		return fmt.Errorf("trace: %w", err)
 	}
 	return nil
-}
-
-// fileMetadata returns the metadata of a trace file (see the keys above).
-func fileMetadata(model ModelInfo, text string, tokens, tokenStrings []string, labels map[int]string, hooks []string) (map[string]string, error) {
-	meta := map[string]string{metaFormat: FormatName, metaText: text}
-	byID := make(map[string]string, len(labels))
-	for id, s := range labels {
-		byID[strconv.Itoa(id)] = s
-	}
-	for key, v := range map[string]any{
-		metaModel: model, metaTokens: nonNil(tokens), metaTokenStrings: nonNil(tokenStrings),
-		metaLabels: byID, metaHooks: nonNil(hooks),
-	} {
-		js, err := json.Marshal(v)
-		if err != nil {
-			return nil, fmt.Errorf("trace: write %s: %w", key, err)
-		}
-		meta[key] = string(js)
-	}
-	return meta, nil
-}
-
-func nonNil(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
 }
 
 // WriteFile writes the trace to path, replacing it only once the whole file
