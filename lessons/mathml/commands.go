@@ -43,10 +43,8 @@ func (p *parser) command(t token) (*node, error) {
 		return p.big(t, size)
 	}
 	switch name {
-	case "frac", "dfrac", "tfrac":
+	case "frac", "dfrac", "tfrac", "binom":
 		return p.frac(t)
-	case "binom":
-		return p.binom(t)
 	case "sqrt":
 		return p.sqrt(t)
 	case "left":
@@ -106,31 +104,26 @@ func (p *parser) textArg(t token) (*node, error) {
 	return p.arg(t)
 }
 
-// stacked parses the two text-style arguments of a fraction-like command
-// into <mfrac>top bottom</mfrac>.
-func (p *parser) stacked(t token) (*node, error) {
-	top, err := p.textArg(t)
-	if err != nil {
-		return nil, err
-	}
-	bottom, err := p.textArg(t)
-	if err != nil {
-		return nil, err
-	}
-	return elem("mfrac", top, bottom), nil
-}
-
-// frac handles \frac, \dfrac (display style) and \tfrac (text style).
+// frac handles \frac, \dfrac (display style), \tfrac (text style) and
+// \binom{n}{k} (a fraction without a bar, in parentheses).
 func (p *parser) frac(t token) (*node, error) {
-	n, err := p.stacked(t)
+	num, err := p.textArg(t)
 	if err != nil {
 		return nil, err
 	}
+	den, err := p.textArg(t)
+	if err != nil {
+		return nil, err
+	}
+	n := elem("mfrac", num, den)
 	switch t.name {
 	case "dfrac":
 		n = styled(n, true)
 	case "tfrac":
 		n = styled(n, false)
+	case "binom":
+		n.attrs = []attr{{"linethickness", "0"}}
+		n = fenced("(", ")", n)
 	}
 	return n, nil
 }
@@ -140,16 +133,6 @@ func styled(n *node, display bool) *node {
 	s := elem("mstyle", n)
 	s.attrs = []attr{{"displaystyle", boolString(display)}}
 	return s
-}
-
-// binom handles \binom{n}{k}: a fraction without a bar, in parentheses.
-func (p *parser) binom(t token) (*node, error) {
-	f, err := p.stacked(t)
-	if err != nil {
-		return nil, err
-	}
-	f.attrs = []attr{{"linethickness", "0"}}
-	return fenced("(", ")", f), nil
 }
 
 // fenced returns an <mrow> of inner between stretchy delimiters; an empty
