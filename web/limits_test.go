@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/transformer-explorer/explorer/web/internal/wstest"
 )
 
 // TestHostAllowList: a page whose name was rebound to the explorer's
@@ -40,7 +41,7 @@ func TestHostAllowList(t *testing.T) {
 		}
 	}
 	h := http.Header{"Host": {"rebound.example"}, "Origin": {"http://rebound.example"}}
-	if _, res, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(ts.URL, "http")+"/ws", h); err == nil || res == nil || res.StatusCode != http.StatusMisdirectedRequest {
+	if _, res, err := websocket.DefaultDialer.Dial(wstest.URL(ts, "/ws"), h); err == nil || res == nil || res.StatusCode != http.StatusMisdirectedRequest {
 		t.Errorf("a rebound websocket: %v %v, want 421", err, res)
 	}
 }
@@ -90,13 +91,7 @@ func TestTabsPerClient(t *testing.T) {
 // would.
 func dialFromAddr(t *testing.T, ts *httptest.Server, ip string) wsClient {
 	t.Helper()
-	d := websocket.Dialer{NetDialContext: (&net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}}).DialContext}
-	c, _, err := d.Dial("ws"+strings.TrimPrefix(ts.URL, "http")+"/ws", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return wsClient{c}
+	return wsClient{wstest.DialFrom(t, ts, "/ws", ip)}
 }
 
 // TestMemoryBudget fills the server's memory for traces: the least

@@ -21,6 +21,7 @@ import (
 	"github.com/transformer-explorer/explorer/engine/tokenizer"
 	"github.com/transformer-explorer/explorer/lessons"
 	"github.com/transformer-explorer/explorer/trace"
+	"github.com/transformer-explorer/explorer/web/internal/wstest"
 )
 
 const tinyModel = "../testdata/conformance/tiny-gpt2"
@@ -277,7 +278,7 @@ func TestLessonEndpoints(t *testing.T) {
 
 func TestOriginCheck(t *testing.T) {
 	_, ts := newTestServer(t, nil)
-	u := "ws" + strings.TrimPrefix(ts.URL, "http") + "/ws"
+	u := wstest.URL(ts, "/ws")
 	h := http.Header{"Origin": {"http://evil.example"}}
 	if _, res, err := websocket.DefaultDialer.Dial(u, h); err == nil || res == nil || res.StatusCode != http.StatusForbidden {
 		t.Fatalf("a foreign origin was let in: %v", err)
@@ -305,12 +306,7 @@ func dialPath(t testing.TB, ts *httptest.Server, path string) wsClient {
 
 func dialHeader(t testing.TB, ts *httptest.Server, path string, h http.Header) wsClient {
 	t.Helper()
-	c, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(ts.URL, "http")+path, h)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return wsClient{c}
+	return wsClient{wstest.Dial(t, ts, path, h)}
 }
 
 func (c wsClient) read(t testing.TB) (int, []byte) {

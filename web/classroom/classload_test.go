@@ -12,7 +12,6 @@ import (
 	"os"
 	"runtime"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -21,6 +20,7 @@ import (
 
 	"github.com/transformer-explorer/explorer/web"
 	"github.com/transformer-explorer/explorer/web/classroom"
+	"github.com/transformer-explorer/explorer/web/internal/wstest"
 )
 
 // classServer serves the tiny model with a room sized for students who
@@ -39,19 +39,9 @@ type roomMessage struct {
 	View classroom.View `json:"view"`
 }
 
-func wsDial(t *testing.T, ts *httptest.Server, path string) *websocket.Conn {
-	t.Helper()
-	conn, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(ts.URL, "http")+path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	return conn
-}
-
 func joinRoom(t *testing.T, ts *httptest.Server, code, key string) *websocket.Conn {
 	t.Helper()
-	conn := wsDial(t, ts, "/room/ws")
+	conn := wstest.Dial(t, ts, "/room/ws", nil)
 	join := map[string]string{"type": "join", "code": code}
 	if key != "" {
 		join["key"] = key
@@ -204,7 +194,7 @@ func runClass(t *testing.T, students, views int, every time.Duration) (delivered
 	var ids []string
 	steps := map[string][]string{}
 	for i := range class {
-		ex := wsDial(t, ts, "/ws")
+		ex := wstest.Dial(t, ts, "/ws", nil)
 		var hello struct {
 			Type  string `json:"type"`
 			Steps []struct {

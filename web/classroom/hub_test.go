@@ -16,6 +16,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/transformer-explorer/explorer/web"
+	"github.com/transformer-explorer/explorer/web/internal/wstest"
 )
 
 // fakePages stands in for the explorer page: it writes the room's props.
@@ -49,11 +50,7 @@ func newTestHub(t testing.TB, edit func(*Options)) (*Hub, *httptest.Server) {
 // dial connects to the room websocket and sends a join.
 func dial(t testing.TB, ts *httptest.Server, code, key string) *websocket.Conn {
 	t.Helper()
-	conn, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(ts.URL, "http")+"/room/ws", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
+	conn := wstest.Dial(t, ts, "/room/ws", nil)
 	join := map[string]string{"type": "join", "code": code}
 	if key != "" {
 		join["key"] = key
@@ -135,11 +132,7 @@ func TestJoinRefused(t *testing.T) {
 		}
 	}
 	// Anything but a join first is refused too.
-	conn, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(ts.URL, "http")+"/room/ws", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn := wstest.Dial(t, ts, "/room/ws", nil)
 	sendView(t, conn, view(1))
 	if m := next(t, conn); m.Error != errBadMessage {
 		t.Errorf("view before join: got %+v, want %s", m, errBadMessage)
@@ -195,7 +188,7 @@ func TestOnlyTeacherDrives(t *testing.T) {
 func TestOriginChecked(t *testing.T) {
 	h, ts := newTestHub(t, nil)
 	room := h.NewRoom()
-	url := "ws" + strings.TrimPrefix(ts.URL, "http") + "/room/ws"
+	url := wstest.URL(ts, "/room/ws")
 	_, res, err := websocket.DefaultDialer.Dial(url, http.Header{"Origin": {"http://evil.example"}})
 	if err == nil || res == nil || res.StatusCode != http.StatusForbidden {
 		t.Errorf("a foreign origin: err %v, response %v; want 403", err, res)

@@ -3,7 +3,6 @@ package classroom
 import (
 	"bytes"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -11,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/gorilla/websocket"
+	"github.com/transformer-explorer/explorer/web/internal/wstest"
 )
 
 // syncBuffer is a log destination safe for the server's goroutines.
@@ -103,13 +103,7 @@ func TestRoomSocketsPerClient(t *testing.T) {
 // another machine would.
 func dialFrom(t *testing.T, ts *httptest.Server, ip string) *websocket.Conn {
 	t.Helper()
-	d := websocket.Dialer{NetDialContext: (&net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}}).DialContext}
-	conn, _, err := d.Dial("ws"+strings.TrimPrefix(ts.URL, "http")+"/room/ws", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	return conn
+	return wstest.DialFrom(t, ts, "/room/ws", ip)
 }
 
 // TestWrongCodesOption: a class behind one address may be allowed more
