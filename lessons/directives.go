@@ -32,7 +32,7 @@ var mathDirectives = map[string]bool{}
 
 func init() {
 	directives = map[string]dirSpec{
-		"value":     {exprs: []string{"expr", "at"}, args: []string{"hook", "fmt", "name"}, check: checkValue, html: valueHTML, tex: valueTeX},
+		"value":     {exprs: []string{"expr", "at"}, args: []string{"hook", "fmt", "name"}, check: checkValue, html: inSpan("num", (*renderer).scalarText), tex: inBraces((*renderer).scalarText)},
 		"vector":    {exprs: []string{"expr", "at"}, args: []string{"hook", "fmt", "max", "name"}, check: checkValue, html: vectorHTML, tex: vectorTeX},
 		"config":    {positional: 1, args: []string{"name"}, required: []string{"$0"}, check: checkConfig, html: configHTML, tex: configTeX},
 		"token":     {exprs: []string{"pos", "id"}, check: checkToken, html: tokenDirHTML, tex: tokenTeX},
@@ -42,7 +42,7 @@ func init() {
 		"lens":      {exprs: []string{"pos"}, block: true, html: lensHTML},
 		"losses":    {block: true, html: lossesHTML},
 		"heads":     {block: true, html: headsHTML},
-		"run":       {positional: 1, args: []string{"fmt"}, required: []string{"$0"}, check: checkFmt, html: runHTML, tex: runTeX},
+		"run":       {positional: 1, args: []string{"fmt"}, required: []string{"$0"}, check: checkFmt, html: inSpan("run", (*renderer).runText), tex: inBraces((*renderer).runText)},
 		"positions": {args: []string{"max"}, block: true, html: positionsHTML},
 		"plot":      {args: []string{"kind"}, required: []string{"kind"}, block: true, check: checkPlot, html: plotHTML},
 		"step":      {exprs: []string{"layer", "head"}, args: []string{"kind", "text"}, check: checkStep, html: stepHTML},
@@ -156,14 +156,22 @@ func (r *renderer) scalarText(d *directive, tex bool) (string, error) {
 	return formatNumber(v.S, d.args["fmt"], tex)
 }
 
-func valueHTML(r *renderer, d *directive) (string, error) {
-	s, err := r.scalarText(d, false)
-	return span("num", s), err
+// inSpan renders a directive in a page as the text that text gives
+// (tex false), in a span of class.
+func inSpan(class string, text func(r *renderer, d *directive, tex bool) (string, error)) func(*renderer, *directive) (string, error) {
+	return func(r *renderer, d *directive) (string, error) {
+		s, err := text(r, d, false)
+		return span(class, s), err
+	}
 }
 
-func valueTeX(r *renderer, d *directive) (string, error) {
-	s, err := r.scalarText(d, true)
-	return "{" + s + "}", err
+// inBraces renders a directive in math as the TeX that text gives (tex
+// true), grouped in braces.
+func inBraces(text func(r *renderer, d *directive, tex bool) (string, error)) func(*renderer, *directive) (string, error) {
+	return func(r *renderer, d *directive) (string, error) {
+		s, err := text(r, d, true)
+		return "{" + s + "}", err
+	}
 }
 
 // vectorParts formats at most max= (default 6) leading entries of a vector.

@@ -104,13 +104,3 @@ func (r *renderer) runText(d *directive, tex bool) (string, error) {
 	}
 	return "", fmt.Errorf("run field %q is %T, want a number or a string", d.pos[0], v)
 }
-
-func runHTML(r *renderer, d *directive) (string, error) {
-	s, err := r.runText(d, false)
-	return span("run", s), err
-}
-
-func runTeX(r *renderer, d *directive) (string, error) {
-	s, err := r.runText(d, true)
-	return "{" + s + "}", err
-}
