@@ -45,6 +45,15 @@ func HTMLTag(lang string) string {
 	return EN
 }
 
+// Name returns a catalogue language's name in that language, as a
+// language switch shows it: English, 中文.
+func Name(lang string) string {
+	if lang == ZH {
+		return "中文"
+	}
+	return "English"
+}
+
 // FromAcceptLanguage picks the language of an HTTP Accept-Language header:
 // the first of its tags (by order, ignoring weights below the best) that
 // the catalogue speaks, English when none does.

@@ -108,14 +108,14 @@ func TestFromAcceptLanguage(t *testing.T) {
 	}
 }
 
-func TestPickAndHTMLTag(t *testing.T) {
-	for _, tc := range []struct{ asked, header, want, tag string }{
-		{"", "", "en", "en"},
-		{"zh", "en-US", "zh", "zh-Hans"},
-		{"zh-TW", "", "zh", "zh-Hans"},
-		{"en", "zh-CN,zh;q=0.9", "en", "en"},
-		{"", "zh-CN,zh;q=0.9", "zh", "zh-Hans"},
-		{"fr", "zh-CN", "en", "en"}, // a name the catalogue lacks is English, not the header's
+func TestPickHTMLTagAndName(t *testing.T) {
+	for _, tc := range []struct{ asked, header, want, tag, name string }{
+		{"", "", "en", "en", "English"},
+		{"zh", "en-US", "zh", "zh-Hans", "中文"},
+		{"zh-TW", "", "zh", "zh-Hans", "中文"},
+		{"en", "zh-CN,zh;q=0.9", "en", "en", "English"},
+		{"", "zh-CN,zh;q=0.9", "zh", "zh-Hans", "中文"},
+		{"fr", "zh-CN", "en", "en", "English"}, // a name the catalogue lacks is English, not the header's
 	} {
 		got := Pick(tc.asked, tc.header)
 		if got != tc.want {
@@ -123,6 +123,9 @@ func TestPickAndHTMLTag(t *testing.T) {
 		}
 		if tag := HTMLTag(got); tag != tc.tag {
 			t.Errorf("HTMLTag(%q) = %q, want %q", got, tag, tc.tag)
+		}
+		if name := Name(got); name != tc.name {
+			t.Errorf("Name(%q) = %q, want %q", got, name, tc.name)
 		}
 	}
 }
