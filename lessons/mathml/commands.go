@@ -96,7 +96,8 @@ func (p *parser) arg(t token) (*node, error) {
 	return group(kids), nil
 }
 
-// textArg parses an argument in text style (fractions, binomials).
+// textArg parses an argument in text style (fractions, binomials, the
+// script of \overset).
 func (p *parser) textArg(t token) (*node, error) {
 	saved := p.display
 	p.display = false
@@ -328,10 +329,7 @@ func (p *parser) brace(t token) (*node, error) {
 // overset handles \overset{top}{base}, \stackrel (the same) and
 // \underset{bottom}{base}.
 func (p *parser) overset(t token) (*node, error) {
-	saved := p.display
-	p.display = false
-	script, err := p.arg(t)
-	p.display = saved
+	script, err := p.textArg(t)
 	if err != nil {
 		return nil, err
 	}
