@@ -19,14 +19,6 @@ import (
 	"github.com/transformer-explorer/explorer/web/internal/browsertest"
 )
 
-// browserContext starts headless Chromium for a test and returns a tab.
-func browserContext(t testing.TB, width, height int) context.Context {
-	t.Helper()
-	ctx, cancel := chromedp.NewContext(browsertest.Allocator(t, width, height))
-	t.Cleanup(cancel)
-	return ctx
-}
-
 // browserServer begins a browser test of the page, skipped in -short
 // mode, by serving the tiny model (edit changes the options, as in
 // newTestServer).
@@ -42,7 +34,7 @@ func browserServer(t *testing.T, edit func(*Options)) *httptest.Server {
 // browserTest is browserServer with a tab of width × height.
 func browserTest(t *testing.T, edit func(*Options), width, height int) (*httptest.Server, context.Context) {
 	t.Helper()
-	return browserServer(t, edit), browserContext(t, width, height)
+	return browserServer(t, edit), browsertest.Tab(t, width, height)
 }
 
 // screenTest is browserServer with a tab on a projector's 1280×720
@@ -261,7 +253,7 @@ func gpt2SmallShaped(b testing.TB) *engine.Model {
 
 func benchFirstPaint(b *testing.B, edit func(*Options)) {
 	_, ts := newTestServer(b, edit)
-	ctx := browserContext(b, 1600, 1000)
+	ctx := browsertest.Tab(b, 1600, 1000)
 	if err := chromedp.Do(ctx, chromedp.Navigate(ts.URL+"/#step=L0.softmax"), browsertest.Until(painted)); err != nil {
 		b.Fatal(err)
 	}
@@ -302,7 +294,7 @@ func BenchmarkBrowserStepSwitch(b *testing.B) {
 
 func benchStepSwitch(b *testing.B, edit func(*Options)) {
 	_, ts := newTestServer(b, edit)
-	ctx := browserContext(b, 1280, 720)
+	ctx := browsertest.Tab(b, 1280, 720)
 	prompt := strings.ReplaceAll(strings.TrimSpace(strings.Repeat("one two three four ", 8)), " ", "+")
 	steps := `explorer.steps().map((s) => s.hooks).flat()`
 	if err := chromedp.Do(ctx,
@@ -349,7 +341,7 @@ func TestBrowserShowsCloseReason(t *testing.T) {
 	} {
 		t.Run(tc.lang, func(t *testing.T) {
 			_, ts := newTestServer(t, func(o *Options) { o.MaxSessionsPerClient = 1 })
-			first := browserContext(t, 1200, 800)
+			first := browsertest.Tab(t, 1200, 800)
 			page := ts.URL + "/?lang=" + tc.lang
 			if err := chromedp.Do(first, chromedp.Navigate(page), browsertest.Until(`!!window.explorer && explorer.steps().length > 0`)); err != nil {
 				t.Fatal(err)

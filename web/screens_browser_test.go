@@ -18,7 +18,7 @@ import (
 // projector or laptop of that resolution shows the page.
 func screen(t *testing.T, w, h int) context.Context {
 	t.Helper()
-	ctx := browserContext(t, w, h)
+	ctx := browsertest.Tab(t, w, h)
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(int64(w), int64(h))); err != nil {
 		t.Fatal(err)
 	}

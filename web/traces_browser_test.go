@@ -81,7 +81,7 @@ func TestBrowserOpenTraceFile(t *testing.T) {
 	wantHead := want.Head(pattern, 0, head)
 
 	_, ts := newTestServer(t, nil)
-	ctx := browserContext(t, 1600, 1000)
+	ctx := browsertest.Tab(t, 1600, 1000)
 	figure := fmt.Sprintf(`#heatmaps figure[data-hook=%q]`, pattern)
 	err = chromedp.Do(ctx,
 		chromedp.Navigate(ts.URL+"/#step=L1.softmax&head="+strconv.Itoa(head)),
@@ -218,7 +218,7 @@ func TestBrowserTraceOnly(t *testing.T) {
 		t.Skip("browser test")
 	}
 	ts, want := traceOnlyServer(t, "--tokens", "--dtype", "BF16")
-	ctx := browserContext(t, 1400, 900)
+	ctx := browsertest.Tab(t, 1400, 900)
 	err := chromedp.Do(ctx,
 		chromedp.Navigate(ts.URL+"/#step=L0.scores&head=1"),
 		browsertest.Until(painted),

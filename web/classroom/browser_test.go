@@ -66,17 +66,12 @@ func lessonClassroom(t *testing.T) (*classroom.Room, *httptest.Server) {
 // Chromium the test is skipped, except under CI=true.
 func browser(t *testing.T) (teacher, student context.Context) {
 	t.Helper()
-	alloc := browsertest.Allocator(t, 1400, 900)
-	teacher, cancelTeacher := chromedp.NewContext(alloc)
+	teacher = browsertest.Tab(t, 1400, 900)
 	if err := chromedp.Do(teacher); err != nil { // starts the browser
-		cancelTeacher()
 		t.Fatal(err)
 	}
-	student, cancelStudent := chromedp.NewContext(teacher, chromedp.WithNewBrowserContext())
-	t.Cleanup(func() {
-		cancelStudent()
-		cancelTeacher()
-	})
+	student, cancel := chromedp.NewContext(teacher, chromedp.WithNewBrowserContext())
+	t.Cleanup(cancel)
 	return teacher, student
 }
 

@@ -52,6 +52,15 @@ func Allocator(t testing.TB, width, height int) context.Context {
 	return alloc
 }
 
+// Tab starts headless Chromium with a window of width × height (see
+// Allocator) and returns a tab of it, closed when the test ends.
+func Tab(t testing.TB, width, height int) context.Context {
+	t.Helper()
+	ctx, cancel := chromedp.NewContext(Allocator(t, width, height))
+	t.Cleanup(cancel)
+	return ctx
+}
+
 // Until waits, up to 30 s, for a JavaScript condition to be true.
 func Until(expr string) chromedp.Action[chromedp.Void] {
 	return Discard(chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(30*time.Second)))
