@@ -47,6 +47,16 @@ func smallSettings(m trace.ModelInfo) []*regexp.Regexp {
 	}
 }
 
+// visit calls f on n and on its descendants, depth first, but not on
+// those of a node for which f returns false.
+func visit(n *html.Node, f func(*html.Node) bool) {
+	if f(n) {
+		for c := range n.ChildNodes() {
+			visit(c, f)
+		}
+	}
+}
+
 // textUnits returns the rendered lesson's text in units a claim lives in:
 // each sentence of a paragraph or list item, each table whole, each
 // display formula. Math annotations (the TeX source) are left out.

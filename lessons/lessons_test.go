@@ -325,16 +325,6 @@ func TestRenderAll(t *testing.T) {
 	}
 }
 
-// visit calls f on n and on its descendants, depth first, but not on
-// those of a node for which f returns false.
-func visit(n *html.Node, f func(*html.Node) bool) {
-	if f(n) {
-		for c := range n.ChildNodes() {
-			visit(c, f)
-		}
-	}
-}
-
 // checkHTML parses a rendered lesson and checks its structure: one
 // article with the lesson's step, a jump link, a form per exercise
 // (or an answer per exercise when static), and MathML for the math.

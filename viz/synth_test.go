@@ -89,3 +89,17 @@ func synth(t testing.TB, L, H, T, D int) *trace.Trace {
 
 // lengthOf converts points for tests.
 func lengthOf(pt float64) vg.Length { return vg.Length(pt) }
+
+// withTop is a trace of tr's prompt holding only a pair of top-K hooks,
+// ids and probs, of the given shapes (all zeros).
+func withTop(t testing.TB, tr *trace.Trace, ids, probs string, idsShape, probsShape []int) *trace.Trace {
+	t.Helper()
+	out := trace.New(tr.Model, "", tr.IDs, tr.Tokens, tr.TokenStrings)
+	for _, h := range []trace.Tensor{{Name: ids, Shape: idsShape}, {Name: probs, Shape: probsShape}} {
+		h.Data = make([]float32, h.Len())
+		if err := out.Record(h); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out
+}

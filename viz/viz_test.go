@@ -185,18 +185,6 @@ func TestBadRequests(t *testing.T) {
 		t.Fatal(err)
 	}
 	noModel := trace.New(trace.ModelInfo{}, "", tr.IDs, tr.Tokens, nil)
-	// withTop is the trace with one pair of top-K hooks of the given shapes.
-	withTop := func(ids, probs string, idsShape, probsShape []int) *trace.Trace {
-		t.Helper()
-		out := trace.New(tr.Model, "", tr.IDs, tr.Tokens, tr.TokenStrings)
-		for _, h := range []trace.Tensor{{Name: ids, Shape: idsShape}, {Name: probs, Shape: probsShape}} {
-			h.Data = make([]float32, h.Len())
-			if err := out.Record(h); err != nil {
-				t.Fatal(err)
-			}
-		}
-		return out
-	}
 	noTokens := trace.New(tr.Model, "", tr.IDs, nil, nil)
 	tests := []struct {
 		name string
@@ -221,10 +209,10 @@ func TestBadRequests(t *testing.T) {
 		{"missing q", onlyLogits, Request{Kind: KindQKV, Format: "svg"}, ErrMissingHook, "blocks.0.attn.hook_q"},
 		{"too long", long, Request{Kind: KindAttention, Format: "png"}, ErrTooLong, "257 tokens"},
 		{"wrong shape", bad, Request{Kind: KindAttention, Format: "png"}, ErrShape, "[3 4 4]"},
-		{"no guesses", withTop(trace.NextTopIDs, trace.NextTopProbs, []int{8, 0}, []int{8, 0}), Request{Kind: KindLogits, Format: "png"}, ErrShape, "holds no guesses"},
-		{"logits rows", withTop(trace.NextTopIDs, trace.NextTopProbs, []int{7, 5}, []int{7, 5}), Request{Kind: KindLogits, Format: "png"}, ErrShape, "want [8, K]"},
-		{"probs unlike ids", withTop(trace.NextTopIDs, trace.NextTopProbs, []int{8, 5}, []int{8, 4}), Request{Kind: KindLogits, Format: "png"}, ErrShape, `"next.top_probs" has shape [8 4]`},
-		{"lens rank", withTop(trace.LensTopIDs, trace.LensTopProbs, []int{8, 5}, []int{8, 5}), Request{Kind: KindLens, Format: "svg"}, ErrShape, "want [3, 8, K]"},
+		{"no guesses", withTop(t, tr, trace.NextTopIDs, trace.NextTopProbs, []int{8, 0}, []int{8, 0}), Request{Kind: KindLogits, Format: "png"}, ErrShape, "holds no guesses"},
+		{"logits rows", withTop(t, tr, trace.NextTopIDs, trace.NextTopProbs, []int{7, 5}, []int{7, 5}), Request{Kind: KindLogits, Format: "png"}, ErrShape, "want [8, K]"},
+		{"probs unlike ids", withTop(t, tr, trace.NextTopIDs, trace.NextTopProbs, []int{8, 5}, []int{8, 4}), Request{Kind: KindLogits, Format: "png"}, ErrShape, `"next.top_probs" has shape [8 4]`},
+		{"lens rank", withTop(t, tr, trace.LensTopIDs, trace.LensTopProbs, []int{8, 5}, []int{8, 5}), Request{Kind: KindLens, Format: "svg"}, ErrShape, "want [3, 8, K]"},
 		{"no trace", nil, Request{Kind: KindAttention, Format: "png"}, ErrEmpty, ""},
 		{"no model info", noModel, Request{Kind: KindHeads, Format: "png"}, ErrShape, "0 layers and 0 heads"},
 		{"tokens without ids", noTokens, Request{Kind: KindLoss, Format: "png"}, ErrShape, "8 token ids but 0 display strings"},
