@@ -60,12 +60,16 @@ function cellSizes(v, avail) {
   return [Math.min(44, cw), Math.max(2, Math.min(22, h / v.rows))];
 }
 
-function label(text, cls, size, style) {
+// label is a row or column label of a heatmap, size px high, centred in
+// a band of band px. A label longer than its box ends in an ellipsis
+// (style.css), so its whole text is its title, shown on hover.
+function label(text, size, band, style) {
   const s = document.createElement("span");
-  s.className = cls;
   s.textContent = text;
+  s.title = text;
   Object.assign(s.style, style);
   s.style.fontSize = `${size}px`;
+  s.style.lineHeight = `${band}px`;
   return s;
 }
 
@@ -85,16 +89,18 @@ export function drawHeatmap(fig, v, opts) {
 
   fig.append(scaleBar(lo, hi, v.signed, !!v.masked));
   const grid = document.createElement("div");
-  grid.className = "hm-grid";
+  // A strip (one column) has the width to spare for long row labels,
+  // such as the loss strip's "token → next token".
+  grid.className = v.cols === 1 ? "hm-grid hm-strip" : "hm-grid";
   const rowBox = document.createElement("div");
   rowBox.className = "hm-rows";
   if (cellH >= 9) {
-    for (let r = 0; r < v.rows; r++) rowBox.append(label(v.rowLabels[r], "", Math.min(13, cellH - 2), { height: `${cellH}px` }));
+    for (let r = 0; r < v.rows; r++) rowBox.append(label(v.rowLabels[r], Math.min(13, cellH - 2), cellH, { height: `${cellH}px` }));
   }
   const colBox = document.createElement("div");
   colBox.className = "hm-cols";
   if (cellW >= 9 && bin === 1 && v.cols > 1) { // a strip's one column is named by its caption
-    for (let c = 0; c < v.cols; c++) colBox.append(label(v.colLabels[c], "", Math.min(13, cellW - 2), { width: `${cellW}px` }));
+    for (let c = 0; c < v.cols; c++) colBox.append(label(v.colLabels[c], Math.min(13, cellW - 2), cellW, { width: `${cellW}px` }));
   }
   const area = document.createElement("div");
   area.className = "hm-area";
