@@ -26,9 +26,19 @@ func (m *Model) Forward(ctx context.Context, ids []int, rec trace.Recorder) ([]f
 // from them on is wanted: recording blocks.0.attn.hook_pattern computes
 // one attention half, recording logits computes everything. Hooks are the
 // values Forward reports.
+//
+// Record is a pass of its own, whose state no later pass reads, so it
+// drops the pages of each block's memory-mapped matrices from the
+// process's resident set once the block is done (the loader's check
+// dropped them too, after reading them): a one-shot command holds one
+// block's weights at a time, not the whole checkpoint. Other passes map
+// the pages again from the page cache when they read them. For the same
+// reason its blocks share one key/value cache (passState).
 func (m *Model) Record(ctx context.Context, ids []int, rec trace.Recorder) error {
-	s := m.NewState(len(ids))
-	_, err := s.run(ctx, ids, rec, m.reachOf(rec))
+	s := m.passState(len(ids))
+	r := m.reachOf(rec)
+	r.evict = true
+	_, err := s.run(ctx, ids, rec, r)
 	return err
 }
 
@@ -55,6 +65,9 @@ type reach struct {
 	layer int // the last block the pass enters; −1 for the embeddings alone
 	half  int // how much of that block: 0 its input, 1 its attention half, 2 all
 	final bool
+	// evict drops each block's mapped matrices from the resident set once
+	// the block is done (linear.evict).
+	evict bool
 }
 
 func (m *Model) fullReach() reach { return reach{layer: m.Config.NLayer - 1, half: 2, final: true} }
@@ -135,6 +148,9 @@ func (s *State) run(ctx context.Context, ids []int, rec trace.Recorder, r reach)
 		switch {
 		case l < r.layer || r.half == 2:
 			x = f.block(layer, x)
+			if r.evict {
+				m.mats.blocks[l].evict()
+			}
 		case r.half == 1:
 			h.emit(layer.names[hResidPre], x, T, C)
 			f.attention(layer, x)

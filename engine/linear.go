@@ -17,6 +17,9 @@ type linear struct {
 	w     []float32 // (K, N), the Conv1D layout; (N, K) when trans
 	trans bool      // w is stored one output per row: the tied unembedding
 	k, n  int
+	// mapped: w aliases a read-only mapping of the checkpoint, whose pages
+	// may be dropped from the resident set (evict).
+	mapped bool
 	// packed is op(w) in the pool's panel layout, nil until packed.
 	packed atomic.Pointer[kernel.Packed]
 }
@@ -67,9 +70,25 @@ func (l *linear) free() {
 	}
 }
 
+// evict drops the pages of w from the process's resident set when w is
+// mapped: the values stay, and a later product maps them again from the
+// page cache. Packed copies are kept.
+func (l *linear) evict() {
+	if l.mapped {
+		kernel.Evict(l.w)
+	}
+}
+
 // blockLinears are one block's four Conv1D weights, each (in, out).
 type blockLinears struct {
 	attn, attnProj, fc, fcProj *linear
+}
+
+// evict drops the pages of the block's mapped matrices (see linear.evict).
+func (b *blockLinears) evict() {
+	for _, l := range []*linear{b.attn, b.attnProj, b.fc, b.fcProj} {
+		l.evict()
+	}
 }
 
 // matrices are every weight matrix of a model, the ones that can be packed.
@@ -101,4 +120,18 @@ func (ms matrices) all() []*linear {
 		out = append(out, b.attn, b.attnProj, b.fc, b.fcProj)
 	}
 	return append(out, ms.lmHead)
+}
+
+// markMapped marks the matrices whose weights the loader found mapped in
+// place (boundTensor.mapped).
+func (ms matrices) markMapped(bound []boundTensor) {
+	mapped := map[*float32]bool{}
+	for _, t := range bound {
+		if t.mapped {
+			mapped[&t.data[0]] = true
+		}
+	}
+	for _, l := range ms.all() {
+		l.mapped = len(l.w) > 0 && mapped[&l.w[0]]
+	}
 }

@@ -188,6 +188,7 @@ func loadWeights(ctx context.Context, src checkpoint, cfg Config) (*Model, error
 	}
 	m := newModel(cfg, params)
 	m.files = files
+	m.mats.markMapped(bound)
 	if err := checkFinite(m.pool, bound); err != nil {
 		m.Close()
 		return nil, err
@@ -314,12 +315,22 @@ func bindWeights(src checkpoint, cfg Config, files map[string]*safetensors.File)
 			return Params{}, nil, &TensorError{File: src.where(shard), Name: key, Err: err}
 		}
 		*spec.Data = data
-		bound = append(bound, boundTensor{file: src.where(shard), key: key, info: info, data: data})
+		bound = append(bound, boundTensor{file: src.where(shard), key: key, info: info, data: data, mapped: aliases(f, key, data)})
 	}
 	if cfg.Tied() {
 		p.LMHead = p.WTE
 	}
 	return p, bound, nil
+}
+
+// aliases reports whether data is the named tensor of f in f's memory
+// mapping itself, not a converted copy.
+func aliases(f *safetensors.File, key string, data []float32) bool {
+	_, raw, err := f.Bytes(key)
+	if !f.Mapped() || err != nil || len(raw) == 0 || len(data) == 0 {
+		return false
+	}
+	return &safetensors.Float32Bytes(data)[0] == &raw[0]
 }
 
 func sortedKeys(m map[string]*safetensors.File) []string {

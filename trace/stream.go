@@ -121,6 +121,10 @@ func CreateFile(path string, model ModelInfo, d Dims, sel Selection, text string
 	if w.f, err = os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*"); err != nil {
 		return nil, fmt.Errorf("trace: create %s: %w", path, err)
 	}
+	if err := preallocate(w.f, int64(w.room)+at); err != nil {
+		w.Abort()
+		return nil, fmt.Errorf("trace: create %s: %d MB: %w", path, (int64(w.room)+at)>>20, err)
+	}
 	if _, err := w.f.WriteAt(w.tensor[0].Data, int64(w.room)); err != nil {
 		w.Abort()
 		return nil, fmt.Errorf("trace: create %s: %w", path, err)

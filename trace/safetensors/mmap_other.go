@@ -8,10 +8,11 @@ import (
 )
 
 // mapFile reads the file into memory on platforms without mmap support here.
-func mapFile(fd *os.File, size int64) ([]byte, func() error, error) {
-	buf := make([]byte, size)
+// It never maps, so mapped is false.
+func mapFile(fd *os.File, size int64) (buf []byte, unmap func() error, mapped bool, err error) {
+	buf = make([]byte, size)
 	if _, err := io.ReadFull(fd, buf); err != nil {
-		return nil, nil, err
+		return nil, nil, false, err
 	}
-	return buf, func() error { return nil }, nil
+	return buf, func() error { return nil }, false, nil
 }

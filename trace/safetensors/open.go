@@ -22,7 +22,7 @@ func Open(path string) (*File, error) {
 	if size < 8 {
 		return nil, fmt.Errorf("%s: %w: %d bytes, need at least 8 for the header length", path, ErrTruncated, size)
 	}
-	buf, unmap, err := mapFile(fd, size)
+	buf, unmap, mapped, err := mapFile(fd, size)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -31,6 +31,6 @@ func Open(path string) (*File, error) {
 		unmap()
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	f.unmap = unmap
+	f.unmap, f.mapped = unmap, mapped
 	return f, nil
 }

@@ -201,6 +201,7 @@ type File struct {
 	data   []byte // the data buffer, after the header
 	byName map[string]int
 	unmap  func() error
+	mapped bool // data is a read-only shared mapping of the file
 }
 
 // Parse validates a whole file held in buf. The returned File refers to buf
@@ -231,6 +232,13 @@ func (f *File) Close() error {
 	f.unmap = nil
 	return err
 }
+
+// Mapped reports whether the file's tensors alias a read-only shared
+// memory mapping of the file (Open, where the platform and the file system
+// allow it), rather than memory of their own. Pages of a mapping can be
+// dropped from a process's resident set and are read back from the page
+// cache when next touched.
+func (f *File) Mapped() bool { return f.mapped }
 
 // Info returns the description of the named tensor.
 func (f *File) Info(name string) (Info, bool) {
