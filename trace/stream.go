@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	"github.com/transformer-explorer/explorer/trace/safetensors"
 )
@@ -25,6 +26,14 @@ import (
 // start of the file, since the labels it holds name the tokens the derived
 // hooks turn out to mention. The file appears at its path only when Close
 // succeeds. A FileWriter is used by one pass at a time.
+//
+// Writing a hook into the page cache costs more than computing many of
+// them (allocating the pages, ≈ 1 s of a full trace at T = 512 when the
+// pass waited for it), so the writes run on a goroutine of the writer's
+// own while the pass goes on: Record copies the hook into one of a few
+// chunks of memory (writeChunks of writeChunk bytes, reused) and queues
+// it, and waits only when every chunk is queued. The file's last hook,
+// which nothing computed later can overlap, is written in place.
 type FileWriter struct {
 	path  string
 	f     *os.File // the temporary file beside path
@@ -42,7 +51,31 @@ type FileWriter struct {
 	tensor []safetensors.Tensor // input_ids and the hooks, as the header lists them
 	room   int                  // bytes reserved for the header, before the data
 	err    error                // the first error, sticky
+
+	// The background writes: chunks go out on queue and come back on free
+	// once written; the writing goroutine closes done when queue is
+	// closed and drained, after setting werr to its first error.
+	queue   chan pendingWrite
+	free    chan []byte
+	chunks  int // chunks made so far, at most writeChunks
+	done    chan struct{}
+	stopped bool
+	failed  atomic.Bool // a background write failed; werr says why once done
+	werr    error
 }
+
+// A pendingWrite is a chunk of data to write at an offset of the file.
+type pendingWrite struct {
+	b  []byte
+	at int64
+}
+
+// The background writes' memory: writeChunks chunks of writeChunk bytes,
+// made as they are first needed.
+const (
+	writeChunk  = 2 << 20
+	writeChunks = 8
+)
 
 // fileHook is one hook the file holds and where its data goes.
 type fileHook struct {
@@ -129,7 +162,64 @@ func CreateFile(path string, model ModelInfo, d Dims, sel Selection, text string
 		w.Abort()
 		return nil, fmt.Errorf("trace: create %s: %w", path, err)
 	}
+	w.queue = make(chan pendingWrite, writeChunks)
+	w.free = make(chan []byte, writeChunks)
+	w.done = make(chan struct{})
+	go w.writeQueued(w.f, w.queue, w.free, w.done)
 	return w, nil
+}
+
+// writeQueued writes the chunks queued until queue is closed, returning
+// each to free. After an error it only returns them.
+func (w *FileWriter) writeQueued(f *os.File, queue <-chan pendingWrite, free chan<- []byte, done chan<- struct{}) {
+	var err error
+	for c := range queue {
+		if err == nil {
+			if _, err = f.WriteAt(c.b, c.at); err != nil {
+				w.failed.Store(true)
+			}
+		}
+		free <- c.b[:cap(c.b)]
+	}
+	w.werr = err
+	close(done)
+}
+
+// writeAsync copies data, to be written at offset at of the file, into
+// chunks and queues them. If a queued write has failed it stops the
+// writes and returns that error instead.
+func (w *FileWriter) writeAsync(data []byte, at int64) error {
+	for len(data) > 0 {
+		if w.failed.Load() {
+			return w.stop()
+		}
+		var buf []byte
+		select {
+		case buf = <-w.free:
+		default:
+			if w.chunks < writeChunks {
+				w.chunks++
+				buf = make([]byte, writeChunk)
+			} else {
+				buf = <-w.free
+			}
+		}
+		n := copy(buf, data)
+		w.queue <- pendingWrite{buf[:n], at}
+		data, at = data[n:], at+int64(n)
+	}
+	return nil
+}
+
+// stop waits for the queued writes and returns the first of their errors.
+func (w *FileWriter) stop() error {
+	if w.queue == nil || w.stopped {
+		return nil
+	}
+	w.stopped = true
+	close(w.queue)
+	<-w.done
+	return w.werr
 }
 
 // Names returns the file's hooks in the order they are written.
@@ -181,7 +271,13 @@ func (w *FileWriter) Record(t Tensor) error {
 		}
 		data = safetensors.EncodeInt64(v)
 	}
-	if _, err := w.f.WriteAt(data, int64(w.room)+h.at); err != nil {
+	var err error
+	if i == len(w.hooks)-1 {
+		_, err = w.f.WriteAt(data, int64(w.room)+h.at)
+	} else {
+		err = w.writeAsync(data, int64(w.room)+h.at)
+	}
+	if err != nil {
 		return w.fail(fmt.Errorf("trace: write %s: %w", w.path, err))
 	}
 	h.written = true
@@ -200,6 +296,9 @@ func (w *FileWriter) fail(err error) error {
 // header larger than the room reserved for it (labels much longer than
 // usual) is written before a copy of the data, in a second temporary file.
 func (w *FileWriter) Close() error {
+	if err := w.stop(); err != nil {
+		w.fail(fmt.Errorf("trace: write %s: %w", w.path, err))
+	}
 	if w.err != nil {
 		w.Abort()
 		return w.err
@@ -285,6 +384,7 @@ func (w *FileWriter) finish(err error) error {
 // Abort discards the file. It may be called after a failed Close, or
 // instead of Close.
 func (w *FileWriter) Abort() {
+	w.stop()
 	if w.f != nil {
 		w.f.Close()
 		os.Remove(w.f.Name())

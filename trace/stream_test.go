@@ -19,10 +19,16 @@ var streamModel = ModelInfo{Name: "tiny", NLayer: 2, NHead: 2, NEmbd: 4, NCtx: 1
 // them, for the id hooks).
 func passTensors(t *testing.T, sel Selection, T int) []Tensor {
 	t.Helper()
+	return passTensorsOf(t, streamModel, sel, T)
+}
+
+// passTensorsOf is passTensors for a model m.
+func passTensorsOf(t *testing.T, m ModelInfo, sel Selection, T int) []Tensor {
+	t.Helper()
 	r := rand.New(rand.NewPCG(uint64(T), 9))
-	d := streamModel.Dims(T, 3)
+	d := m.Dims(T, 3)
 	var ts []Tensor
-	for _, name := range Names(streamModel.NLayer) {
+	for _, name := range Names(m.NLayer) {
 		if !sel.Match(name) || (name == NextLoss && T < 2) {
 			continue
 		}
@@ -34,7 +40,7 @@ func passTensors(t *testing.T, sel Selection, T int) []Tensor {
 		x.Data = make([]float32, x.Len())
 		for i := range x.Data {
 			if IsIDs(name) {
-				x.Data[i] = float32(r.IntN(streamModel.VocabSize+1) - 1)
+				x.Data[i] = float32(r.IntN(m.VocabSize+1) - 1)
 			} else {
 				x.Data[i] = float32(r.NormFloat64())
 			}
@@ -49,30 +55,41 @@ func passTensors(t *testing.T, sel Selection, T int) []Tensor {
 // read back the same: hooks in the same order with the same shapes and
 // bits, the same tokens, text, model and labels. Long labels make the
 // header outgrow its reserved room, which moves the data instead.
+//
+// A model with a large vocabulary has hooks of many times the writer's
+// chunks of memory in flight (writeChunks of writeChunk bytes), so that
+// its background writes fill them all and Record waits; every hook's
+// memory is scribbled over once recorded, as the engine reuses it.
 func TestFileWriterMatchesWrite(t *testing.T) {
 	ids := []int{3, 1, 4, 1, 5}
 	tokens, strs := []string{"a", "b", "c", "b", "d"}, []string{"A", "B", "C", "B", "D"}
+	big := ModelInfo{Name: "wide", NLayer: 2, NHead: 2, NEmbd: 8, NCtx: 16, VocabSize: 3 << 20, Epsilon: 1e-5, Activation: "gelu_new"}
+	if n := 4 * len(ids) * big.VocabSize; n < 3*writeChunks*writeChunk {
+		t.Fatalf("the wide model's logits are %d bytes, want more than three times the writer's %d in flight", n, writeChunks*writeChunk)
+	}
 	for _, tc := range []struct {
 		name     string
+		model    ModelInfo
 		patterns []string
 		label    func(int) string
 	}{
-		{"every hook", []string{"**"}, func(id int) string { return "t" + strconv.Itoa(id) }},
-		{"logits", []string{"logits"}, nil},
-		{"long labels", []string{"next.**", "hook_embed"}, func(id int) string { return strings.Repeat("é\n", 40) + strconv.Itoa(id) }},
+		{"every hook", streamModel, []string{"**"}, func(id int) string { return "t" + strconv.Itoa(id) }},
+		{"logits", streamModel, []string{"logits"}, nil},
+		{"long labels", streamModel, []string{"next.**", "hook_embed"}, func(id int) string { return strings.Repeat("é\n", 40) + strconv.Itoa(id) }},
+		{"large hooks", big, []string{"blocks.1.**", "logits", "next.top_ids"}, func(id int) string { return "t" + strconv.Itoa(id) }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			sel, err := Select(streamModel.NLayer, tc.patterns...)
+			sel, err := Select(tc.model.NLayer, tc.patterns...)
 			if err != nil {
 				t.Fatal(err)
 			}
 			dir := t.TempDir()
-			tr := New(streamModel, "the text", ids, tokens, strs)
-			w, err := CreateFile(filepath.Join(dir, "stream.safetensors"), streamModel, streamModel.Dims(len(ids), 3), sel, "the text", ids, tokens, strs, tc.label)
+			tr := New(tc.model, "the text", ids, tokens, strs)
+			w, err := CreateFile(filepath.Join(dir, "stream.safetensors"), tc.model, tc.model.Dims(len(ids), 3), sel, "the text", ids, tokens, strs, tc.label)
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, x := range passTensors(t, sel, len(ids)) {
+			for _, x := range passTensorsOf(t, tc.model, sel, len(ids)) {
 				if !w.Wants(x.Name) {
 					t.Fatalf("the writer does not want %s", x.Name)
 				}
@@ -85,6 +102,11 @@ func TestFileWriterMatchesWrite(t *testing.T) {
 				if w.Wants(x.Name) {
 					t.Fatalf("the writer still wants %s once recorded", x.Name)
 				}
+				kept := slices.Clone(x.Data)
+				for i := range x.Data {
+					x.Data[i] = -7 // the engine's next use of the memory
+				}
+				x.Data = kept
 				if IsIDs(x.Name) && tc.label != nil {
 					for _, v := range x.Data {
 						if id := int(v); id >= 0 {
@@ -186,5 +208,36 @@ func TestFileWriterErrors(t *testing.T) {
 	}
 	if _, err := CreateFile(filepath.Join(t.TempDir(), "missing", "x"), streamModel, streamModel.Dims(3, 3), sel, "", ids, nil, nil, nil); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("CreateFile in a missing directory: %v, want ErrNotExist", err)
+	}
+}
+
+// TestFileWriterWriteFails checks that a write that fails in the
+// background fails the pass, at a later Record or at Close, and leaves no
+// file behind.
+func TestFileWriterWriteFails(t *testing.T) {
+	ids := []int{3, 1, 4}
+	sel := All()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "fails.safetensors")
+	w, err := CreateFile(path, streamModel, streamModel.Dims(len(ids), 3), sel, "", ids, []string{"a", "b", "c"}, []string{"A", "B", "C"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.f.Close() // every later write fails
+	var recErr error
+	for _, x := range passTensors(t, sel, len(ids)) {
+		if recErr = w.Record(x); recErr != nil {
+			break
+		}
+	}
+	closeErr := w.Close()
+	if closeErr == nil {
+		t.Fatalf("Close() = nil after failed writes (Record: %v), want an error", recErr)
+	}
+	if !errors.Is(closeErr, os.ErrClosed) {
+		t.Errorf("Close() = %v, want the write's error (file already closed)", closeErr)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("%d files left in the directory, want none", len(entries))
 	}
 }
