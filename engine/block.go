@@ -55,6 +55,10 @@ type blockPass struct {
 	// sequence, so h is set only when B = 1.
 	h      *hooks
 	rowOps *rowOps
+	// scratchAttention: nothing reads a block's attention scores and
+	// pattern after the block (inference), so unless a hook wants them
+	// they are never stored whole (see kernel.Pool.Attention).
+	scratchAttention bool
 }
 
 // blockLayer is what a pass reads and writes in one block: its weights,
@@ -109,8 +113,11 @@ func (f *blockPass) attention(l blockLayer, x []float32) []float32 {
 	h.emit(n[hK], a.K[(Tk-Tq)*C:], Tq, NH, HS)
 	h.emit(n[hV], a.V[(Tk-Tq)*C:], Tq, NH, HS)
 
-	scores := h.buffer(n[hScores], a.Scores, B*NH*Tq*Tk)
-	pattern := h.buffer(n[hPattern], a.Pattern, B*NH*Tq*Tk)
+	var scores, pattern []float32 // kept in the kernel's scratch when nil
+	if !f.scratchAttention || h.wants(n[hScores]) || h.wants(n[hPattern]) {
+		scores = h.buffer(n[hScores], a.Scores, B*NH*Tq*Tk)
+		pattern = h.buffer(n[hPattern], a.Pattern, B*NH*Tq*Tk)
+	}
 	z := h.buffer(n[hZ], a.Z, N*C)
 	nn.AttentionForward(f.pool, z, scores, pattern, q, a.K, a.V, B, Tq, Tk, NH, HS)
 	h.emit(n[hScores], scores, NH, Tq, Tk)

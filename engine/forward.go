@@ -119,7 +119,7 @@ func (s *State) run(ctx context.Context, ids []int, rec trace.Recorder, r reach)
 	wantNext := h.wants(trace.NextTopIDs) || h.wants(trace.NextTopProbs) || h.wants(trace.NextLoss)
 	allLogits := h.wants(trace.Logits) || wantNext
 	s.grow(T, Tk, allLogits, wantLens)
-	f := blockPass{pool: m.pool, cfg: cfg, B: 1, Tq: T, Tk: Tk, h: h, rowOps: s.rowOps}
+	f := blockPass{pool: m.pool, cfg: cfg, B: 1, Tq: T, Tk: Tk, h: h, rowOps: s.rowOps, scratchAttention: true}
 	w := &m.params
 
 	// Embeddings: x = wte[ids] + wpe[pos : pos+T]. The position rows are

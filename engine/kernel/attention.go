@@ -33,6 +33,12 @@ type attnArgs struct {
 // Tq = 1 a token decoded against a key/value cache. Masked cells are −Inf
 // in preatt and exactly 0 in att. Every slice is written in full.
 //
+// preatt and att may both be nil, when nothing reads them afterwards:
+// each task then keeps its rows of them in its worker's scratch (2·attnRows
+// rows of Tk), which spares a pass 2·B·NH·Tq·Tk floats of memory (25 MB
+// for GPT-2 small at T = 512, 100 MB at 1024) and the page faults of
+// touching them; out is the same, bit for bit.
+//
 // Blocking: each task takes one (sequence, head) pair and attnRows query
 // rows, and runs two matrix products on the calling worker with the
 // Gemm kernels: the scores of its rows against the keys they can see (so
@@ -50,8 +56,11 @@ func (p *Pool) Attention(out, preatt, att, q, k, v []float32, B, Tq, Tk, NH, HS 
 	if B == 0 || Tq == 0 || C == 0 {
 		return
 	}
+	if (preatt == nil) != (att == nil) {
+		panic("kernel: Attention: preatt and att must both be given or both be nil")
+	}
 	if len(out) < B*Tq*C || len(q) < B*Tq*C || len(k) < B*Tk*C || len(v) < B*Tk*C ||
-		len(preatt) < B*NH*Tq*Tk || len(att) < B*NH*Tq*Tk {
+		preatt != nil && (len(preatt) < B*NH*Tq*Tk || len(att) < B*NH*Tq*Tk) {
 		panic("kernel: Attention: slice shorter than its shape")
 	}
 	j := p.getJob()
@@ -88,9 +97,13 @@ func (a *attnArgs) task(s *scratch, t int) {
 	qh := a.q[(b*Tq+i0)*C+h*a.hs:]
 	kh := a.k[b*Tk*C+h*a.hs:]
 	vh := a.v[b*Tk*C+h*a.hs:]
-	base := (bh*Tq + i0) * Tk
-	pre := a.preatt[base : base+rows*Tk]
-	att := a.att[base : base+rows*Tk]
+	var pre, att []float32
+	if a.preatt == nil {
+		pre, att = floats(&s.apre, rows*Tk), floats(&s.aatt, rows*Tk)
+	} else {
+		base := (bh*Tq + i0) * Tk
+		pre, att = a.preatt[base:base+rows*Tk], a.att[base:base+rows*Tk]
+	}
 
 	// Scores: pre[i, j] = scale · q_i · k_j for j < nk.
 	a.gemm(s, false, true, rows, nk, a.hs, a.scale, qh, C, kh, C, pre, Tk)

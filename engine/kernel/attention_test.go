@@ -94,6 +94,14 @@ func TestAttention(t *testing.T) {
 						t.Fatalf("%s: out[%d] = %v, want %v", name, i, out[i], wo[i])
 					}
 				}
+				// Without preatt and att, the same output bit for bit.
+				out2 := randSlice(sh.B*sh.Tq*C, rng)
+				p.Attention(out2, nil, nil, q, k, v, sh.B, sh.Tq, sh.Tk, sh.NH, sh.HS)
+				for i := range out {
+					if math.Float32bits(out2[i]) != math.Float32bits(out[i]) {
+						t.Fatalf("%s: without preatt and att, out[%d] = %v, want %v as with them", name, i, out2[i], out[i])
+					}
+				}
 			}
 			p.Close()
 		}

@@ -10,6 +10,9 @@ type scratch struct {
 	ctile []float32    // mr×nr result tile for ragged edges
 	arow  []float32    // rows of a transposed A gathered for the small-M path
 	coef  []float32    // alpha·A scattered into axpy4's coefficient layout
+	// An Attention task's rows of scores and probabilities, when the call
+	// keeps none (attnRows×Tk each).
+	apre, aatt []float32
 
 	// The results of dot4, kept here because a local array whose address
 	// goes through a function value would escape on every call.

@@ -16,7 +16,9 @@ import "github.com/transformer-explorer/explorer/engine/kernel"
 // 0..Tk−Tq+i, so one function serves a whole prompt (Tq = Tk) and a token
 // decoded against a key/value cache (Tq = 1). Masked cells are −Inf in
 // preatt and exactly 0 in att, which is what the trace reports as
-// attn.hook_attn_scores and attn.hook_pattern.
+// attn.hook_attn_scores and attn.hook_pattern. preatt and att may both be
+// nil when nothing reads them: out is the same, and only a few rows of
+// them exist at a time.
 //
 // Attention is the only layer that mixes information across positions;
 // every other layer works on each position alone. The (sequence, head)
