@@ -38,7 +38,8 @@
 //
 //	explorer tokenize        the tokenizer alone (LoadTokenizerDir): no weights
 //	explorer trace, plot,    mapped, not packed: one pass (Model.Record),
-//	lessons export           which stops where the wanted hooks end
+//	lessons export           which stops where the wanted hooks end and
+//	                         holds one block's weights at a time (below)
 //	explorer generate        mapped, not packed: a prompt pass, then decode
 //	                         steps that stream the weights either way
 //	explorer serve, /v1      mapped, packed in the background after loading:
@@ -47,6 +48,25 @@
 //	                         512 in paired runs of BenchmarkForward)
 //	plot --trace, export     no model at all
 //	explorer train           engine/train's own weights, which change
+//
+// # Memory of a one-shot command
+//
+// The check at load reads every mapped weight and then drops its pages
+// from the process's resident set (kernel.Evict; the page cache keeps
+// them, and the next read maps them again at a minor fault per large
+// folio, ≈ 3 ms for all of GPT-2 small). Model.Record, whose state no
+// later pass reads, drops each block's matrices once the block is done,
+// gives every block the same key/value cache (passState), and, like every
+// inference pass, keeps attention scores and patterns no hook wants in the
+// kernel's scratch, 64 rows at a time (kernel.Pool.Attention). So a
+// one-shot command holds the unembedding (wte, 154 MB for GPT-2 small),
+// one block's weights and one pass's activations, never the whole
+// checkpoint: explorer trace --hooks logits peaks at 0.4×, 0.45× and 0.65×
+// the checkpoint's 498 MB at T = 16, 128 and 512 (it held all of it plus
+// the activations before, 1.0–1.4×), and a full trace at T = 1024 at
+// 1.1× (1.9× before); bench/processes measures these. A trace file is
+// written by a goroutine of its own while the pass goes on
+// (trace.FileWriter).
 //
 // Shapes in comments use the letters of engine/nn: T positions, C = n_embd
 // channels, NH heads of HS = C/NH channels, F = n_inner (4C), V vocabulary
