@@ -51,22 +51,24 @@
 //
 // # Memory of a one-shot command
 //
-// The check at load reads every mapped weight and then drops its pages
-// from the process's resident set (kernel.Evict; the page cache keeps
-// them, and the next read maps them again at a minor fault per large
-// folio, ≈ 3 ms for all of GPT-2 small). Model.Record, whose state no
-// later pass reads, drops each block's matrices once the block is done,
-// gives every block the same key/value cache (passState), and, like every
-// inference pass, keeps attention scores and patterns no hook wants in the
-// kernel's scratch, 64 rows at a time (kernel.Pool.Attention). So a
-// one-shot command holds the unembedding (wte, 154 MB for GPT-2 small),
-// one block's weights and one pass's activations, never the whole
-// checkpoint: explorer trace --hooks logits peaks at 0.4×, 0.45× and 0.65×
-// the checkpoint's 498 MB at T = 16, 128 and 512 (it held all of it plus
-// the activations before, 1.0–1.4×), and a full trace at T = 1024 at
-// 1.1× (1.9× before); bench/processes measures these. A trace file is
-// written by a goroutine of its own while the pass goes on
-// (trace.FileWriter).
+// The check at load maps every weight, so a command holds the checkpoint
+// (498 MB for GPT-2 small) from then on, unless it drops pages: a mapped
+// page can be dropped from the process's resident set and mapped again
+// from the page cache at a minor fault per large folio (kernel.Evict).
+// Model.Record, whose state no later pass reads, drops each block's
+// matrices once the block is done, and, when its own buffers exceed an
+// eighth of the weights (the logits of 256 positions or more, or
+// attention hooks of long prompts), those of every later block before it
+// starts, mapping each again as it reaches it (≈ 15 ms for GPT-2 small,
+// which a shorter pass does not pay). Its blocks share one key/value cache
+// (passState), and every inference pass keeps the attention scores and
+// patterns that no hook wants in the kernel's scratch, 64 rows at a time
+// (kernel.Pool.Attention). So the checkpoint and a long pass's buffers are
+// never resident together: explorer trace peaks at ≈ 1.03× the checkpoint
+// for --hooks logits at T = 16 to 1024 and for a full trace at T = 512,
+// and at 1.13× for a full trace at T = 1024 (1.0–1.9× before; see
+// bench/README.md). A trace file is written by a goroutine of its own
+// while the pass goes on (trace.FileWriter).
 //
 // Shapes in comments use the letters of engine/nn: T positions, C = n_embd
 // channels, NH heads of HS = C/NH channels, F = n_inner (4C), V vocabulary

@@ -14,13 +14,14 @@ import (
 )
 
 // TestRecordEvictsMappedWeights loads a mapped checkpoint and checks what
-// the one-shot path promises: the loader's check leaves little of the
-// file resident, a pass that keeps its state (Forward) maps it all again,
-// Model.Record drops each block's matrices after the block, and every
-// pass, before and after the pages were dropped, gives the hooks of the
-// same weights held in memory, bit for bit.
+// the one-shot path promises: the matrices are marked mapped, Model.Record
+// drops each block's matrices once the block is done, and drops those of
+// the later blocks before it starts only when its own buffers are large
+// (the logits of every position, here), and every pass, before and after
+// pages were dropped, gives the hooks of the same weights held in memory,
+// bit for bit.
 func TestRecordEvictsMappedWeights(t *testing.T) {
-	cfg := Config{ModelType: "gpt2", VocabSize: 50257, NPositions: 64, NEmbd: 64, NLayer: 3, NHead: 4,
+	cfg := Config{ModelType: "gpt2", VocabSize: 50257, NPositions: 64, NEmbd: 128, NLayer: 3, NHead: 4,
 		LayerNormEpsilon: 1e-5, ActivationFunction: "gelu_new"}
 	p := randomParams(cfg, 3)
 	dir := t.TempDir()
@@ -28,10 +29,6 @@ func TestRecordEvictsMappedWeights(t *testing.T) {
 		t.Fatal(err)
 	}
 	file := filepath.Join(dir, "model.safetensors")
-	st, err := os.Stat(file)
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx := context.Background()
 	m, _, err := LoadDir(ctx, dir)
 	if err != nil {
@@ -53,53 +50,86 @@ func TestRecordEvictsMappedWeights(t *testing.T) {
 			t.Fatal("a model of weights in memory has a matrix marked mapped")
 		}
 	}
-
-	size := st.Size() >> 10
 	rss := func() int64 { return mappedRSSKB(t, file) }
-	if got := rss(); got > size/4 {
-		t.Errorf("after LoadDir %d of the checkpoint's %d KB are resident, want at most a quarter (the check drops them)", got, size)
+	blockKB := int64(0) // the matrices of one block
+	for _, l := range []*linear{m.mats.blocks[0].attn, m.mats.blocks[0].attnProj, m.mats.blocks[0].fc, m.mats.blocks[0].fcProj} {
+		blockKB += int64(len(l.w)) * 4 >> 10
 	}
+
 	ids := randomIDs(40, cfg.VocabSize, 5)
 	want := trace.New(ref.Info(), "", ids, nil, nil)
 	if _, err := ref.Forward(ctx, ids, want); err != nil {
 		t.Fatal(err)
 	}
-	same := func(what string, got *trace.Trace) {
-		t.Helper()
-		for _, name := range want.Names() {
-			a, _ := got.Tensor(name)
-			b, _ := want.Tensor(name)
-			if !slices.Equal(a.Data, b.Data) {
-				t.Errorf("%s: %s differs from the in-memory model's", what, name)
-				return
-			}
-		}
-	}
-	// The unembedding is the last matrix read, so it stays; the blocks'
-	// matrices are dropped.
-	blocks := int64(0)
-	for _, b := range m.mats.blocks {
-		for _, l := range []*linear{b.attn, b.attnProj, b.fc, b.fcProj} {
-			blocks += int64(len(l.w)) * 4 >> 10
-		}
-	}
-	for i := 1; i <= 2; i++ {
+	for _, tc := range []struct {
+		hook  string // what Record records
+		ahead bool   // whether blocks 1 and 2 are dropped before the pass
+	}{
+		{trace.Block(2, trace.ResidPost), false},
+		{trace.Logits, true},
+		{trace.Block(2, trace.ResidPost), false},
+	} {
 		fwd := trace.New(m.Info(), "", ids, nil, nil)
-		if _, err := m.Forward(ctx, ids, fwd); err != nil {
+		if _, err := m.Forward(ctx, ids, fwd); err != nil { // maps every page again
 			t.Fatal(err)
 		}
-		same("Forward", fwd)
+		same(t, "Forward", fwd, want)
 		full := rss()
-		if full < size*3/4 {
-			t.Errorf("after Forward %d of the checkpoint's %d KB are resident, want most of it", full, size)
+		sel, err := trace.Select(cfg.NLayer, tc.hook)
+		if err != nil {
+			t.Fatal(err)
 		}
 		rec := trace.New(m.Info(), "", ids, nil, nil)
-		if err := m.Record(ctx, ids, rec); err != nil {
+		var during int64 // resident while block 0 runs
+		probe := &probeRecorder{at: trace.Block(0, trace.AttnOut), sel: sel, rec: rec, probe: func() { during = rss() }}
+		if err := m.Record(ctx, ids, probe); err != nil {
 			t.Fatal(err)
 		}
-		same("Record", rec)
-		if got := rss(); got > full-blocks*3/4 {
-			t.Errorf("round %d: %d KB of the checkpoint resident after Forward, %d after Record, want the blocks' %d KB fewer", i, full, got, blocks)
+		same(t, "Record "+tc.hook, rec, want)
+		after := rss()
+		if tc.ahead && during > full-blockKB*3/2 || !tc.ahead && during < full-blockKB/2 {
+			t.Errorf("Record(%s): %d KB resident after Forward, %d while block 0 ran: want blocks 1 and 2 (%d KB each) dropped ahead: %v",
+				tc.hook, full, during, blockKB, tc.ahead)
+		}
+		if after > full-blockKB*9/4 {
+			t.Errorf("Record(%s): %d KB resident after Forward, %d after Record, want the 3 blocks' %d KB fewer", tc.hook, full, after, 3*blockKB)
+		}
+	}
+}
+
+// probeRecorder passes rec the hooks sel selects, and calls probe when
+// the hook at is reported (which it wants too).
+type probeRecorder struct {
+	at    string
+	sel   trace.Selection
+	rec   trace.Recorder
+	probe func()
+}
+
+func (p *probeRecorder) Wants(name string) bool { return name == p.at || p.sel.Match(name) }
+
+func (p *probeRecorder) Record(x trace.Tensor) error {
+	if x.Name == p.at {
+		p.probe()
+	}
+	if p.sel.Match(x.Name) {
+		return p.rec.Record(x)
+	}
+	return nil
+}
+
+// same fails t unless got has every hook of want with the same values.
+func same(t *testing.T, what string, got, want *trace.Trace) {
+	t.Helper()
+	for _, name := range want.Names() {
+		a, ok := got.Tensor(name)
+		if !ok {
+			continue // Record keeps only what it was asked for
+		}
+		b, _ := want.Tensor(name)
+		if !slices.Equal(a.Data, b.Data) {
+			t.Errorf("%s: %s differs from the in-memory model's", what, name)
+			return
 		}
 	}
 }

@@ -14,7 +14,8 @@ type boundTensor struct {
 	info      safetensors.Info
 	data      []float32
 	// mapped: data aliases the file's read-only mapping (an F32 tensor of
-	// a mapped file), so its pages may be dropped (kernel.Evict).
+	// a mapped file), so its pages may be dropped (kernel.Evict); see
+	// matrices.markMapped.
 	mapped bool
 }
 
@@ -27,10 +28,7 @@ const finiteChunk = 1 << 20
 // once, which makes it the largest part of loading a checkpoint that is in
 // the page cache (GPT-2 small's 124M weights, 500 MB), so the scan is split
 // into chunks across the pool's workers, each scanned at memory speed by
-// kernel.FirstNonFinite. The pages of mapped weights are dropped from the
-// resident set once scanned: a pass maps them again as it reads them, at a
-// minor fault per large folio, and a one-shot pass that drops each block's
-// weights after it (Model.Record) never holds the whole checkpoint.
+// kernel.FirstNonFinite.
 func checkFinite(p *kernel.Pool, ts []boundTensor) error {
 	type chunk struct{ t, lo, hi int }
 	var chunks []chunk
@@ -44,11 +42,7 @@ func checkFinite(p *kernel.Pool, ts []boundTensor) error {
 	at := -1
 	p.Parallel(len(chunks), func(c int) {
 		ch := chunks[c]
-		t := &ts[ch.t]
-		i := kernel.FirstNonFinite(t.data[ch.lo:ch.hi])
-		if t.mapped {
-			kernel.Evict(t.data[ch.lo:ch.hi])
-		}
+		i := kernel.FirstNonFinite(ts[ch.t].data[ch.lo:ch.hi])
 		if i < 0 {
 			return
 		}
@@ -58,14 +52,6 @@ func checkFinite(p *kernel.Pool, ts []boundTensor) error {
 		}
 		mu.Unlock()
 	})
-	// A worker's fault may map pages of a neighbouring chunk again (fault
-	// around, large folios) after that chunk was dropped: drop them all
-	// once more.
-	for _, t := range ts {
-		if t.mapped {
-			kernel.Evict(t.data)
-		}
-	}
 	if at < 0 {
 		return nil
 	}

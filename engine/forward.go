@@ -28,12 +28,15 @@ func (m *Model) Forward(ctx context.Context, ids []int, rec trace.Recorder) ([]f
 // values Forward reports.
 //
 // Record is a pass of its own, whose state no later pass reads, so it
-// drops the pages of each block's memory-mapped matrices from the
-// process's resident set once the block is done (the loader's check
-// dropped them too, after reading them): a one-shot command holds one
-// block's weights at a time, not the whole checkpoint. Other passes map
-// the pages again from the page cache when they read them. For the same
-// reason its blocks share one key/value cache (passState).
+// keeps less memory than Append: its blocks share one key/value cache
+// (passState), and it drops the pages of memory-mapped matrices from the
+// process's resident set once no more of the pass reads them — each
+// block's after the block, the blocks' it does not reach before it starts,
+// and, when the pass's own buffers are large (evictAhead), every block's
+// but the first before it starts, mapping each again from the page cache
+// as it reaches it. So a one-shot command never holds the checkpoint and a
+// long pass's activations at once. Other passes map dropped pages again
+// when they read them.
 func (m *Model) Record(ctx context.Context, ids []int, rec trace.Recorder) error {
 	s := m.passState(len(ids))
 	r := m.reachOf(rec)
@@ -65,8 +68,8 @@ type reach struct {
 	layer int // the last block the pass enters; −1 for the embeddings alone
 	half  int // how much of that block: 0 its input, 1 its attention half, 2 all
 	final bool
-	// evict drops each block's mapped matrices from the resident set once
-	// the block is done (linear.evict).
+	// evict drops mapped matrices from the resident set once the pass
+	// is done with them (linear.evict); see Record.
 	evict bool
 }
 
@@ -119,6 +122,9 @@ func (s *State) run(ctx context.Context, ids []int, rec trace.Recorder, r reach)
 	wantNext := h.wants(trace.NextTopIDs) || h.wants(trace.NextTopProbs) || h.wants(trace.NextLoss)
 	allLogits := h.wants(trace.Logits) || wantNext
 	s.grow(T, Tk, allLogits, wantLens)
+	if r.evict {
+		m.evictAhead(r, s.passBytes(T, Tk, allLogits, h))
+	}
 	f := blockPass{pool: m.pool, cfg: cfg, B: 1, Tq: T, Tk: Tk, h: h, rowOps: s.rowOps, scratchAttention: true}
 	w := &m.params
 
@@ -203,4 +209,48 @@ func (s *State) layer(l, Tk int) blockLayer {
 	C := m.Config.NEmbd
 	s.acts.K, s.acts.V = s.k[l][:Tk*C], s.v[l][:Tk*C]
 	return blockLayer{w: &m.params.Blocks[l], lin: &m.mats.blocks[l], a: &s.acts, names: &m.hooks[l]}
+}
+
+// evictAheadShare is the share of the weights' bytes beyond which a
+// pass's own buffers make Record drop the blocks' matrices before it
+// starts: with less, the checkpoint and the buffers together stay within
+// 1 + 1/evictAheadShare of the checkpoint, and mapping the matrices again
+// (≈ 15 ms for GPT-2 small) would cost a short pass more than it saves.
+const evictAheadShare = 8
+
+// evictAhead drops, before a pass that reaches r, the mapped matrices of
+// the blocks it does not reach, and those of every block after the first
+// when the pass touches passBytes of buffers of its own, more than
+// 1/evictAheadShare of the weights.
+func (m *Model) evictAhead(r reach, passBytes int64) {
+	weights := int64(0)
+	for _, l := range m.mats.all() {
+		weights += 4 * int64(len(l.w))
+	}
+	from := r.layer + 1
+	if passBytes*evictAheadShare > weights {
+		from = 1
+	}
+	for l := max(from, 0); l < len(m.mats.blocks); l++ {
+		m.mats.blocks[l].evict()
+	}
+}
+
+// passBytes estimates the bytes a pass of T new positions (Tk in all)
+// writes into buffers of its own: the activations of a block, the
+// logits of every position when they are wanted, and the attention
+// scores and pattern when a hook wants them.
+func (s *State) passBytes(T, Tk int, allLogits bool, h *hooks) int64 {
+	c := s.m.Config
+	n := int64(T) * int64(12*c.NEmbd+2*c.Inner())
+	if allLogits {
+		n += int64(T) * int64(c.VocabSize)
+	}
+	for l := 0; l < c.NLayer; l++ {
+		if h.wants(s.m.hooks[l][hScores]) || h.wants(s.m.hooks[l][hPattern]) {
+			n += 2 * int64(c.NHead) * int64(T) * int64(Tk)
+			break
+		}
+	}
+	return 4 * n
 }
