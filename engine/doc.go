@@ -64,10 +64,10 @@
 // (passState), and every inference pass keeps the attention scores and
 // patterns that no hook wants in the kernel's scratch, 64 rows at a time
 // (kernel.Pool.Attention). So the checkpoint and a long pass's buffers are
-// never resident together: explorer trace peaks at ≈ 1.03× the checkpoint
-// for --hooks logits at T = 16 to 1024 and for a full trace at T = 512,
-// and at 1.13× for a full trace at T = 1024 (1.0–1.9× before; see
-// bench/README.md). A trace file is written by a goroutine of its own
+// never resident together: explorer trace peaks at 1.01–1.03× the
+// checkpoint for --hooks logits at T = 16 to 1024 and for a full trace at
+// T = 512, and at 1.10–1.13× for a full trace at T = 1024 (1.0–1.9×
+// before; see bench/README.md). A trace file is written by a goroutine of its own
 // while the pass goes on (trace.FileWriter).
 //
 // Shapes in comments use the letters of engine/nn: T positions, C = n_embd
