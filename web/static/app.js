@@ -53,8 +53,8 @@ function connect() {
     // The server may say why it closed (too many tabs, a message too big…),
     // with a catalogue key: in the page's language, the English as a tip.
     const why = reason(ev.reason);
-    if (!why) setStatus(t("page.disconnected"), "error");
-    else setStatus(why.key ? t(why.key, why.args) : why.text, "error", why.text);
+    if (!why) setStatus(() => t("page.disconnected"), "error");
+    else setStatus(why.key ? () => t(why.key, why.args) : why.text, "error", why.text);
     setTimeout(connect, state.retry);
     state.retry = Math.min(state.retry * 2, 8000);
   };
@@ -97,7 +97,7 @@ function onText(msg) {
         restore(!traces.onHello(msg));
         resolveReady();
       } else {
-        setStatus(t("page.reconnected"));
+        setStatus(() => t("page.reconnected"));
       }
       return;
     }
@@ -136,7 +136,8 @@ function onText(msg) {
       if (!state.run || msg.seq !== state.run.seq) return;
       state.run.done = true;
       state.run.labels = msg.labels || {};
-      setStatus(t("status.done", { n: state.run.tokens.ids.length, ms: msg.ms, kb: (msg.bytes / 1024).toFixed(0) }));
+      const done = { n: state.run.tokens.ids.length, ms: msg.ms, kb: (msg.bytes / 1024).toFixed(0) };
+      setStatus(() => t("status.done", done));
       state.timings.done = performance.now() - state.run.started;
       state.timings.kb = msg.bytes / 1024;
       renderStep();
@@ -169,7 +170,7 @@ function onError(msg) {
     state.run.failed = true;
     renderStep();
   }
-  setStatus(t(key, args), "error", msg.message);
+  setStatus(() => t(key, args), "error", msg.message);
   settle();
 }
 

@@ -76,11 +76,25 @@ export function send(msg) {
   return false;
 }
 
-export function setStatus(text, kind = "", detail = "") {
+// setStatus shows words in the status line. words is text, or a function
+// that returns it in the page's current language: a language switch says
+// those again (refreshStatus), so a class that turns to Chinese after a
+// run does not keep an English status line.
+export function setStatus(words, kind = "", detail = "") {
+  statusWords = typeof words === "function" ? words : null;
   const el = $("status");
-  el.textContent = text;
+  el.textContent = statusWords ? statusWords() : words;
   el.className = "status " + kind;
   el.title = detail;
+}
+
+// statusWords says the status line's words again, when they were given
+// as a function (setStatus).
+let statusWords = null;
+
+// refreshStatus says the status line again in the current language.
+export function refreshStatus() {
+  if (statusWords) $("status").textContent = statusWords();
 }
 
 // ---- the view on screen and the address ----

@@ -11,8 +11,8 @@ import { $, state, newRun, settle, send, setStatus, saveURL } from "./page.js";
 // (and that the run on screen stays), and ends the waits on it.
 export function failPending(key, args = {}, detail = "") {
   state.pending = null;
-  const words = t(key, args);
-  setStatus(state.run ? `${words} ${t("status.kept")}` : words, "error", detail);
+  const kept = !!state.run;
+  setStatus(() => (kept ? `${t(key, args)} ${t("status.kept")}` : t(key, args)), "error", detail);
   $("prompt").focus();
   settle();
 }
@@ -45,13 +45,13 @@ export function startRun(msg) {
 export function run(prompt) {
   if (!state.can.run) return null;
   if (!prompt.trim()) {
-    setStatus(t("prompt.typeFirst"), "error");
+    setStatus(() => t("prompt.typeFirst"), "error");
     return null;
   }
   const r = startRun({ type: "run", prompt });
   if (r) {
     r.prompt = prompt;
-    setStatus(t("status.running"));
+    setStatus(() => t("status.running"));
   }
   saveURL(prompt);
   return r;
@@ -77,19 +77,20 @@ export function generateOne() {
     return;
   }
   if (!state.run || !state.run.done) {
-    if (!state.run) setStatus(t("error.generateFirst"), "error");
+    if (!state.run) setStatus(() => t("error.generateFirst"), "error");
     stopGenerating();
     return;
   }
   if (state.run.tokens.ids.length >= state.model.n_positions) {
-    setStatus(t("error.full", { max: state.model.n_positions }), "error");
+    const max = state.model.n_positions;
+    setStatus(() => t("error.full", { max }), "error");
     stopGenerating();
     return;
   }
   const num = (id) => Number($(id).value);
   state.genCount += 1;
   if (startRun({ type: "generate", temperature: num("temperature"), top_k: num("top-k"), top_p: num("top-p"), seed: num("seed") * 1000003 + state.genCount })) {
-    setStatus(t("status.picking"));
+    setStatus(() => t("status.picking"));
   }
 }
 

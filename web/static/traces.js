@@ -141,22 +141,24 @@ export async function openFile(file, as) {
   const { state } = app;
   const name = file.name || "trace.safetensors";
   if (state.maxTraceBytes && file.size > state.maxTraceBytes) {
-    app.setStatus(t("trace.tooBig", { name, mb: Math.floor(state.maxTraceBytes / (1 << 20)) }), "error");
+    const mb = Math.floor(state.maxTraceBytes / (1 << 20));
+    app.setStatus(() => t("trace.tooBig", { name, mb }), "error");
     return;
   }
   const seq = as === "b" ? state.seq : app.newSeq();
   const before = $("status") ? $("status").textContent : "";
-  app.setStatus(t("trace.opening", { name }));
+  app.setStatus(() => t("trace.opening", { name }));
   const q = new URLSearchParams({ session: state.session, seq, as, name });
   let res;
   try {
     res = await fetch(`/trace/open?${q}`, { method: "POST", body: file, headers: { "Content-Type": "application/octet-stream" } });
   } catch (err) {
-    app.setStatus(t("trace.failed", { name, err: String(err) }), "error");
+    app.setStatus(() => t("trace.failed", { name, err: String(err) }), "error");
     return;
   }
   if (!res.ok) {
-    app.setStatus(t("trace.failed", { name, err: (await res.text()).trim() }), "error");
+    const err = (await res.text()).trim();
+    app.setStatus(() => t("trace.failed", { name, err }), "error");
     return;
   }
   const r = await res.json();
@@ -363,9 +365,11 @@ async function copyCSV(url, view) {
     const text = await res.text();
     if (!res.ok) throw new Error(text.trim());
     await writeClipboard(text);
-    app.setStatus(t("export.copied", { rows: view.rows, cols: view.cols }));
+    const { rows, cols } = view;
+    app.setStatus(() => t("export.copied", { rows, cols }));
   } catch (err) {
-    app.setStatus(t("export.copyFailed", { err: err.message || String(err) }), "error");
+    const why = err.message || String(err);
+    app.setStatus(() => t("export.copyFailed", { err: why }), "error");
   }
 }
 

@@ -2,7 +2,7 @@
 // view), moving to a view the script API is given, the language and the
 // projector mode.
 import { t, setLang as setWords, currentLang } from "./i18n.js";
-import { $, state, until, saveURL, emitChange } from "./page.js";
+import { $, state, until, saveURL, emitChange, refreshStatus } from "./page.js";
 import { loadLesson, clearExplain, reexplain } from "./lesson.js";
 import { drawTokens, renderStep } from "./steps.js";
 import { run } from "./runs.js";
@@ -54,6 +54,7 @@ export function setLang(lang, user = true) {
   for (const b of document.querySelectorAll("button.lang")) b.classList.toggle("current", b.dataset.lang === currentLang());
   for (const el of document.querySelectorAll(".bilingual")) el.textContent = el.dataset[currentLang()] || el.dataset.en;
   document.documentElement.dataset.lang = currentLang();
+  refreshStatus();
   for (const a of document.querySelectorAll("a.train-link")) a.href = `/train?lang=${currentLang()}`;
   if (!state.model) return;
   for (const c of document.querySelectorAll("#model-map canvas")) c.title = t("map.thumbTitle", { layer: c.dataset.layer, head: c.dataset.head });
