@@ -31,7 +31,7 @@
 import * as traces from "./traces.js";
 import { t, setLang as setWords, currentLang, stepTitle, reason } from "./i18n.js";
 import { $, state, listeners, emit, settle, until, setStatus, send, view, emitChange } from "./page.js";
-import { loadLesson, clearExplain, checkAnswer } from "./lesson.js";
+import { loadLesson, clearExplain, checkAnswer, fitMath } from "./lesson.js";
 import { wanted, onScreen, request, schedule, drawTokens, buildModelMap, clearModelMap, buildHeadPicker, setHead, groupOf, renderStep, refit, goTo, togglePlay, buildTimeline } from "./steps.js";
 import { failPending, newSeq, run, generateOne, stopGenerating, drawSampled } from "./runs.js";
 import { restore, show, setLang, setProjector } from "./view.js";
@@ -298,6 +298,7 @@ function init() {
     cancelAnimationFrame(resize);
     resize = requestAnimationFrame(() => {
       refit();
+      fitMath();
     });
   });
 }

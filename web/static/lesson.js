@@ -18,12 +18,37 @@ export function loadLesson() {
       const res = await fetch(`/lesson?${q}`);
       const html = await res.text();
       if (mine !== lessonRequest) return;
-      if (res.ok) $("lesson").innerHTML = html;
-      else showLessonError(html);
+      if (res.ok) {
+        $("lesson").innerHTML = html;
+        fitMath();
+      } else showLessonError(html);
     } catch (err) {
       if (mine === lessonRequest) showLessonError(String(err));
     }
   }, 60);
+}
+
+// minMathScale is the smallest size, as a share of the lesson's, that
+// fitMath gives a formula; one wider still scrolls sideways.
+const minMathScale = 0.65;
+
+// fitMath shrinks each display formula of the lesson that is wider than
+// its panel just enough to fit, down to minMathScale, so that a
+// projector's narrow lesson panel shows whole formulas. It runs again when
+// the panel changes width.
+export function fitMath() {
+  for (const box of $("lesson").querySelectorAll(".lesson-math")) {
+    const math = box.firstElementChild;
+    if (!math) continue;
+    math.style.fontSize = "";
+    // Text and stretched symbols do not scale exactly with the size, so
+    // measure again after each step.
+    let scale = 1;
+    for (let i = 0; i < 4 && box.scrollWidth > box.clientWidth + 1 && scale > minMathScale; i++) {
+      scale = Math.max(minMathScale, (scale * box.clientWidth) / box.scrollWidth - 0.005);
+      math.style.fontSize = `${(scale * 100).toFixed(1)}%`;
+    }
+  }
 }
 
 function showLessonError(detail) {

@@ -3,7 +3,7 @@
 // projector mode.
 import { t, setLang as setWords, currentLang } from "./i18n.js";
 import { $, state, until, saveURL, emitChange, refreshStatus } from "./page.js";
-import { loadLesson, clearExplain, reexplain } from "./lesson.js";
+import { loadLesson, clearExplain, reexplain, fitMath } from "./lesson.js";
 import { drawTokens, renderStep } from "./steps.js";
 import { run } from "./runs.js";
 
@@ -70,6 +70,7 @@ export function setProjector(on) {
   document.documentElement.classList.toggle("projector", on);
   $("projector").setAttribute("aria-pressed", on ? "true" : "false");
   $("projector").classList.toggle("current", on);
+  fitMath();
   if (state.model) {
     renderStep();
     saveURL();
