@@ -1,8 +1,11 @@
 package engine
 
 import (
+	"errors"
 	"fmt"
 	"slices"
+
+	"github.com/transformer-explorer/explorer/trace"
 )
 
 // Resume returns a state that has read ids, with the keys and values of
@@ -33,4 +36,25 @@ func (m *Model) Resume(ids []int, k, v [][]float32, capacity int) (*State, error
 	}
 	s.ids = slices.Clone(ids)
 	return s, nil
+}
+
+// ErrNoCache is wrapped by ResumeTrace's error when the trace lacks the
+// keys or values of a layer.
+var ErrNoCache = errors.New("engine: the trace has no keys or values to continue from")
+
+// ResumeTrace is Resume from a recorded pass: the trace's ids and the
+// keys and values it holds (blocks.{l}.attn.hook_k and hook_v of every
+// layer).
+func (m *Model) ResumeTrace(tr *trace.Trace, capacity int) (*State, error) {
+	L := m.Config.NLayer
+	k, v := make([][]float32, L), make([][]float32, L)
+	for l := range L {
+		kt, ok1 := tr.Tensor(trace.Block(l, trace.AttnK))
+		vt, ok2 := tr.Tensor(trace.Block(l, trace.AttnV))
+		if !ok1 || !ok2 {
+			return nil, fmt.Errorf("%w (layer %d)", ErrNoCache, l)
+		}
+		k[l], v[l] = kt.Data, vt.Data
+	}
+	return m.Resume(tr.IDs, k, v, capacity)
 }

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"testing"
 
 	"github.com/transformer-explorer/explorer/trace"
@@ -27,17 +28,7 @@ func TestResumeFromTrace(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	L := m.Config.NLayer
-	k, v := make([][]float32, L), make([][]float32, L)
-	for l := range L {
-		kt, ok1 := tr.Tensor(trace.Block(l, trace.AttnK))
-		vt, ok2 := tr.Tensor(trace.Block(l, trace.AttnV))
-		if !ok1 || !ok2 {
-			t.Fatalf("layer %d: no keys or values recorded", l)
-		}
-		k[l], v[l] = kt.Data, vt.Data
-	}
-	resumed, err := m.Resume(ids, k, v, 0)
+	resumed, err := m.ResumeTrace(tr, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +44,17 @@ func TestResumeFromTrace(t *testing.T) {
 		t.Errorf("Len() = %d, want %d", resumed.Len(), len(ids)+1)
 	}
 
-	// Mismatched keys are refused.
+	// Mismatched keys are refused, and so is a trace without them.
+	L := m.Config.NLayer
+	k, v := make([][]float32, L), make([][]float32, L)
+	for l := range L {
+		kt, _ := tr.Tensor(trace.Block(l, trace.AttnK))
+		vt, _ := tr.Tensor(trace.Block(l, trace.AttnV))
+		k[l], v[l] = kt.Data, vt.Data
+	}
+	if _, err := m.ResumeTrace(trace.New(m.Info(), "", ids, nil, nil), 0); !errors.Is(err, ErrNoCache) {
+		t.Errorf("a trace without keys and values: %v, want ErrNoCache", err)
+	}
 	if _, err := m.Resume(ids, k[:L-1], v, 0); err == nil {
 		t.Error("keys of too few layers were accepted")
 	}

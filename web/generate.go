@@ -98,7 +98,7 @@ func (ss *session) generate(ctx context.Context, seq int, opt engine.SampleOptio
 		next.AppendToken(picked, tok.Display(picked), tok.Token(picked))
 		return next, nil
 	}, func(ctx context.Context, tr *trace.Trace, rec trace.Recorder) error {
-		st, err := resume(m, prev)
+		st, err := m.ResumeTrace(prev, len(prev.IDs)+1)
 		if err != nil {
 			return err
 		}
@@ -111,22 +111,6 @@ func (ss *session) generate(ctx context.Context, seq int, opt engine.SampleOptio
 		loss := []float32{engine.TokenLoss(logits, picked)}
 		return rec.Record(trace.Tensor{Name: trace.NextLoss, Shape: []int{1}, Data: loss, Offset: T - 1})
 	})
-}
-
-// resume rebuilds the key/value cache of a recorded run from its keys and
-// values (attn.hook_k and hook_v of every layer).
-func resume(m *engine.Model, tr *trace.Trace) (*engine.State, error) {
-	L := m.Config.NLayer
-	k, v := make([][]float32, L), make([][]float32, L)
-	for l := range L {
-		kt, ok1 := tr.Tensor(trace.Block(l, trace.AttnK))
-		vt, ok2 := tr.Tensor(trace.Block(l, trace.AttnV))
-		if !ok1 || !ok2 {
-			return nil, fmt.Errorf("web: the run has no keys or values of layer %d to continue from", l)
-		}
-		k[l], v[l] = kt.Data, vt.Data
-	}
-	return m.Resume(tr.IDs, k, v, len(tr.IDs)+1)
 }
 
 // lastLogits returns the logits (V) of the last position of a trace.
