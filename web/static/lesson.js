@@ -21,6 +21,8 @@ export function loadLesson() {
       if (res.ok) {
         $("lesson").innerHTML = html;
         fitMath();
+        // A maths font that arrives later changes the widths: fit again.
+        document.fonts.ready.then(fitMath);
       } else showLessonError(html);
     } catch (err) {
       if (mine === lessonRequest) showLessonError(String(err));
