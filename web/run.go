@@ -86,6 +86,7 @@ func (ss *session) follow(ctx context.Context, seq int, plan streaming, sr *shar
 			return
 		case f.done:
 			completed = true
+			live.took = f.took // the pass's own time, not this tab's wait
 			live.complete(sr)
 			live.done(ctx)
 			return
@@ -248,9 +249,12 @@ type liveRun struct {
 	tr      *trace.Trace
 	seq     int
 	started time.Time
-	stream  trace.Recorder // streams tr's tensors by the page's plan
-	sent    *int64         // the bytes stream has sent
-	ended   bool
+	// took, when set, is the time done reports: the shared pass's own,
+	// which a tab that joined it late did not wait for.
+	took   time.Duration
+	stream trace.Recorder // streams tr's tensors by the page's plan
+	sent   *int64         // the bytes stream has sent
+	ended  bool
 }
 
 // announce begins run seq of tr, begun at started, on the page: tr
@@ -286,10 +290,14 @@ func (r *liveRun) complete(base *sharedRun) {
 	r.ss.srv.leaveRun(r.ss, r.ss.runs.finished(r.tr, r.seq, true, base))
 }
 
-// done tells the page that the run is done, with its labels and the
-// bytes its tensors took.
+// done tells the page that the run is done, with its labels, the time it
+// took and the bytes its tensors took.
 func (r *liveRun) done(ctx context.Context) {
-	r.ss.sendJSON(ctx, doneMessage{Type: "done", Seq: r.seq, Labels: r.tr.Labels, MS: time.Since(r.started).Milliseconds(), Bytes: *r.sent})
+	took := r.took
+	if took == 0 {
+		took = time.Since(r.started)
+	}
+	r.ss.sendJSON(ctx, doneMessage{Type: "done", Seq: r.seq, Labels: r.tr.Labels, MS: took.Milliseconds(), Bytes: *r.sent})
 }
 
 // streamer returns the recorder that streams to the page, as run seq,

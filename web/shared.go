@@ -6,6 +6,7 @@ import (
 	"errors"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/transformer-explorer/explorer/engine"
 	"github.com/transformer-explorer/explorer/trace"
@@ -95,6 +96,8 @@ type sharedRun struct {
 	changed chan struct{} // closed, and replaced, at every change
 	done    bool          // the pass completed: tr is labelled and sealed
 	err     *runError     // why the pass failed
+	began   time.Time     // when the pass got its slot
+	took    time.Duration // how long the pass took, once done
 	lens    *trace.Trace  // tr with the logit lens, sealed, once asked for
 
 	lensMu sync.Mutex // held while the lens is computed (runLens)
@@ -112,6 +115,7 @@ type flight struct {
 	hooks   []string // recorded, in order; never changed after
 	done    bool
 	err     *runError
+	took    time.Duration   // the pass's time, once done
 	changed <-chan struct{} // closed at the next change
 }
 
@@ -119,7 +123,7 @@ type flight struct {
 func (sr *sharedRun) state() flight {
 	sr.mu.Lock()
 	defer sr.mu.Unlock()
-	return flight{tr: sr.tr, hooks: sr.hooks, done: sr.done, err: sr.err, changed: sr.changed}
+	return flight{tr: sr.tr, hooks: sr.hooks, done: sr.done, err: sr.err, took: sr.took, changed: sr.changed}
 }
 
 // signalLocked wakes every session waiting for a change; sr.mu is held.
@@ -285,6 +289,9 @@ func (s *Server) fly(ctx context.Context, sr *sharedRun) {
 	err := s.pass(ctx, sr)
 	sr.mu.Lock()
 	sr.done, sr.err = err == nil, err
+	if !sr.began.IsZero() {
+		sr.took = time.Since(sr.began)
+	}
 	sr.signalLocked()
 	sr.mu.Unlock()
 	if s.shared.finish(sr, err != nil) {
@@ -315,7 +322,7 @@ func (s *Server) pass(ctx context.Context, sr *sharedRun) *runError {
 		return &runError{codeBadPrompt, err.Error()}
 	}
 	sr.mu.Lock()
-	sr.tr = tr
+	sr.tr, sr.began = tr, time.Now()
 	sr.signalLocked()
 	sr.mu.Unlock()
 	// The trace records first and lends the engine the memory of each

@@ -23,6 +23,7 @@ type streamedRun struct {
 	hooks  map[string]bool // every hook sent whole or announced held
 	whole  map[string]bool // those sent whole
 	err    map[string]any  // the error that ended it, if one did
+	ms     float64         // the time done reported
 }
 
 // readRun reads run seq to its end: its tokens, the hooks sent whole or
@@ -52,6 +53,7 @@ func readRun(t *testing.T, c wsClient, seq int) streamedRun {
 			r.err = msg
 			return r
 		case "done":
+			r.ms, _ = msg["ms"].(float64)
 			return r
 		}
 	}
@@ -120,7 +122,13 @@ func TestSharedRunIsComputedOnce(t *testing.T) {
 		if tr, _ := sessionOf(t, srv, hellos[i]).runs.current(); tr != shared {
 			t.Errorf("tab %d reads a trace of its own", i)
 		}
+		// Every tab is told the one pass's time, the late one too (not
+		// the moment it took to stream a finished run).
+		if r.ms != got[0].ms {
+			t.Errorf("tab %d was told the run took %v ms, tab 0 %v ms", i, r.ms, got[0].ms)
+		}
 	}
+	t.Logf("the pass took %v ms", got[0].ms)
 	if used, want := srv.mem.inUse(), int64(len(tabs))*queue+shared.Bytes(); used != want {
 		t.Errorf("%d bytes in use, want %d: six queues and the trace once", used, want)
 	}
