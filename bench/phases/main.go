@@ -1,3 +1,5 @@
+//go:build unix
+
 // Command phases breaks one `explorer trace` process into its phases, as
 // the command runs them (engine.LoadDir, engine.CreateTraceFile,
 // Model.Record into the file, Close), with the wall time, the CPU time

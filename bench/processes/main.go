@@ -1,3 +1,5 @@
+//go:build unix
+
 // Command processes times the explorer as users meet it, one whole process
 // per command, next to PyTorch's in-process forward pass on the same
 // machine in the same run.

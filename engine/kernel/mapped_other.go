@@ -7,6 +7,3 @@ package kernel
 func mapFloats(n int) ([]float32, func(), error) {
 	return make([]float32, n), func() {}, nil
 }
-
-// Evict does nothing without mmap: weights read into memory stay there.
-func Evict(x []float32) {}
