@@ -78,7 +78,7 @@ func BenchmarkBlocking(b *testing.B) {
 			s := benchShape{m, kn[0], kn[1]}
 			in, w, out := randSlice(s.m*s.k, rng), randSlice(s.k*s.n, rng), make([]float32, s.m*s.n)
 			for _, kc := range []int{256, 384, 512} {
-				for _, nc := range []int{480, 672, 960} {
+				for _, nc := range []int{240, 336, 480, 672, 960} {
 					b.Run(fmt.Sprintf("%v/kc=%d/nc=%d", s, kc, nc), func(b *testing.B) {
 						im := *avx512Impl
 						im.kc, im.nc = kc, nc
