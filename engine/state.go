@@ -1,6 +1,10 @@
 package engine
 
-import "slices"
+import (
+	"slices"
+
+	"github.com/transformer-explorer/explorer/engine/kernel"
+)
 
 // A State holds one sequence as the model has read it so far: the key and
 // value cache of every layer and the activation buffers of a pass. Buffers
@@ -145,12 +149,13 @@ func (s *State) grow(T, Tk int, allLogits, lens bool) {
 	}
 }
 
-// resize returns buf with length n, reallocating only when it is too small.
+// resize returns buf with length n, reallocating only when it is too small
+// (in huge pages where it can: kernel.NewFloats).
 func resize(buf []float32, n int) []float32 {
 	if cap(buf) >= n {
 		return buf[:n]
 	}
-	return make([]float32, n, n+n/4)
+	return kernel.NewFloats(n, n+n/4)
 }
 
 // growCache extends a cache to length n, keeping its contents and doubling
@@ -159,7 +164,7 @@ func growCache(buf []float32, n int) []float32 {
 	if cap(buf) >= n {
 		return buf[:n]
 	}
-	out := make([]float32, n, max(n, 2*cap(buf)))
+	out := kernel.NewFloats(n, max(n, 2*cap(buf)))
 	copy(out, buf)
 	return out
 }
