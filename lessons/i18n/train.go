@@ -15,7 +15,7 @@ var trainMessages = map[string]message{
 	"train.lr":               {"learning rate", "学习率"},
 	"train.probe":            {"Attention on the probe", "探针上的注意力"},
 	"train.probeStep":        {"(step {step})", "（第 {step} 步）"},
-	"train.probeHead":        {"L{layer} H{head} · induction {score}", "第{layer}层 头{head} · 归纳分数 {score}"},
+	"train.probeHead":        {"L{layer} H{head} · induction {score}", "第 {layer} 层 头 {head} · 归纳分数 {score}"},
 	"train.corpus":           {"writing the story corpus and encoding it…", "正在生成故事语料并编码…"},
 	"train.started":          {"training {layers} layers × {heads} heads, width {width}, on {tokens} tokens", "正在训练 {layers} 层 × {heads} 个头、宽度 {width} 的模型，语料共 {tokens} 个词元"},
 	"train.step":             {"step {step}/{steps} · loss {loss} · {tps} tokens/s · {eta} s left", "第 {step}/{steps} 步 · 损失 {loss} · 每秒 {tps} 个词元 · 还剩 {eta} 秒"},
@@ -29,6 +29,6 @@ var trainMessages = map[string]message{
 	"train.noModel":          {"No tokenizer: the model did not load.", "没有分词器：模型没有加载成功。"},
 	"train.failed":           {"Training failed: {err}", "训练失败：{err}"},
 	"train.heldOutAt":        {"held-out loss {val} at step {step}: if it rises while the training loss falls, the model is memorizing its training text (over-fitting)", "第 {step} 步的留出集损失 {val}：如果训练损失还在下降而它开始上升，模型就是在死记训练文本（过拟合）"},
-	"train.inductionCrossed": {"At step {step}, head L{layer} H{head} became an induction head: its induction score {score} reached the threshold {threshold}. It now copies: each token of the second copy looks at the token that followed its first occurrence.", "第 {step} 步：第{layer}层 头{head} 成了归纳头，归纳分数 {score} 达到阈值 {threshold}。它学会了复制：第二遍里的每个词元都去看它第一次出现时后面的那个词元。"},
+	"train.inductionCrossed": {"At step {step}, head L{layer} H{head} became an induction head: its induction score {score} reached the threshold {threshold}. It now copies: each token of the second copy looks at the token that followed its first occurrence.", "第 {step} 步：第 {layer} 层 头 {head} 成了归纳头，归纳分数 {score} 达到阈值 {threshold}。它学会了复制：第二遍里的每个词元都去看它第一次出现时后面的那个词元。"},
 	"train.inductionNotYet":  {"No head reached the induction threshold {threshold} in this run. In a model this small an induction head takes far longer than a live run: the explorer's own model trained for over half an hour before its heads learned to copy.", "这次训练中没有头的归纳分数达到阈值 {threshold}。这么小的模型要形成归纳头，需要的时间远比一次现场训练长：Explorer 自带的模型训练了半个多小时，它的头才学会复制。"},
 }
