@@ -14,7 +14,7 @@ type boundTensor struct {
 	info      safetensors.Info
 	data      []float32
 	// mapped: data aliases the file's read-only mapping (an F32 tensor of
-	// a mapped file), so its pages may be dropped (kernel.Evict); see
+	// a mapped file), so its pages may be dropped (pages.Evict); see
 	// matrices.markMapped.
 	mapped bool
 }

@@ -4,6 +4,7 @@ import (
 	"sync/atomic"
 
 	"github.com/transformer-explorer/explorer/engine/kernel"
+	"github.com/transformer-explorer/explorer/engine/pages"
 )
 
 // A linear is one weight matrix of a model as its checkpoint stores it,
@@ -75,7 +76,7 @@ func (l *linear) free() {
 // page cache. Packed copies are kept.
 func (l *linear) evict() {
 	if l.mapped {
-		kernel.Evict(l.w)
+		pages.Evict(l.w)
 	}
 }
 

@@ -60,6 +60,7 @@ func (e *TensorError) Unwrap() error { return e.Err }
 // weights are memory-mapped) or an fs.FS such as the embedded default model.
 type checkpoint interface {
 	readFile(name string) ([]byte, error)
+	open(name string) (fs.File, error)
 	openWeights(name string) (*safetensors.File, error)
 	where(name string) string // the path to name in error messages
 }
@@ -68,6 +69,10 @@ type dirCheckpoint string
 
 func (d dirCheckpoint) readFile(name string) ([]byte, error) {
 	return os.ReadFile(filepath.Join(string(d), name))
+}
+
+func (d dirCheckpoint) open(name string) (fs.File, error) {
+	return os.Open(filepath.Join(string(d), name))
 }
 
 func (d dirCheckpoint) openWeights(name string) (*safetensors.File, error) {
@@ -79,6 +84,8 @@ func (d dirCheckpoint) where(name string) string { return filepath.Join(string(d
 type fsCheckpoint struct{ fsys fs.FS }
 
 func (c fsCheckpoint) readFile(name string) ([]byte, error) { return fs.ReadFile(c.fsys, name) }
+
+func (c fsCheckpoint) open(name string) (fs.File, error) { return c.fsys.Open(name) }
 
 func (c fsCheckpoint) openWeights(name string) (*safetensors.File, error) {
 	buf, err := fs.ReadFile(c.fsys, name)
@@ -96,6 +103,22 @@ func (c fsCheckpoint) where(name string) string { return "embedded:" + name }
 
 // LoadDir loads the model and tokenizer in a Hugging Face style directory.
 func LoadDir(ctx context.Context, dir string) (*Model, *tokenizer.Tokenizer, error) {
+	return LoadOptions{}.LoadDir(ctx, dir)
+}
+
+// LoadOptions are the choices of a load. The zero value reads every file
+// as it is, as LoadDir and the other functions of this package do.
+type LoadOptions struct {
+	// TokenizerCache is a directory where a tokenizer read from its text
+	// files is kept as a table file, named by the SHA-256 of those files,
+	// so that the next load of the same files reads the table instead of
+	// parsing them (tokenizer.ReadTableFile; see tokcache.go). Empty: no
+	// cache.
+	TokenizerCache string
+}
+
+// LoadDir is LoadDir with the options o.
+func (o LoadOptions) LoadDir(ctx context.Context, dir string) (*Model, *tokenizer.Tokenizer, error) {
 	st, err := os.Stat(dir)
 	if err != nil {
 		return nil, nil, fmt.Errorf("engine: load %s: %w", dir, err)
@@ -103,7 +126,7 @@ func LoadDir(ctx context.Context, dir string) (*Model, *tokenizer.Tokenizer, err
 	if !st.IsDir() {
 		return nil, nil, fmt.Errorf("engine: load %s: not a directory (HINT: give the folder holding config.json and model.safetensors)", dir)
 	}
-	m, tok, err := load(ctx, dirCheckpoint(dir))
+	m, tok, err := load(ctx, dirCheckpoint(dir), o.TokenizerCache)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -114,7 +137,7 @@ func LoadDir(ctx context.Context, dir string) (*Model, *tokenizer.Tokenizer, err
 // LoadFS loads the model and tokenizer at the root of fsys, reading the
 // weights into memory. It is meant for small embedded models.
 func LoadFS(ctx context.Context, fsys fs.FS, name string) (*Model, *tokenizer.Tokenizer, error) {
-	m, tok, err := load(ctx, fsCheckpoint{fsys})
+	m, tok, err := load(ctx, fsCheckpoint{fsys}, "")
 	if err != nil {
 		return nil, nil, err
 	}
@@ -126,15 +149,20 @@ func LoadFS(ctx context.Context, fsys fs.FS, name string) (*Model, *tokenizer.To
 // directory (vocab.json and merges.txt, else tokenizer.json), for work
 // that needs no weights, such as splitting text into tokens.
 func LoadTokenizerDir(dir string) (*tokenizer.Tokenizer, error) {
-	return loadTokenizer(dirCheckpoint(dir))
+	return LoadOptions{}.LoadTokenizerDir(dir)
+}
+
+// LoadTokenizerDir is LoadTokenizerDir with the options o.
+func (o LoadOptions) LoadTokenizerDir(dir string) (*tokenizer.Tokenizer, error) {
+	return loadTokenizer(dirCheckpoint(dir), o.TokenizerCache)
 }
 
 // LoadTokenizerFS loads only the tokenizer at the root of fsys.
 func LoadTokenizerFS(fsys fs.FS) (*tokenizer.Tokenizer, error) {
-	return loadTokenizer(fsCheckpoint{fsys})
+	return loadTokenizer(fsCheckpoint{fsys}, "")
 }
 
-func load(ctx context.Context, src checkpoint) (*Model, *tokenizer.Tokenizer, error) {
+func load(ctx context.Context, src checkpoint, tokenizerCache string) (*Model, *tokenizer.Tokenizer, error) {
 	raw, err := src.readFile(configFile)
 	if err != nil {
 		return nil, nil, fmt.Errorf("engine: load: %w", err)
@@ -151,7 +179,7 @@ func load(ctx context.Context, src checkpoint) (*Model, *tokenizer.Tokenizer, er
 	}
 	tokDone := make(chan tokResult, 1)
 	go func() {
-		tok, err := loadTokenizer(src)
+		tok, err := loadTokenizer(src, tokenizerCache)
 		tokDone <- tokResult{tok, err}
 	}()
 	m, err := loadWeights(ctx, src, cfg)
@@ -196,7 +224,10 @@ func loadWeights(ctx context.Context, src checkpoint, cfg Config) (*Model, error
 	return m, nil
 }
 
-func loadTokenizer(src checkpoint) (*tokenizer.Tokenizer, error) {
+// parseTokenizer reads the tokenizer of src from its text files:
+// vocab.json and merges.txt when both are there, else tokenizer.json
+// (tokenizerSources names them).
+func parseTokenizer(src checkpoint) (*tokenizer.Tokenizer, error) {
 	vocab, verr := src.readFile(vocabFile)
 	merges, merr := src.readFile(mergesFile)
 	if verr == nil && merr == nil {

@@ -3,7 +3,7 @@ package engine
 import (
 	"slices"
 
-	"github.com/transformer-explorer/explorer/engine/kernel"
+	"github.com/transformer-explorer/explorer/engine/pages"
 )
 
 // A State holds one sequence as the model has read it so far: the key and
@@ -150,12 +150,12 @@ func (s *State) grow(T, Tk int, allLogits, lens bool) {
 }
 
 // resize returns buf with length n, reallocating only when it is too small
-// (in huge pages where it can: kernel.NewFloats).
+// (in huge pages where it can: pages.NewFloats).
 func resize(buf []float32, n int) []float32 {
 	if cap(buf) >= n {
 		return buf[:n]
 	}
-	return kernel.NewFloats(n, n+n/4)
+	return pages.NewFloats(n, n+n/4)
 }
 
 // growCache extends a cache to length n, keeping its contents and doubling
@@ -164,7 +164,7 @@ func growCache(buf []float32, n int) []float32 {
 	if cap(buf) >= n {
 		return buf[:n]
 	}
-	out := kernel.NewFloats(n, max(n, 2*cap(buf)))
+	out := pages.NewFloats(n, max(n, 2*cap(buf)))
 	copy(out, buf)
 	return out
 }

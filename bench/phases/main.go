@@ -10,7 +10,7 @@
 //
 // Usage, from the repository root:
 //
-//	go run ./bench/phases -model DIR [-T 128] [-hooks logits] [-rounds 5]
+//	go run ./bench/phases -model DIR [-T 128] [-hooks logits] [-rounds 5] [-tokenizer-cache DIR]
 //
 // The pass reports blocks.{l}.hook_resid_pre and ln_final.hook_normalized
 // to a timing wrapper besides the hooks asked for, which costs a function
@@ -49,10 +49,12 @@ func main() {
 	hooks := flag.String("hooks", "logits", "hooks to trace, as explorer trace --hooks")
 	rounds := flag.Int("rounds", 5, "fresh processes to run")
 	out := flag.String("out", filepath.Join(os.TempDir(), "explorer-phases.safetensors"), "the trace file (removed after each round)")
+	cache := flag.String("tokenizer-cache", filepath.Join(os.TempDir(), "explorer-phases-tokenizers"), "the tokenizer cache, as explorer's (filled before the first round); empty: none, as with EXPLORER_CACHE=off")
 	child := flag.Bool("child", false, "run one round and print its phases as JSON")
 	flag.Parse()
+	opts := engine.LoadOptions{TokenizerCache: *cache}
 	if *child {
-		ps, err := runChild(*model, *T, *hooks, *out)
+		ps, err := runChild(opts, *model, *T, *hooks, *out)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "phases:", err)
 			os.Exit(1)
@@ -60,20 +62,24 @@ func main() {
 		json.NewEncoder(os.Stdout).Encode(ps)
 		return
 	}
-	if err := runParent(*model, *T, *hooks, *rounds, *out); err != nil {
+	if _, err := opts.LoadTokenizerDir(*model); err != nil { // fills the cache
+		fmt.Fprintln(os.Stderr, "phases:", err)
+		os.Exit(1)
+	}
+	if err := runParent(*model, *cache, *T, *hooks, *rounds, *out); err != nil {
 		fmt.Fprintln(os.Stderr, "phases:", err)
 		os.Exit(1)
 	}
 }
 
-func runParent(model string, T int, hooks string, rounds int, out string) error {
+func runParent(model, cache string, T int, hooks string, rounds int, out string) error {
 	self, err := os.Executable()
 	if err != nil {
 		return err
 	}
 	var all [][]phase
 	for r := 0; r < rounds; r++ {
-		cmd := exec.Command(self, "-child", "-model", model, "-T", strconv.Itoa(T), "-hooks", hooks, "-out", out)
+		cmd := exec.Command(self, "-child", "-model", model, "-tokenizer-cache", cache, "-T", strconv.Itoa(T), "-hooks", hooks, "-out", out)
 		cmd.Stderr = os.Stderr
 		cmd.Env = append(os.Environ(), "PHASES_EXEC_NS="+strconv.FormatInt(time.Now().UnixNano(), 10))
 		b, err := cmd.Output()
@@ -136,7 +142,7 @@ func (p *phases) mark(name string) {
 	p.last = c
 }
 
-func runChild(model string, T int, hooks, out string) ([]phase, error) {
+func runChild(opts engine.LoadOptions, model string, T int, hooks, out string) ([]phase, error) {
 	var p phases
 	p.last = now()
 	// Until main: exec, the runtime's start and package init. CPU time
@@ -145,7 +151,7 @@ func runChild(model string, T int, hooks, out string) ([]phase, error) {
 		p.list = append(p.list, phase{"exec, runtime, init", p.last.wall.Sub(time.Unix(0, ns)), p.last.cpu, p.last.min, p.last.maj})
 	}
 	ctx := context.Background()
-	m, tok, err := engine.LoadDir(ctx, model)
+	m, tok, err := opts.LoadDir(ctx, model)
 	if err != nil {
 		return nil, err
 	}

@@ -29,7 +29,7 @@ func loadModel(ctx context.Context, name string) (*engine.Model, *tokenizer.Toke
 	if err != nil {
 		return nil, nil, err
 	}
-	m, tok, err := engine.LoadDir(ctx, dir)
+	m, tok, err := loadOptions().LoadDir(ctx, dir)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -50,7 +50,31 @@ func loadTokenizer(name string) (*tokenizer.Tokenizer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return engine.LoadTokenizerDir(dir)
+	return loadOptions().LoadTokenizerDir(dir)
+}
+
+// cacheEnv names the environment variable that sets the directory the
+// explorer keeps its caches in, or turns them off with "off".
+const cacheEnv = "EXPLORER_CACHE"
+
+// loadOptions returns how commands load a model directory: a tokenizer
+// read from text files is kept as a table file in the cache ($EXPLORER_CACHE,
+// else the user's cache directory, such as ~/.cache/transformer-explorer),
+// so that every later command on the same model starts without parsing
+// it (engine.LoadOptions).
+func loadOptions() engine.LoadOptions {
+	dir := os.Getenv(cacheEnv)
+	switch dir {
+	case "off":
+		return engine.LoadOptions{}
+	case "":
+		base, err := os.UserCacheDir()
+		if err != nil {
+			return engine.LoadOptions{} // no home: no cache
+		}
+		dir = filepath.Join(base, "transformer-explorer")
+	}
+	return engine.LoadOptions{TokenizerCache: filepath.Join(dir, "tokenizers")}
 }
 
 // modelDir returns the directory a non-empty --model value names: the

@@ -54,7 +54,7 @@ func openTrace(path, model string, ff traceFileFlags, stderr io.Writer) (*trace.
 		if err != nil {
 			return nil, err
 		}
-		if tok, err = engine.LoadTokenizerDir(dir); err != nil {
+		if tok, err = loadOptions().LoadTokenizerDir(dir); err != nil {
 			return nil, err
 		}
 		if known, err = modelInfo(dir, model); err != nil {

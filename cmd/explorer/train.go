@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/transformer-explorer/explorer/engine"
 	"github.com/transformer-explorer/explorer/engine/tokenizer"
 	"github.com/transformer-explorer/explorer/engine/train"
 	"github.com/transformer-explorer/explorer/trace/safetensors"
@@ -70,7 +69,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		if *tokDir != "" && *initDir != "" {
 			// A new vocabulary for a trained model (train.Retokenize).
-			if tok, err = engine.LoadTokenizerDir(*tokDir); err != nil {
+			if tok, err = loadOptions().LoadTokenizerDir(*tokDir); err != nil {
 				return err
 			}
 			var shared int
@@ -94,7 +93,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if *tokDir == "" {
 			return fmt.Errorf("a new model needs --tokenizer DIR (make one with: explorer tokenizer train)")
 		}
-		if tok, err = engine.LoadTokenizerDir(*tokDir); err != nil {
+		if tok, err = loadOptions().LoadTokenizerDir(*tokDir); err != nil {
 			return err
 		}
 		opt.Config = train.NewConfig(tok, train.Shape{Layers: *layers, Heads: *heads, Width: *width, Context: *ctxLen})

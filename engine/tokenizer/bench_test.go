@@ -75,6 +75,21 @@ func BenchmarkLoad(b *testing.B) {
 	}
 }
 
+// BenchmarkReadTableFile reads GPT-2's tokenizer from a table file (in the
+// page cache), as a cached load does.
+func BenchmarkReadTableFile(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "gpt2.tokens")
+	if err := os.WriteFile(path, tableBytes(b, loadGPT2(b)), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ReadTableFile(path, testKey); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // zipfCorpus makes about size bytes of text from GPT-2's word tokens, drawn
 // with Zipf frequencies by id (GPT-2's early ids are its common words), in
 // lines of a dozen words: a stand-in for English with a realistic spread of

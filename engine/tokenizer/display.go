@@ -27,11 +27,14 @@ import (
 //
 // The result is deterministic. It is not injective (the token "␣" and the
 // token " " look alike), but distinct tokens rarely collide.
-func DisplayBytes(b []byte) string {
+func DisplayBytes(b []byte) string { return displayText(b) }
+
+// displayText is DisplayBytes for bytes held in a string or a slice.
+func displayText[T string | []byte](b T) string {
 	var sb strings.Builder
 	sb.Grow(len(b) + 8)
 	for i := 0; i < len(b); {
-		r, n := utf8.DecodeRune(b[i:])
+		r, n := decodeRune(b[i:])
 		switch {
 		case r == utf8.RuneError && n == 1:
 			fmt.Fprintf(&sb, "<0x%02X>", b[i])
@@ -44,15 +47,25 @@ func DisplayBytes(b []byte) string {
 		case r == '\r':
 			sb.WriteRune('␍')
 		case unicode.IsControl(r):
-			for _, c := range b[i : i+n] {
-				fmt.Fprintf(&sb, "<0x%02X>", c)
+			for j := i; j < i+n; j++ {
+				fmt.Fprintf(&sb, "<0x%02X>", b[j])
 			}
 		case !unicode.IsGraphic(r):
 			fmt.Fprintf(&sb, "<U+%04X>", r)
 		default:
-			sb.Write(b[i : i+n])
+			sb.WriteString(string(b[i : i+n]))
 		}
 		i += n
 	}
 	return sb.String()
+}
+
+// decodeRune is utf8.DecodeRune for a string or a slice.
+func decodeRune[T string | []byte](b T) (rune, int) {
+	switch b := any(b).(type) {
+	case string:
+		return utf8.DecodeRuneInString(b)
+	default:
+		return utf8.DecodeRune(b.([]byte))
+	}
 }

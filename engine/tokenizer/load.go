@@ -89,49 +89,60 @@ func parseMergesTXT(data []byte) ([]mergeSpec, error) {
 // order) and makes the Tokenizer. where is a format with one %d verb that
 // tells a merge's position in its file, for error messages.
 func build(tokens []string, merges []mergeSpec, where string) (*Tokenizer, error) {
-	return buildIndexed(tokens, strTable{}, merges, where)
-}
-
-// buildIndexed is build given the table from token to id when the caller
-// has made it already (parseVocab does), or the zero strTable.
-func buildIndexed(tokens []string, ids strTable, merges []mergeSpec, where string) (*Tokenizer, error) {
-	if len(tokens) > math.MaxInt32 || len(merges) > math.MaxInt32 {
-		return nil, fmt.Errorf("%w: too many tokens or merges", ErrBadVocab)
-	}
-	indexed := ids.slots != nil
-	if !indexed {
-		ids = newStrTable(len(tokens), tokens)
-	}
 	n := 0
 	for _, s := range tokens {
 		n += len(s)
 	}
+	if n > maxText {
+		return nil, fmt.Errorf("%w: the tokens are longer than %d bytes in all", ErrBadVocab, uint64(maxText))
+	}
+	return buildIndexed(packStrings(tokens), strTable{}, merges, where)
+}
+
+// buildIndexed is build given the table from token to id when the caller
+// has made it already (parseVocab does), or the zero strTable.
+func buildIndexed(tokens packedStrings, ids strTable, merges []mergeSpec, where string) (*Tokenizer, error) {
+	if tokens.len() > math.MaxInt32 || len(merges) > math.MaxInt32 {
+		return nil, fmt.Errorf("%w: too many tokens or merges", ErrBadVocab)
+	}
+	indexed := ids.slots != nil
+	if !indexed {
+		ids = newStrTable(tokens.len(), tokens)
+	}
+	// A token's raw bytes are never longer than its spelling in the byte
+	// alphabet, so raw fits in a packedStrings as the spellings do.
+	var raw strings.Builder
+	raw.Grow(len(tokens.text))
+	rawOffs := make([]uint32, tokens.len()+1)
+	var buf []byte
+	for id := range tokens.len() {
+		s := tokens.at(id)
+		if s == "" {
+			return nil, fmt.Errorf("%w: id %d is the empty string", ErrBadVocab, id)
+		}
+		if !indexed {
+			if prev, fresh := ids.insert(id); !fresh {
+				return nil, fmt.Errorf("%w: token %q has ids %d and %d", ErrBadVocab, s, prev, id)
+			}
+		}
+		var ok bool
+		if buf, ok = gpt2Alphabet.decodeAppend(buf[:0], s); ok {
+			raw.Write(buf)
+		} else {
+			// Not spelled in the byte alphabet (an added token such as
+			// "<|im_start|> "): its text is its bytes.
+			raw.WriteString(s)
+		}
+		rawOffs[id+1] = uint32(raw.Len())
+	}
 	t := &Tokenizer{
-		tokens: tokens,
-		raw:    make([]byte, 0, n),
-		offs:   make([]int, len(tokens)+1),
+		vocab:  tokens,
+		raw:    packedStrings{text: raw.String(), offs: rawOffs},
 		ids:    ids,
 		merges: make([][2]int32, 0, len(merges)),
 		ranks:  newPairTable(len(merges)),
 		eot:    -1,
 		cache:  newWordCache(),
-	}
-	for id, s := range tokens {
-		if s == "" {
-			return nil, fmt.Errorf("%w: id %d is the empty string", ErrBadVocab, id)
-		}
-		if !indexed {
-			if prev, fresh := t.ids.insert(id); !fresh {
-				return nil, fmt.Errorf("%w: token %q has ids %d and %d", ErrBadVocab, s, prev, id)
-			}
-		}
-		var ok bool
-		if t.raw, ok = gpt2Alphabet.decodeAppend(t.raw, s); !ok {
-			// Not spelled in the byte alphabet (an added token such as
-			// "<|im_start|> "): its text is its bytes.
-			t.raw = append(t.raw, s...)
-		}
-		t.offs[id+1] = len(t.raw)
 	}
 	var missing []string
 	for b := range 256 {
@@ -158,8 +169,8 @@ func buildIndexed(tokens []string, ids strTable, merges []mergeSpec, where strin
 		left, lok := t.ids.find(m.left, "")
 		right, rok := t.ids.find(m.right, "")
 		result, ok := prev+1, false
-		if result < len(tokens) {
-			s := tokens[result]
+		if result < tokens.len() {
+			s := tokens.at(result)
 			ok = len(s) == len(m.left)+len(m.right) && s[:len(m.left)] == m.left && s[len(m.left):] == m.right
 		}
 		if !ok {

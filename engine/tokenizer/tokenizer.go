@@ -13,14 +13,13 @@ const EndOfTextToken = "<|endoftext|>"
 // immutable once made by Load, LoadTokenizerJSON or Train, and safe for
 // concurrent use (its word cache is internally synchronised).
 type Tokenizer struct {
-	tokens  []string   // vocabulary string of each id, in the byte-to-unicode alphabet
-	raw     []byte     // raw bytes of all tokens, concatenated in id order
-	offs    []int      // token id's bytes are raw[offs[id]:offs[id+1]]
-	ids     strTable   // vocabulary string -> id
-	merges  [][2]int32 // merged pairs (left, right), in rank order
-	ranks   pairTable  // pairKey(left, right) -> rank and result
-	byteIDs [256]int32 // id of the single-byte token of each byte value
-	eot     int        // id of EndOfTextToken, or -1
+	vocab   packedStrings // vocabulary string of each id, in the byte-to-unicode alphabet
+	raw     packedStrings // raw bytes of each id
+	ids     strTable      // vocabulary string -> id
+	merges  [][2]int32    // merged pairs (left, right), in rank order
+	ranks   pairTable     // pairKey(left, right) -> rank and result
+	byteIDs [256]int32    // id of the single-byte token of each byte value
+	eot     int           // id of EndOfTextToken, or -1
 	cache   *wordCache
 }
 
@@ -78,14 +77,14 @@ func invalidUTF8Offset(s string) int {
 func (t *Tokenizer) Decode(ids []int) ([]byte, error) {
 	n := 0
 	for i, id := range ids {
-		if id < 0 || id >= len(t.tokens) {
-			return nil, fmt.Errorf("%w: id %d at index %d (vocabulary has %d tokens)", ErrTokenID, id, i, len(t.tokens))
+		if id < 0 || id >= t.vocab.len() {
+			return nil, fmt.Errorf("%w: id %d at index %d (vocabulary has %d tokens)", ErrTokenID, id, i, t.vocab.len())
 		}
-		n += t.offs[id+1] - t.offs[id]
+		n += len(t.raw.at(id))
 	}
 	out := make([]byte, 0, n)
 	for _, id := range ids {
-		out = append(out, t.raw[t.offs[id]:t.offs[id+1]]...)
+		out = append(out, t.raw.at(id)...)
 	}
 	return out, nil
 }
@@ -94,28 +93,28 @@ func (t *Tokenizer) Decode(ids []int) ([]byte, error) {
 // byte-to-unicode alphabet as in vocab.json (for example "Ġthe"), or "" if
 // id is out of range.
 func (t *Tokenizer) Token(id int) string {
-	if id < 0 || id >= len(t.tokens) {
+	if id < 0 || id >= t.vocab.len() {
 		return ""
 	}
-	return t.tokens[id]
+	return t.vocab.at(id)
 }
 
 // Bytes returns the raw bytes of token id, or nil if id is out of range. The
 // result is a fresh copy that the caller may modify.
 func (t *Tokenizer) Bytes(id int) []byte {
-	if id < 0 || id >= len(t.tokens) {
+	if id < 0 || id >= t.vocab.len() {
 		return nil
 	}
-	return append([]byte(nil), t.raw[t.offs[id]:t.offs[id+1]]...)
+	return []byte(t.raw.at(id))
 }
 
 // Display returns the readable form of token id for user interfaces and
 // plots, as DisplayBytes gives it, or "" if id is out of range.
 func (t *Tokenizer) Display(id int) string {
-	if id < 0 || id >= len(t.tokens) {
+	if id < 0 || id >= t.vocab.len() {
 		return ""
 	}
-	return DisplayBytes(t.raw[t.offs[id]:t.offs[id+1]])
+	return displayText(t.raw.at(id))
 }
 
 // ID returns the id of a vocabulary string (spelled as Token spells it) and
@@ -125,7 +124,7 @@ func (t *Tokenizer) ID(token string) (int, bool) {
 }
 
 // VocabSize returns the number of tokens; ids run from 0 to VocabSize()-1.
-func (t *Tokenizer) VocabSize() int { return len(t.tokens) }
+func (t *Tokenizer) VocabSize() int { return t.vocab.len() }
 
 // EndOfText returns the id of "<|endoftext|>" (50256 for GPT-2), or -1 if
 // the vocabulary has no such token.

@@ -57,11 +57,11 @@ func LoadTokenizerJSON(data []byte) (*Tokenizer, error) {
 	if len(m.Vocab) == 0 || string(m.Vocab) == "null" {
 		return nil, fmt.Errorf("%w: tokenizer.json: model.vocab is missing", ErrBadVocab)
 	}
-	tokens, _, err := parseVocab(m.Vocab, "tokenizer.json model.vocab")
+	packed, _, err := parseVocab(m.Vocab, "tokenizer.json model.vocab")
 	if err != nil {
 		return nil, err
 	}
-	tokens, err = addTokens(tokens, doc)
+	tokens, err := addTokens(packed.list(), doc)
 	if err != nil {
 		return nil, err
 	}

@@ -19,16 +19,16 @@ import (
 // that GPT-2's 50k entries cost no allocation each: every string is decoded
 // into one arena, which becomes one string that the tokens slice. Strings
 // must be valid UTF-8.
-func parseVocab(data []byte, name string) ([]string, strTable, error) {
+func parseVocab(data []byte, name string) (packedStrings, strTable, error) {
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("%w: %s: %s", ErrBadVocab, name, fmt.Sprintf(format, args...))
 	}
 	s := jsonScanner{data: data}
 	if s.skipSpace(); s.eof() {
-		return nil, strTable{}, bad("EOF: want a JSON object from token to id")
+		return packedStrings{}, strTable{}, bad("EOF: want a JSON object from token to id")
 	}
 	if s.data[s.pos] != '{' {
-		return nil, strTable{}, bad("want a JSON object from token to id, found %s", s.describe())
+		return packedStrings{}, strTable{}, bad("want a JSON object from token to id, found %s", s.describe())
 	}
 	s.pos++
 	// A vocabulary entry is about 20 bytes of vocab.json.
@@ -39,7 +39,7 @@ func parseVocab(data []byte, name string) ([]string, strTable, error) {
 	for first := true; ; first = false {
 		s.skipSpace()
 		if s.eof() {
-			return nil, strTable{}, bad("unexpected end of JSON input")
+			return packedStrings{}, strTable{}, bad("unexpected end of JSON input")
 		}
 		if s.data[s.pos] == '}' && first {
 			s.pos++
@@ -47,70 +47,85 @@ func parseVocab(data []byte, name string) ([]string, strTable, error) {
 		}
 		off := len(arena)
 		if arena, err = s.string(arena); err != nil {
-			return nil, strTable{}, bad("%v", err)
+			return packedStrings{}, strTable{}, bad("%v", err)
 		}
 		key := arena[off:]
 		s.skipSpace()
 		if s.eof() || s.data[s.pos] != ':' {
-			return nil, strTable{}, bad("token %q: want ':' after it, found %s", key, s.describe())
+			return packedStrings{}, strTable{}, bad("token %q: want ':' after it, found %s", key, s.describe())
 		}
 		s.pos++
 		s.skipSpace()
 		num, ok := s.number()
 		if !ok {
-			return nil, strTable{}, bad("token %q: id is %s, want an integer", key, s.describe())
+			return packedStrings{}, strTable{}, bad("token %q: id is %s, want an integer", key, s.describe())
 		}
 		id, ok := nonNegative(num)
 		if !ok {
-			return nil, strTable{}, bad("token %q: id %s is not a non-negative integer", key, num)
+			return packedStrings{}, strTable{}, bad("token %q: id %s is not a non-negative integer", key, num)
 		}
 		if id > math.MaxInt32 || len(entries) >= math.MaxInt32 || len(arena) > math.MaxInt32 {
-			return nil, strTable{}, bad("token %q: id %d is too large", key, id)
+			return packedStrings{}, strTable{}, bad("token %q: id %d is too large", key, id)
 		}
 		entries = append(entries, entry{int32(off), int32(len(arena)), int32(id)})
 		s.skipSpace()
 		if s.eof() {
-			return nil, strTable{}, bad("unexpected end of JSON input")
+			return packedStrings{}, strTable{}, bad("unexpected end of JSON input")
 		}
 		if c := s.data[s.pos]; c == '}' {
 			s.pos++
 			break
 		} else if c != ',' {
-			return nil, strTable{}, bad("after token %q: want ',' or '}', found %s", key, s.describe())
+			return packedStrings{}, strTable{}, bad("after token %q: want ',' or '}', found %s", key, s.describe())
 		}
 		s.pos++
 	}
 	if s.skipSpace(); !s.eof() {
-		return nil, strTable{}, bad("unexpected data after the JSON object")
+		return packedStrings{}, strTable{}, bad("unexpected data after the JSON object")
 	}
 	if len(entries) == 0 {
-		return nil, strTable{}, bad("no tokens")
+		return packedStrings{}, strTable{}, bad("no tokens")
 	}
 
-	all := string(arena)
-	keys := make([]string, len(entries)) // in the order read
-	for i, e := range entries {
-		keys[i] = all[e.off:e.end]
+	if len(arena) > maxText {
+		return packedStrings{}, strTable{}, bad("the tokens are longer than %d bytes in all", uint64(maxText))
 	}
-	seen := newStrTable(len(keys), keys)
-	for i := range keys {
+	// The entries were appended to the arena one after another, so the
+	// keys in the order read are the arena cut at their ends.
+	offs := make([]uint32, len(entries)+1)
+	for i, e := range entries {
+		offs[i+1] = uint32(e.end)
+	}
+	keys := packedStrings{text: string(arena), offs: offs}
+	seen := newStrTable(len(entries), keys)
+	for i := range len(entries) {
 		if _, fresh := seen.insert(i); !fresh {
-			return nil, strTable{}, bad("token %q appears twice", keys[i])
+			return packedStrings{}, strTable{}, bad("token %q appears twice", keys.at(i))
 		}
 	}
-	n := len(keys)
-	tokens := make([]string, n)
+	n := len(entries)
 	set := make([]bool, n)
-	ids := make([]int32, n) // keys[i] has id ids[i]
+	ids := make([]int32, n) // key i has id ids[i]
+	inOrder := true
+	byID := make([]int32, n) // the key that has id i
 	for i, e := range entries {
 		id := int(e.id)
 		if id >= n {
-			return nil, strTable{}, bad("token %q has id %d, but ids must run from 0 to %d (one per token, no gaps)", keys[i], id, n-1)
+			return packedStrings{}, strTable{}, bad("token %q has id %d, but ids must run from 0 to %d (one per token, no gaps)", keys.at(i), id, n-1)
 		}
 		if set[id] {
-			return nil, strTable{}, bad("id %d is given to both %q and %q", id, tokens[id], keys[i])
+			return packedStrings{}, strTable{}, bad("id %d is given to both %q and %q", id, keys.at(int(byID[id])), keys.at(i))
 		}
-		tokens[id], set[id], ids[i] = keys[i], true, e.id
+		set[id], ids[i], byID[id] = true, e.id, int32(i)
+		inOrder = inOrder && id == i
+	}
+	tokens := keys
+	if !inOrder {
+		ss := make([]string, n)
+		for i, k := range byID {
+			ss[i] = keys.at(int(k))
+		}
+		tokens = packStrings(ss)
 	}
 	seen.remap(ids, tokens)
 	return tokens, seen, nil

@@ -89,7 +89,8 @@ func FuzzParseVocab(f *testing.F) {
 	}
 	f.Add(vocab[:2000])
 	f.Fuzz(func(t *testing.T, data []byte) {
-		got, ids, err := parseVocab(data, "v")
+		packed, ids, err := parseVocab(data, "v")
+		got := packed.list()
 		want, werr := refParseVocab(data)
 		if err != nil {
 			if !errors.Is(err, ErrBadVocab) {
@@ -121,10 +122,11 @@ func TestParseVocabGPT2(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, _, err := parseVocab(vocab, "vocab.json")
+	packed, _, err := parseVocab(vocab, "vocab.json")
 	if err != nil {
 		t.Fatal(err)
 	}
+	got := packed.list()
 	want, err := refParseVocab(vocab)
 	if err != nil {
 		t.Fatal(err)

@@ -19,7 +19,8 @@ func (t *Tokenizer) WriteVocab(w io.Writer) error {
 	enc := json.NewEncoder(&key)
 	enc.SetEscapeHTML(false)
 	bw.WriteByte('{')
-	for id, s := range t.tokens {
+	for id := range t.vocab.len() {
+		s := t.vocab.at(id)
 		key.Reset()
 		if err := enc.Encode(s); err != nil {
 			return fmt.Errorf("tokenizer: write vocab: token %d: %w", id, err)
@@ -47,7 +48,7 @@ func (t *Tokenizer) WriteMerges(w io.Writer) error {
 	bw := bufio.NewWriter(w)
 	bw.WriteString("#version: 0.2\n")
 	for rank, m := range t.merges {
-		left, right := t.tokens[m[0]], t.tokens[m[1]]
+		left, right := t.vocab.at(int(m[0])), t.vocab.at(int(m[1]))
 		if strings.ContainsAny(left+right, " \r\n") {
 			return fmt.Errorf("tokenizer: write merges: merge %d (%q %q) has a space or line break, which merges.txt cannot hold", rank, left, right)
 		}

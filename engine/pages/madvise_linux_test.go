@@ -1,4 +1,4 @@
-package kernel
+package pages
 
 import (
 	"bufio"
@@ -76,4 +76,39 @@ func vmFlags(addr uintptr) (string, error) {
 		return "", err
 	}
 	return "", fmt.Errorf("no mapping of /proc/self/smaps holds %#x", addr)
+}
+
+// TestHugeBytes checks that a large buffer from HugeBytes is zeroed, has
+// the length asked for, starts at a 2 MiB boundary and lies, first byte to
+// last, in a mapping marked for huge pages; a small one is a plain slice.
+func TestHugeBytes(t *testing.T) {
+	if _, err := os.Stat("/sys/kernel/mm/transparent_hugepage/enabled"); err != nil {
+		t.Skip("this kernel has no transparent huge pages")
+	}
+	for _, n := range []int{1000, 4<<20 - 1, 4 << 20, 10<<20 + 12345} {
+		b := HugeBytes(n)
+		if len(b) != n || cap(b) != n {
+			t.Fatalf("HugeBytes(%d): len %d cap %d", n, len(b), cap(b))
+		}
+		for i, v := range b {
+			if v != 0 {
+				t.Fatalf("HugeBytes(%d)[%d] = %d, want 0", n, i, v)
+			}
+		}
+		if n < 2*hugePage {
+			continue
+		}
+		if addr := uintptr(unsafe.Pointer(&b[0])); addr%hugePage != 0 {
+			t.Errorf("HugeBytes(%d) starts at %#x, not at a 2 MiB boundary", n, addr)
+		}
+		for _, at := range []int{0, n - 1} {
+			flags, err := vmFlags(uintptr(unsafe.Pointer(&b[at])))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(" "+flags+" ", " hg ") {
+				t.Errorf("HugeBytes(%d): byte %d lies in a mapping without hg: %q", n, at, flags)
+			}
+		}
+	}
 }

@@ -1,4 +1,4 @@
-package kernel
+package pages
 
 import (
 	"syscall"
@@ -43,6 +43,25 @@ func NewFloats(n, c int) []float32 {
 		}
 	}
 	return x
+}
+
+// HugeBytes returns n zeroed bytes from the Go heap, starting at a 2 MiB
+// boundary when n is 4 MiB or more, and asks the kernel to back them with
+// transparent huge pages, as NewFloats does. Unlike NewFloats it reserves
+// whole huge pages around the buffer, so its first and last bytes fault
+// in at 2 MiB too (the slack, less than 4 MiB, is never touched, so never
+// resident). It is meant for a large buffer that is filled at once, such
+// as a file read into memory.
+func HugeBytes(n int) []byte {
+	if n < 2*hugePage {
+		return make([]byte, n)
+	}
+	whole := (n + hugePage - 1) &^ (hugePage - 1)
+	b := make([]byte, whole+hugePage)
+	off := int(-uintptr(unsafe.Pointer(unsafe.SliceData(b))) & (hugePage - 1))
+	b = b[off : off+whole]
+	syscall.Madvise(b, syscall.MADV_HUGEPAGE)
+	return b[:n:n]
 }
 
 // interior returns the bytes of x that lie in whole align-sized blocks

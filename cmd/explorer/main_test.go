@@ -1,0 +1,57 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestMain points the explorer's cache at a fresh directory, so that the
+// tests neither read nor fill the cache of the user who runs them.
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "explorer-cache-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	os.Setenv(cacheEnv, dir)
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// TestCLITokenizerCache checks that a command keeps the tokenizer it parsed
+// in $EXPLORER_CACHE, that the next command answers the same from it, and
+// that EXPLORER_CACHE=off keeps nothing.
+func TestCLITokenizerCache(t *testing.T) {
+	cache := t.TempDir()
+	t.Setenv(cacheEnv, cache)
+	tables := func() []string {
+		names, _ := filepath.Glob(filepath.Join(cache, "tokenizers", "*.tokens"))
+		return names
+	}
+	for i := range 2 {
+		code, out, errs := runCLI(t, "tokenize", "--model", tinyModel, "--prompt", "Hello world", "--json")
+		if code != 0 || !strings.Contains(out, `"ids":[15496,995]`) {
+			t.Fatalf("tokenize %d: exit %d, stdout %s, stderr %s; want ids [15496 995]", i+1, code, out, errs)
+		}
+		if n := len(tables()); n != 1 {
+			t.Fatalf("after tokenize %d the cache holds %d tables, want 1", i+1, n)
+		}
+	}
+	model, err := filepath.Abs(tinyModel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wd := t.TempDir()
+	t.Chdir(wd) // "off" must not be taken for a directory name
+	t.Setenv(cacheEnv, "off")
+	if code, _, errs := runCLI(t, "tokenize", "--model", model, "--prompt", "Hello world"); code != 0 {
+		t.Fatalf("tokenize with the cache off: exit %d, %s", code, errs)
+	}
+	if entries, _ := os.ReadDir(wd); len(entries) != 0 {
+		t.Errorf("with EXPLORER_CACHE=off, tokenize wrote %d entries to the working directory", len(entries))
+	}
+}
