@@ -24,7 +24,7 @@ var allowed = []struct {
 	{"lessons/...", []string{"trace/..."}, "lessons read traces, never run the engine"},
 	{"engine/tokenizer/...", []string{"engine/pages"}, "the tokenizer stands alone (but for the pages its tables are read into)"},
 	{"engine/pages/...", nil, "page advice stands alone"},
-	{"engine/kernel/...", nil, "kernels stand alone"},
+	{"engine/kernel/...", []string{"engine/pages"}, "kernels stand alone (but for asking for huge pages)"},
 	{"engine/hub/...", nil, "the hub client stands alone"},
 	{"engine/atomicfile/...", nil, "atomic file writes stand alone"},
 	{"engine/...", []string{"trace/..."}, "the engine feeds trace, never viz, web or lessons"},

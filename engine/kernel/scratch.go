@@ -1,5 +1,7 @@
 package kernel
 
+import "github.com/transformer-explorer/explorer/engine/pages"
+
 // scratch is the private working memory of one participant in a call: the
 // packed B block and the buffers for ragged edge tiles. Buffers grow on
 // first use to the sizes the Pool's impl needs and are reused afterwards.
@@ -17,6 +19,20 @@ type scratch struct {
 	// The results of dot4, kept here because a local array whose address
 	// goes through a function value would escape on every call.
 	dots [4]float32
+}
+
+// bpackBlocks returns the two packed-B blocks of size floats each. They
+// are made together, in whole huge pages where the pages package can
+// (pages.HugeFloats): every product writes them, so their first touch is
+// paid once per scratch, but on a VM that charges ≈ 12 µs per 4 KiB page
+// the 2 MiB of a participant's blocks cost 6 ms of faults in 4 KiB pages
+// (the first pass of a one-shot command paid ≈ 2,000 such faults).
+func (s *scratch) bpackBlocks(size int) (cur, nxt []float32) {
+	if cap(s.bpack[0]) < size {
+		both := pages.HugeFloats(2 * size)
+		s.bpack[0], s.bpack[1] = both[:size:size], both[size:]
+	}
+	return s.bpack[0][:size], s.bpack[1][:size]
 }
 
 // floats returns (*buf)[:n], growing *buf if needed. The contents are

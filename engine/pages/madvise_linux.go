@@ -45,15 +45,16 @@ func NewFloats(n, c int) []float32 {
 	return x
 }
 
-// HugeBytes returns n zeroed bytes from the Go heap, starting at a 2 MiB
-// boundary when n is 4 MiB or more, and asks the kernel to back them with
-// transparent huge pages, as NewFloats does. Unlike NewFloats it reserves
-// whole huge pages around the buffer, so its first and last bytes fault
-// in at 2 MiB too (the slack, less than 4 MiB, is never touched, so never
-// resident). It is meant for a large buffer that is filled at once, such
-// as a file read into memory.
+// HugeBytes returns n zeroed bytes from the Go heap. When n is a huge page
+// (2 MiB) or more they start at a 2 MiB boundary, lie in whole huge pages
+// reserved for them, and the kernel is asked (madvise MADV_HUGEPAGE) to
+// back those with transparent huge pages, so that every byte, the first
+// and the last too, faults in at 2 MiB. The slack, less than 4 MiB, is
+// never touched, so never resident. It is meant for a buffer that will be
+// written whole, such as a file read into memory or a kernel's packing
+// buffer.
 func HugeBytes(n int) []byte {
-	if n < 2*hugePage {
+	if n < hugePage {
 		return make([]byte, n)
 	}
 	whole := (n + hugePage - 1) &^ (hugePage - 1)
