@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/transformer-explorer/explorer/engine/atomicfile"
 	"github.com/transformer-explorer/explorer/engine/tokenizer"
 )
 
@@ -112,26 +113,19 @@ func tokenizerKey(src checkpoint) ([32]byte, error) {
 }
 
 // saveTable writes tok's table file to path in the directory cache, as a
-// whole (a temporary file renamed into place, so that a reader never sees
-// half a table), then trims the cache. It reports nothing: a cache that
+// whole (atomicfile: a reader never sees half a table), then trims the
+// cache. It reports nothing: a cache that
 // cannot be written only makes the next load as slow as this one.
 func saveTable(cache, path string, tok *tokenizer.Tokenizer, key [32]byte) {
 	if err := os.MkdirAll(cache, 0o755); err != nil {
 		return
 	}
-	f, err := os.CreateTemp(cache, ".tmp-*"+tableSuffix)
+	f, err := atomicfile.Create(path)
 	if err != nil {
 		return
 	}
-	err = tok.WriteTable(f, key)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		os.Remove(f.Name())
+	defer f.Abort()
+	if tok.WriteTable(f, key) != nil || f.Commit() != nil {
 		return
 	}
 	trimCache(cache)
@@ -151,7 +145,8 @@ func trimCache(cache string) {
 	var tables []table
 	for _, e := range entries {
 		name := e.Name()
-		if !e.Type().IsRegular() || !strings.HasSuffix(name, tableSuffix) {
+		temp := strings.HasPrefix(name, ".") && strings.HasSuffix(name, ".tmp") // atomicfile's
+		if !e.Type().IsRegular() || !temp && !strings.HasSuffix(name, tableSuffix) {
 			continue
 		}
 		info, err := e.Info()
@@ -159,7 +154,7 @@ func trimCache(cache string) {
 			continue
 		}
 		path := filepath.Join(cache, name)
-		if strings.HasPrefix(name, ".tmp-") {
+		if temp {
 			if time.Since(info.ModTime()) > staleTemp {
 				os.Remove(path)
 			}

@@ -190,8 +190,8 @@ func TestTrimCache(t *testing.T) {
 	for i := range maxCachedTables + 3 {
 		touch(string(rune('a'+i))+tableSuffix, time.Duration(i)*time.Minute) // a is the newest
 	}
-	touch(".tmp-old"+tableSuffix, 2*staleTemp)
-	touch(".tmp-new"+tableSuffix, 0)
+	touch(".old"+tableSuffix+".123.tmp", 2*staleTemp)
+	touch(".new"+tableSuffix+".456.tmp", 0)
 	touch("notes.txt", 100*time.Hour)
 	trimCache(cache)
 	entries, err := os.ReadDir(cache)
@@ -202,7 +202,7 @@ func TestTrimCache(t *testing.T) {
 	for _, e := range entries {
 		got = append(got, e.Name())
 	}
-	want := []string{".tmp-new.tokens", "a.tokens", "b.tokens", "c.tokens", "d.tokens", "e.tokens", "f.tokens", "g.tokens", "h.tokens", "notes.txt"}
+	want := []string{".new.tokens.456.tmp", "a.tokens", "b.tokens", "c.tokens", "d.tokens", "e.tokens", "f.tokens", "g.tokens", "h.tokens", "notes.txt"}
 	if !slices.Equal(got, want) {
 		t.Errorf("after trimming: %q, want %q", got, want)
 	}
