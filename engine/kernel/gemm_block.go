@@ -42,7 +42,7 @@ func (g *gemmArgs) blockTask(s *scratch, i0, i1, j0, j1 int) {
 		return blockRef{jb: jb, nb: min(im.nc, j1-jb), p0: p0, kb: min(im.kc, g.k-p0)}
 	}
 	size := im.kc * roundUp(min(im.nc, j1-j0), nr)
-	cur, nxt := s.bpackBlocks(size)
+	cur, nxt := s.bpackBlocks(size, im.kc*roundUp(im.nc, nr))
 	blk := blockAt(0)
 	g.packRows(cur, blk, 0, blk.kb)
 	rowTiles := ceilDiv(i1-i0, mr)

@@ -26,11 +26,16 @@ type scratch struct {
 // (pages.HugeFloats): every product writes them, so their first touch is
 // paid once per scratch, but on a VM that charges ≈ 12 µs per 4 KiB page
 // the 2 MiB of a participant's blocks cost 6 ms of faults in 4 KiB pages
-// (the first pass of a one-shot command paid ≈ 2,000 such faults).
-func (s *scratch) bpackBlocks(size int) (cur, nxt []float32) {
+// (the first pass of a one-shot command paid ≈ 2,000 such faults). They
+// are made at least full floats long, the size of a whole block: a
+// product whose tasks are narrower than a block asks for less, and
+// growing in steps would fault each step's blocks in again, in 4 KiB
+// pages while they are below a huge page.
+func (s *scratch) bpackBlocks(size, full int) (cur, nxt []float32) {
 	if cap(s.bpack[0]) < size {
-		both := pages.HugeFloats(2 * size)
-		s.bpack[0], s.bpack[1] = both[:size:size], both[size:]
+		n := max(size, full)
+		both := pages.HugeFloats(2 * n)
+		s.bpack[0], s.bpack[1] = both[:n:n], both[n:]
 	}
 	return s.bpack[0][:size], s.bpack[1][:size]
 }
