@@ -52,13 +52,30 @@ func Allocator(t testing.TB, width, height int) context.Context {
 	return alloc
 }
 
+// startAttempts is how many times Tab starts Chromium before it gives up:
+// on a loaded 2-vCPU machine a start now and then crashes before the
+// browser is up ("chrome failed to start"), which says nothing about the
+// page under test.
+const startAttempts = 3
+
 // Tab starts headless Chromium with a window of width × height (see
-// Allocator) and returns a tab of it, closed when the test ends.
+// Allocator) and returns a tab of it, closed when the test ends. The
+// browser is started here, again after a failed start, so a test's first
+// action meets a running browser.
 func Tab(t testing.TB, width, height int) context.Context {
 	t.Helper()
-	ctx, cancel := chromedp.NewContext(Allocator(t, width, height))
-	t.Cleanup(cancel)
-	return ctx
+	var err error
+	for range startAttempts {
+		ctx, cancel := chromedp.NewContext(Allocator(t, width, height))
+		if err = chromedp.Do(ctx); err == nil {
+			t.Cleanup(cancel)
+			return ctx
+		}
+		cancel()
+		t.Logf("starting Chromium: %v", err)
+	}
+	t.Fatalf("Chromium did not start in %d attempts: %v", startAttempts, err)
+	return nil
 }
 
 // Until waits, up to 30 s, for a JavaScript condition to be true.
