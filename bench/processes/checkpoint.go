@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 
 	"github.com/transformer-explorer/explorer/engine"
+	"github.com/transformer-explorer/explorer/engine/pages"
 	"github.com/transformer-explorer/explorer/trace/safetensors"
 )
 
@@ -56,7 +57,15 @@ func writeCheckpoint(dir, tokDir string) error {
 	if err != nil {
 		return err
 	}
-	if err := safetensors.Write(f, ts, map[string]string{"format": "pt"}); err != nil {
+	// Written as explorer pull writes a download, in aligned 2 MiB chunks
+	// (pages.ChunkWriter): how the page cache holds the file decides how
+	// fast every later load maps it (bench/README.md).
+	w := pages.NewChunkWriter(f, 0)
+	err = safetensors.Write(w, ts, map[string]string{"format": "pt"})
+	if err == nil {
+		err = w.Flush()
+	}
+	if err != nil {
 		f.Close()
 		return err
 	}

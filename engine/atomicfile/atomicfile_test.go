@@ -1,6 +1,7 @@
 package atomicfile_test
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
@@ -120,5 +121,38 @@ func TestFailuresLeaveNothing(t *testing.T) {
 				t.Errorf("the directory holds %q, want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestLargeFileWhole checks that a file of several 2 MiB chunks, written
+// in pieces of every size, is committed whole and in order (the buffer
+// and the chunk writer under it are both flushed).
+func TestLargeFileWhole(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "big.bin")
+	want := make([]byte, 5<<20+777)
+	for i := range want {
+		want[i] = byte(i*7 + i>>11)
+	}
+	a, err := atomicfile.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Abort()
+	for rest, k := want, 1; len(rest) > 0; k = k*3 + 1 {
+		n := min(k, len(rest))
+		if _, err := a.Write(rest[:n]); err != nil {
+			t.Fatal(err)
+		}
+		rest = rest[n:]
+	}
+	if err := a.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("read back %d bytes, want the %d written", len(got), len(want))
 	}
 }

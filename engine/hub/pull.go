@@ -19,6 +19,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/transformer-explorer/explorer/engine/pages"
 )
 
 // Errors of a pull, wrapped with the file and repository.
@@ -368,7 +370,12 @@ func (c *Client) download(ctx context.Context, blob, name string, info fileInfo)
 		limit = min(limit, info.size)
 	}
 	w := &progressWriter{f: f, done: have, total: info.size, name: name, report: c.Progress}
-	_, err = io.Copy(w, io.LimitReader(res.Body, max(0, limit-have)))
+	cw := pages.NewChunkWriter(w, have) // cached in huge folios for mapping
+	_, err = io.Copy(cw, io.LimitReader(res.Body, max(0, limit-have)))
+	// What arrived is kept even when the transfer broke: it is resumed.
+	if ferr := cw.Flush(); err == nil {
+		err = ferr
+	}
 	var probe [1]byte
 	if n, _ := io.ReadFull(res.Body, probe[:]); err == nil && n > 0 {
 		f.Close()

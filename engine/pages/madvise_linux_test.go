@@ -1,12 +1,12 @@
 package pages
 
 import (
-	"bufio"
-	"fmt"
 	"os"
 	"strings"
 	"testing"
 	"unsafe"
+
+	"github.com/transformer-explorer/explorer/trace/tracetest"
 )
 
 // TestNewFloatsAsksForHugePages checks that a large buffer from NewFloats
@@ -38,7 +38,7 @@ func TestNewFloatsAsksForHugePages(t *testing.T) {
 			}
 			// The middle of the buffer lies inside its aligned interior.
 			mid := uintptr(unsafe.Pointer(&x[:cap(x)][cap(x)/2]))
-			flags, err := vmFlags(mid)
+			flags, err := tracetest.VMFlags(mid)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -49,33 +49,6 @@ func TestNewFloatsAsksForHugePages(t *testing.T) {
 			}
 		})
 	}
-}
-
-// vmFlags returns the VmFlags line of the mapping in /proc/self/smaps that
-// holds addr.
-func vmFlags(addr uintptr) (string, error) {
-	f, err := os.Open("/proc/self/smaps")
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	in := false
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := sc.Text()
-		var lo, hi uintptr
-		if n, _ := fmt.Sscanf(line, "%x-%x", &lo, &hi); n == 2 { // a mapping's header
-			in = lo <= addr && addr < hi
-			continue
-		}
-		if in && strings.HasPrefix(line, "VmFlags:") {
-			return strings.TrimSpace(strings.TrimPrefix(line, "VmFlags:")), nil
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return "", err
-	}
-	return "", fmt.Errorf("no mapping of /proc/self/smaps holds %#x", addr)
 }
 
 // TestHugeBytes checks that a large buffer from HugeBytes is zeroed, has
@@ -102,7 +75,7 @@ func TestHugeBytes(t *testing.T) {
 			t.Errorf("HugeBytes(%d) starts at %#x, not at a 2 MiB boundary", n, addr)
 		}
 		for _, at := range []int{0, n - 1} {
-			flags, err := vmFlags(uintptr(unsafe.Pointer(&b[at])))
+			flags, err := tracetest.VMFlags(uintptr(unsafe.Pointer(&b[at])))
 			if err != nil {
 				t.Fatal(err)
 			}

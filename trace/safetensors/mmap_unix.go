@@ -18,6 +18,7 @@ func mapFile(fd *os.File, size int64) (buf []byte, unmap func() error, mapped bo
 	if err != nil {
 		return readFile(fd, size)
 	}
+	adviseHuge(buf)
 	return buf, func() error { return syscall.Munmap(buf) }, true, nil
 }
 

@@ -1,4 +1,5 @@
-// Package tracetest checks tensors against their references in tests. It
+// Package tracetest checks tensors against their references in tests (and
+// reads how the kernel maps memory, VMFlags). It
 // wraps trace.Compare, so a NaN, an infinity, a value that should be
 // masked and is not, a length mismatch or a missing hook always fails,
 // whatever the tolerance.
