@@ -56,6 +56,29 @@
 // of parsing on the 2-core Zen 5 VM; BenchmarkLoadTokenizer). tokcache.go
 // says what makes a table trusted.
 //
+// # How the page cache holds a checkpoint
+//
+// What loading and a first pass cost is mostly the first touch of each
+// page table entry of the mapped weights, and that depends on how the
+// page cache holds the file. On the 2-vCPU Zen 5 VM of bench/README.md,
+// reading GPT-2 small's 500 MB through the mapping took 243–260 ms when
+// the file had been written in 32 KiB pieces (cached in small folios,
+// mapped 4 KiB at a time) and 29 ms when it had been written in aligned
+// 2 MiB chunks (cached in 2 MiB folios, each mapped whole). So every file
+// the explorer writes to be mapped later reaches the disk in such chunks
+// (pages.ChunkWriter: explorer pull's downloads, training checkpoints),
+// and safetensors.Open advises its mapping MADV_HUGEPAGE, so that a file
+// read from disk is cached in 2 MiB folios too. A checkpoint another
+// program wrote in small pieces loads at the slower rate until the page
+// cache drops it.
+//
+// Copying the matrices with pread into huge pages of the process instead
+// of touching the mapping was tried (a one-pass load that checked each
+// chunk as it was copied): it saved 40 ms of the load in process, but
+// whole processes got slower (T = 128 logits: 378 → 614 ms median, CPU
+// 653 → 1088 ms), since fresh anonymous memory is what this VM charges
+// most for, and peak RSS rose to 1.24× the checkpoint.
+//
 // # Memory of a one-shot command
 //
 // The check at load maps every weight, so a command holds the checkpoint
