@@ -241,3 +241,28 @@ func TestFileWriterWriteFails(t *testing.T) {
 		t.Errorf("%d files left in the directory, want none", len(entries))
 	}
 }
+
+// TestChunkAt checks that a background write never crosses a 2 MiB
+// boundary of the file and stops at the next one, wherever it starts.
+func TestChunkAt(t *testing.T) {
+	for _, tc := range []struct {
+		at         int64
+		size, want int
+	}{
+		{0, writeChunk, writeChunk},
+		{0, 100, 100},
+		{1, writeChunk, writeChunk - 1},
+		{writeChunk - 3, writeChunk, 3},
+		{5 * writeChunk, writeChunk, writeChunk},
+		{5*writeChunk + 4096, 10, 10},
+		{5*writeChunk + 4096, writeChunk, writeChunk - 4096},
+	} {
+		got := chunkAt(tc.at, tc.size)
+		if got != tc.want {
+			t.Errorf("chunkAt(%d, %d) = %d, want %d", tc.at, tc.size, got, tc.want)
+		}
+		if end := tc.at + int64(got); got < tc.size && end%writeChunk != 0 {
+			t.Errorf("chunkAt(%d, %d): a short chunk ends at %d, off a boundary", tc.at, tc.size, end)
+		}
+	}
+}
