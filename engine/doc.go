@@ -100,11 +100,12 @@
 // before; see bench/README.md). A trace file is written by a goroutine of its own
 // while the pass goes on (trace.FileWriter).
 //
-// A State's buffers of 4 MiB and more (the logits of every position, the
-// attention of long prompts) come from pages.NewFloats, which asks Linux
-// for transparent huge pages: their first write then faults once per
-// 2 MiB instead of once per 4 KiB. On a VM where a fault costs ≈ 12 µs
-// this took a quarter to a half off a whole trace process (bench/README.md).
+// A State's activation buffers that must grow are carved from one
+// allocation in whole huge pages (pages.HugeFloats; its key/value cache
+// from pages.NewFloats), for which Linux is asked for transparent huge
+// pages: their first write then faults once per 2 MiB instead of once per
+// 4 KiB. On a VM where a fault costs ≈ 12 µs this took a quarter to a
+// half off a whole trace process (bench/README.md).
 //
 // Shapes in comments use the letters of engine/nn: T positions, C = n_embd
 // channels, NH heads of HS = C/NH channels, F = n_inner (4C), V vocabulary

@@ -145,7 +145,7 @@ func trimCache(cache string) {
 	var tables []table
 	for _, e := range entries {
 		name := e.Name()
-		temp := strings.HasPrefix(name, ".") && strings.HasSuffix(name, ".tmp") // atomicfile's
+		temp := atomicfile.IsTemporary(name)
 		if !e.Type().IsRegular() || !temp && !strings.HasSuffix(name, tableSuffix) {
 			continue
 		}

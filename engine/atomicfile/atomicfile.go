@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/transformer-explorer/explorer/engine/pages"
 )
@@ -41,7 +42,7 @@ type File struct {
 // Create starts writing path: its directory must exist. The file will be
 // readable by everyone (mode 0644) once committed.
 func Create(path string) (*File, error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*"+tempSuffix)
 	if err != nil {
 		return nil, fmt.Errorf("write %s: %w", path, err)
 	}
@@ -50,6 +51,16 @@ func Create(path string) (*File, error) {
 	// fast when it is loaded (pages.ChunkWriter).
 	chunks := pages.NewChunkWriter(f, 0)
 	return &File{Writer: bufio.NewWriterSize(chunks, 1<<16), chunks: chunks, f: f, path: path}, nil
+}
+
+// tempSuffix ends the names of temporary files (".NAME.*.tmp").
+const tempSuffix = ".tmp"
+
+// IsTemporary reports whether a file name is that of a temporary file
+// of this package, one a writer is still writing or one a crashed writer
+// left behind (which only its age tells apart).
+func IsTemporary(name string) bool {
+	return strings.HasPrefix(name, ".") && strings.HasSuffix(name, tempSuffix)
 }
 
 // Name returns the path the file will have once committed.

@@ -73,6 +73,17 @@ func TestTemporariesAreUnique(t *testing.T) {
 	b.WriteString("b")
 	if got := names(t, dir); len(got) != 2 {
 		t.Fatalf("two writers hold %q, want two temporaries", got)
+	} else {
+		for _, name := range got {
+			if !atomicfile.IsTemporary(name) {
+				t.Errorf("IsTemporary(%q) = false for a writer's temporary", name)
+			}
+		}
+	}
+	for _, name := range []string{"model.safetensors", "model.tmp", ".hidden"} {
+		if atomicfile.IsTemporary(name) {
+			t.Errorf("IsTemporary(%q) = true", name)
+		}
 	}
 	if err := a.Commit(); err != nil {
 		t.Fatal(err)
