@@ -7,9 +7,9 @@ import "io"
 // than the write and its offset's alignment allow, and only a 2 MiB folio
 // at a 2 MiB offset can be mapped whole, at one fault and one TLB entry.
 // Written in io.Copy's 32 KiB pieces, GPT-2 small's weights later took
-// 165–215 ms to read through a mapping (the first touch of each 4 KiB
+// 243–260 ms to read through a mapping (the first touch of each 4 KiB
 // page table entry is dear on a virtual machine); written in aligned
-// 2 MiB chunks, 25–35 ms (the 2-vCPU VM of bench/README.md).
+// 2 MiB chunks, 24–29 ms (the 2-vCPU VM of bench/README.md).
 const folioBytes = 2 << 20
 
 // A ChunkWriter passes what is written to it on to a file in writes that
