@@ -50,11 +50,12 @@ func main() {
 	rounds := flag.Int("rounds", 5, "fresh processes to run")
 	out := flag.String("out", filepath.Join(os.TempDir(), "explorer-phases.safetensors"), "the trace file (removed after each round)")
 	cache := flag.String("tokenizer-cache", filepath.Join(os.TempDir(), "explorer-phases-tokenizers"), "the tokenizer cache, as explorer's (filled before the first round); empty: none, as with EXPLORER_CACHE=off")
+	again := flag.Int("again", 0, "passes to run after the traced one in the same process, tracing the same hooks to memory (what a pass costs once the first touches are paid)")
 	child := flag.Bool("child", false, "run one round and print its phases as JSON")
 	flag.Parse()
 	opts := engine.LoadOptions{TokenizerCache: *cache}
 	if *child {
-		ps, err := runChild(opts, *model, *T, *hooks, *out)
+		ps, err := runChild(opts, *model, *T, *hooks, *out, *again)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "phases:", err)
 			os.Exit(1)
@@ -66,20 +67,20 @@ func main() {
 		fmt.Fprintln(os.Stderr, "phases:", err)
 		os.Exit(1)
 	}
-	if err := runParent(*model, *cache, *T, *hooks, *rounds, *out); err != nil {
+	if err := runParent(*model, *cache, *T, *hooks, *rounds, *out, *again); err != nil {
 		fmt.Fprintln(os.Stderr, "phases:", err)
 		os.Exit(1)
 	}
 }
 
-func runParent(model, cache string, T int, hooks string, rounds int, out string) error {
+func runParent(model, cache string, T int, hooks string, rounds int, out string, again int) error {
 	self, err := os.Executable()
 	if err != nil {
 		return err
 	}
 	var all [][]phase
 	for r := 0; r < rounds; r++ {
-		cmd := exec.Command(self, "-child", "-model", model, "-tokenizer-cache", cache, "-T", strconv.Itoa(T), "-hooks", hooks, "-out", out)
+		cmd := exec.Command(self, "-child", "-model", model, "-tokenizer-cache", cache, "-T", strconv.Itoa(T), "-hooks", hooks, "-out", out, "-again", strconv.Itoa(again))
 		cmd.Stderr = os.Stderr
 		cmd.Env = append(os.Environ(), "PHASES_EXEC_NS="+strconv.FormatInt(time.Now().UnixNano(), 10))
 		b, err := cmd.Output()
@@ -142,7 +143,7 @@ func (p *phases) mark(name string) {
 	p.last = c
 }
 
-func runChild(opts engine.LoadOptions, model string, T int, hooks, out string) ([]phase, error) {
+func runChild(opts engine.LoadOptions, model string, T int, hooks, out string, again int) ([]phase, error) {
 	var p phases
 	p.last = now()
 	// Until main: exec, the runtime's start and package init. CPU time
@@ -183,6 +184,13 @@ func runChild(opts engine.LoadOptions, model string, T int, hooks, out string) (
 		return nil, err
 	}
 	p.mark("Close (header, rename)")
+	keep := &reuse{sel: sel, bufs: map[string][]float32{}}
+	for i := range again {
+		if err := m.Record(ctx, ids, keep); err != nil {
+			return nil, err
+		}
+		p.mark(fmt.Sprintf("pass %d, to memory", i+2))
+	}
 	return p.list, nil
 }
 
@@ -224,4 +232,22 @@ func (t *timing) Record(x trace.Tensor) error {
 	t.write += d.wall.Sub(c.wall)
 	t.writeCPU += d.cpu - c.cpu
 	return err
+}
+
+// reuse lends the hooks of sel the same memory on every pass, so that
+// passes after the first do not pay for fresh memory.
+type reuse struct {
+	sel  trace.Selection
+	bufs map[string][]float32
+}
+
+func (r *reuse) Wants(name string) bool      { return r.sel.Match(name) }
+func (r *reuse) Record(x trace.Tensor) error { return nil }
+
+func (r *reuse) Lend(name string, n int) []float32 {
+	if b := r.bufs[name]; len(b) == n {
+		return b
+	}
+	r.bufs[name] = make([]float32, n)
+	return r.bufs[name]
 }

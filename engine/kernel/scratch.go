@@ -22,11 +22,12 @@ type scratch struct {
 }
 
 // bpackBlocks returns the two packed-B blocks of size floats each. They
-// are made together, in whole huge pages where the pages package can
-// (pages.HugeFloats): every product writes them, so their first touch is
-// paid once per scratch, but on a VM that charges ≈ 12 µs per 4 KiB page
-// the 2 MiB of a participant's blocks cost 6 ms of faults in 4 KiB pages
-// (the first pass of a one-shot command paid ≈ 2,000 such faults). They
+// are made together, in a huge page where the pages package can
+// (pages.HugeFloats, which gives one from 1 MiB on): every product writes
+// them, so their first touch is paid once per scratch, but on a VM that
+// charges ≈ 12 µs per 4 KiB page the 1.97 MiB of a participant's blocks
+// cost 6 ms of faults in 4 KiB pages (a T = 128 trace process paid
+// ≈ 1,000 such faults in packN and packT, 12–15 ms of CPU). They
 // are made at least full floats long, the size of a whole block: a
 // product whose tasks are narrower than a block asks for less, and
 // growing in steps would fault each step's blocks in again, in 4 KiB

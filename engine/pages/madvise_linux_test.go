@@ -58,7 +58,7 @@ func TestHugeBytes(t *testing.T) {
 	if _, err := os.Stat("/sys/kernel/mm/transparent_hugepage/enabled"); err != nil {
 		t.Skip("this kernel has no transparent huge pages")
 	}
-	for _, n := range []int{1000, 2<<20 - 1, 2 << 20, 4<<20 - 1, 10<<20 + 12345} {
+	for _, n := range []int{1000, 1<<20 - 1, 1 << 20, 2<<20 - 1, 2 << 20, 4<<20 - 1, 10<<20 + 12345} {
 		b := HugeBytes(n)
 		if len(b) != n || cap(b) != n {
 			t.Fatalf("HugeBytes(%d): len %d cap %d", n, len(b), cap(b))
@@ -68,7 +68,7 @@ func TestHugeBytes(t *testing.T) {
 				t.Fatalf("HugeBytes(%d)[%d] = %d, want 0", n, i, v)
 			}
 		}
-		if n < hugePage {
+		if n < hugePage/2 {
 			continue
 		}
 		if addr := uintptr(unsafe.Pointer(&b[0])); addr%hugePage != 0 {
