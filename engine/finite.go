@@ -10,7 +10,8 @@ import (
 
 // A boundTensor is one weight as the loader found it, for checkFinite.
 type boundTensor struct {
-	file, key string
+	shard     string // the name of its weight file in the checkpoint
+	file, key string // file: where the file is, for errors
 	info      safetensors.Info
 	data      []float32
 	// mapped: data aliases the file's read-only mapping (an F32 tensor of

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/transformer-explorer/explorer/engine/tokenizer"
 	"github.com/transformer-explorer/explorer/trace/safetensors"
@@ -115,6 +116,12 @@ type LoadOptions struct {
 	// parsing them (tokenizer.ReadTableFile; see tokcache.go). Empty: no
 	// cache.
 	TokenizerCache string
+	// CheckedWeights is a directory where a weight file found finite is
+	// recorded by its identity (device, inode, size, modification and
+	// change times), so that the next load of the same file skips reading
+	// it all again (checked.go says when a record is trusted). Empty:
+	// every load checks every weight.
+	CheckedWeights string
 }
 
 // LoadDir is LoadDir with the options o.
@@ -126,7 +133,7 @@ func (o LoadOptions) LoadDir(ctx context.Context, dir string) (*Model, *tokenize
 	if !st.IsDir() {
 		return nil, nil, fmt.Errorf("engine: load %s: not a directory (HINT: give the folder holding config.json and model.safetensors)", dir)
 	}
-	m, tok, err := load(ctx, dirCheckpoint(dir), o.TokenizerCache)
+	m, tok, err := load(ctx, dirCheckpoint(dir), o)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -137,7 +144,7 @@ func (o LoadOptions) LoadDir(ctx context.Context, dir string) (*Model, *tokenize
 // LoadFS loads the model and tokenizer at the root of fsys, reading the
 // weights into memory. It is meant for small embedded models.
 func LoadFS(ctx context.Context, fsys fs.FS, name string) (*Model, *tokenizer.Tokenizer, error) {
-	m, tok, err := load(ctx, fsCheckpoint{fsys}, "")
+	m, tok, err := load(ctx, fsCheckpoint{fsys}, LoadOptions{})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -162,7 +169,7 @@ func LoadTokenizerFS(fsys fs.FS) (*tokenizer.Tokenizer, error) {
 	return loadTokenizer(fsCheckpoint{fsys}, "")
 }
 
-func load(ctx context.Context, src checkpoint, tokenizerCache string) (*Model, *tokenizer.Tokenizer, error) {
+func load(ctx context.Context, src checkpoint, o LoadOptions) (*Model, *tokenizer.Tokenizer, error) {
 	raw, err := src.readFile(configFile)
 	if err != nil {
 		return nil, nil, fmt.Errorf("engine: load: %w", err)
@@ -179,10 +186,10 @@ func load(ctx context.Context, src checkpoint, tokenizerCache string) (*Model, *
 	}
 	tokDone := make(chan tokResult, 1)
 	go func() {
-		tok, err := loadTokenizer(src, tokenizerCache)
+		tok, err := loadTokenizer(src, o.TokenizerCache)
 		tokDone <- tokResult{tok, err}
 	}()
-	m, err := loadWeights(ctx, src, cfg)
+	m, err := loadWeights(ctx, src, cfg, o.CheckedWeights)
 	t := <-tokDone
 	switch {
 	case t.err != nil:
@@ -200,8 +207,8 @@ func load(ctx context.Context, src checkpoint, tokenizerCache string) (*Model, *
 }
 
 // loadWeights maps or reads the weights, checks them against cfg and makes
-// the model.
-func loadWeights(ctx context.Context, src checkpoint, cfg Config) (*Model, error) {
+// the model. checked is LoadOptions.CheckedWeights.
+func loadWeights(ctx context.Context, src checkpoint, cfg Config, checked string) (*Model, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -217,7 +224,7 @@ func loadWeights(ctx context.Context, src checkpoint, cfg Config) (*Model, error
 	m := newModel(cfg, params)
 	m.files = files
 	m.mats.markMapped(bound)
-	if err := checkFinite(m.pool, bound); err != nil {
+	if err := checkWeights(m.pool, files, bound, checked, time.Now()); err != nil {
 		m.Close()
 		return nil, err
 	}
@@ -346,7 +353,7 @@ func bindWeights(src checkpoint, cfg Config, files map[string]*safetensors.File)
 			return Params{}, nil, &TensorError{File: src.where(shard), Name: key, Err: err}
 		}
 		*spec.Data = data
-		bound = append(bound, boundTensor{file: src.where(shard), key: key, info: info, data: data, mapped: aliases(f, key, data)})
+		bound = append(bound, boundTensor{shard: shard, file: src.where(shard), key: key, info: info, data: data, mapped: aliases(f, key, data)})
 	}
 	if cfg.Tied() {
 		p.LMHead = p.WTE

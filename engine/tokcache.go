@@ -7,8 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/transformer-explorer/explorer/engine/atomicfile"
@@ -33,9 +31,6 @@ const (
 	// maxCachedTables bounds the cache: the least recently used tables
 	// beyond it are removed (GPT-2's is 4.6 MB).
 	maxCachedTables = 8
-	// staleTemp is the age after which a temporary file that a writer left
-	// behind (a process killed while writing) is removed.
-	staleTemp = time.Hour
 )
 
 // loadTokenizer loads the tokenizer of src, through the table cache in the
@@ -128,45 +123,5 @@ func saveTable(cache, path string, tok *tokenizer.Tokenizer, key [32]byte) {
 	if tok.WriteTable(f, key) != nil || f.Commit() != nil {
 		return
 	}
-	trimCache(cache)
-}
-
-// trimCache removes the least recently used table files of the directory
-// cache beyond maxCachedTables, and temporary files older than staleTemp.
-func trimCache(cache string) {
-	entries, err := os.ReadDir(cache)
-	if err != nil {
-		return
-	}
-	type table struct {
-		path string
-		used time.Time
-	}
-	var tables []table
-	for _, e := range entries {
-		name := e.Name()
-		temp := atomicfile.IsTemporary(name)
-		if !e.Type().IsRegular() || !temp && !strings.HasSuffix(name, tableSuffix) {
-			continue
-		}
-		info, err := e.Info()
-		if err != nil {
-			continue
-		}
-		path := filepath.Join(cache, name)
-		if temp {
-			if time.Since(info.ModTime()) > staleTemp {
-				os.Remove(path)
-			}
-			continue
-		}
-		tables = append(tables, table{path, info.ModTime()})
-	}
-	if len(tables) <= maxCachedTables {
-		return
-	}
-	slices.SortFunc(tables, func(a, b table) int { return b.used.Compare(a.used) })
-	for _, t := range tables[maxCachedTables:] {
-		os.Remove(t.path)
-	}
+	trimCache(cache, tableSuffix, maxCachedTables)
 }

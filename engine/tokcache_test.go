@@ -193,7 +193,7 @@ func TestTrimCache(t *testing.T) {
 	touch(".old"+tableSuffix+".123.tmp", 2*staleTemp)
 	touch(".new"+tableSuffix+".456.tmp", 0)
 	touch("notes.txt", 100*time.Hour)
-	trimCache(cache)
+	trimCache(cache, tableSuffix, maxCachedTables)
 	entries, err := os.ReadDir(cache)
 	if err != nil {
 		t.Fatal(err)

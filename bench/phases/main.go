@@ -10,7 +10,7 @@
 //
 // Usage, from the repository root:
 //
-//	go run ./bench/phases -model DIR [-T 128] [-hooks logits] [-rounds 5] [-tokenizer-cache DIR]
+//	go run ./bench/phases -model DIR [-T 128] [-hooks logits] [-rounds 5] [-again 0] [-tokenizer-cache DIR] [-checked DIR]
 //
 // The pass reports blocks.{l}.hook_resid_pre and ln_final.hook_normalized
 // to a timing wrapper besides the hooks asked for, which costs a function
@@ -50,10 +50,11 @@ func main() {
 	rounds := flag.Int("rounds", 5, "fresh processes to run")
 	out := flag.String("out", filepath.Join(os.TempDir(), "explorer-phases.safetensors"), "the trace file (removed after each round)")
 	cache := flag.String("tokenizer-cache", filepath.Join(os.TempDir(), "explorer-phases-tokenizers"), "the tokenizer cache, as explorer's (filled before the first round); empty: none, as with EXPLORER_CACHE=off")
+	checked := flag.String("checked", filepath.Join(os.TempDir(), "explorer-phases-checked"), "the records of checked weight files, as explorer's (filled before the first round); empty: none, every round reads all the weights to check them")
 	again := flag.Int("again", 0, "passes to run after the traced one in the same process, tracing the same hooks to memory (what a pass costs once the first touches are paid)")
 	child := flag.Bool("child", false, "run one round and print its phases as JSON")
 	flag.Parse()
-	opts := engine.LoadOptions{TokenizerCache: *cache}
+	opts := engine.LoadOptions{TokenizerCache: *cache, CheckedWeights: *checked}
 	if *child {
 		ps, err := runChild(opts, *model, *T, *hooks, *out, *again)
 		if err != nil {
@@ -63,24 +64,26 @@ func main() {
 		json.NewEncoder(os.Stdout).Encode(ps)
 		return
 	}
-	if _, err := opts.LoadTokenizerDir(*model); err != nil { // fills the cache
+	m, _, err := opts.LoadDir(context.Background(), *model) // fills the caches
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "phases:", err)
 		os.Exit(1)
 	}
-	if err := runParent(*model, *cache, *T, *hooks, *rounds, *out, *again); err != nil {
+	m.Close()
+	if err := runParent(*model, *cache, *checked, *T, *hooks, *rounds, *out, *again); err != nil {
 		fmt.Fprintln(os.Stderr, "phases:", err)
 		os.Exit(1)
 	}
 }
 
-func runParent(model, cache string, T int, hooks string, rounds int, out string, again int) error {
+func runParent(model, cache, checked string, T int, hooks string, rounds int, out string, again int) error {
 	self, err := os.Executable()
 	if err != nil {
 		return err
 	}
 	var all [][]phase
 	for r := 0; r < rounds; r++ {
-		cmd := exec.Command(self, "-child", "-model", model, "-tokenizer-cache", cache, "-T", strconv.Itoa(T), "-hooks", hooks, "-out", out, "-again", strconv.Itoa(again))
+		cmd := exec.Command(self, "-child", "-model", model, "-tokenizer-cache", cache, "-checked", checked, "-T", strconv.Itoa(T), "-hooks", hooks, "-out", out, "-again", strconv.Itoa(again))
 		cmd.Stderr = os.Stderr
 		cmd.Env = append(os.Environ(), "PHASES_EXEC_NS="+strconv.FormatInt(time.Now().UnixNano(), 10))
 		b, err := cmd.Output()

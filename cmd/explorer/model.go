@@ -60,8 +60,9 @@ const cacheEnv = "EXPLORER_CACHE"
 // loadOptions returns how commands load a model directory: a tokenizer
 // read from text files is kept as a table file in the cache ($EXPLORER_CACHE,
 // else the user's cache directory, such as ~/.cache/transformer-explorer),
-// so that every later command on the same model starts without parsing
-// it (engine.LoadOptions).
+// and a weight file found finite is recorded there, so that every later
+// command on the same model starts without parsing the one or reading all
+// of the other (engine.LoadOptions).
 func loadOptions() engine.LoadOptions {
 	dir := os.Getenv(cacheEnv)
 	switch dir {
@@ -74,7 +75,7 @@ func loadOptions() engine.LoadOptions {
 		}
 		dir = filepath.Join(base, "transformer-explorer")
 	}
-	return engine.LoadOptions{TokenizerCache: filepath.Join(dir, "tokenizers")}
+	return engine.LoadOptions{TokenizerCache: filepath.Join(dir, "tokenizers"), CheckedWeights: filepath.Join(dir, "checked")}
 }
 
 // modelDir returns the directory a non-empty --model value names: the

@@ -22,6 +22,28 @@ func Evict(x []float32) {
 	}
 }
 
+// madvPopulateRead is MADV_POPULATE_READ (Linux 5.14), which the syscall
+// package does not name.
+const madvPopulateRead = 22
+
+// Populate maps the pages holding x, a read-only shared mapping of a file,
+// into the process's page table ahead of use, from the page cache (reading
+// the file where they are not cached), without the process touching them
+// (madvise MADV_POPULATE_READ): a later read then takes no fault. For a
+// file cached in 2 MiB folios that costs ≈ 1 ms for all of GPT-2 small's
+// 500 MB on the VM of bench/README.md. Errors are ignored: a kernel older
+// than 5.14 leaves the pages to be mapped at first touch, as without the
+// call.
+func Populate(x []float32) {
+	if len(x) == 0 {
+		return
+	}
+	ps := uintptr(syscall.Getpagesize())
+	lo := uintptr(unsafe.Pointer(unsafe.SliceData(x))) &^ (ps - 1)
+	hi := (uintptr(unsafe.Pointer(unsafe.SliceData(x))) + 4*uintptr(len(x)) + ps - 1) &^ (ps - 1)
+	syscall.Syscall(syscall.SYS_MADVISE, lo, hi-lo, madvPopulateRead)
+}
+
 // NewFloats returns n zeroed float32s with capacity c (c ≥ n) from the Go
 // heap. When the buffer spans whole 2 MiB huge pages it asks the kernel
 // (madvise MADV_HUGEPAGE) to back them with transparent huge pages, which

@@ -7,6 +7,10 @@ package pages
 // one system to the next, so the weights stay resident there.
 func Evict(x []float32) {}
 
+// Populate does nothing outside Linux: the pages of x are mapped at their
+// first touch.
+func Populate(x []float32) {}
+
 // NewFloats returns n zeroed float32s with capacity c (c ≥ n). Only on
 // Linux does it ask for huge pages (see madvise_linux.go).
 func NewFloats(n, c int) []float32 { return make([]float32, n, max(n, c)) }

@@ -31,6 +31,6 @@ func Open(path string) (*File, error) {
 		unmap()
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	f.unmap, f.mapped = unmap, mapped
+	f.unmap, f.mapped, f.stat = unmap, mapped, st
 	return f, nil
 }

@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
+	"os"
 	"sort"
 	"strconv"
 )
@@ -201,7 +202,8 @@ type File struct {
 	data   []byte // the data buffer, after the header
 	byName map[string]int
 	unmap  func() error
-	mapped bool // data is a read-only shared mapping of the file
+	mapped bool        // data is a read-only shared mapping of the file
+	stat   os.FileInfo // the opened file as Open found it; nil from Parse
 }
 
 // Parse validates a whole file held in buf. The returned File refers to buf
@@ -239,6 +241,11 @@ func (f *File) Close() error {
 // dropped from a process's resident set and are read back from the page
 // cache when next touched.
 func (f *File) Mapped() bool { return f.mapped }
+
+// Stat describes the file that Open mapped or read, as it was then
+// (os.File.Stat of the opened file, not of whatever the path names later).
+// It is nil for a File parsed from memory.
+func (f *File) Stat() os.FileInfo { return f.stat }
 
 // Info returns the description of the named tensor.
 func (f *File) Info(name string) (Info, bool) {
