@@ -91,11 +91,13 @@
 // page can be dropped from the process's resident set and mapped again
 // from the page cache at a minor fault per large folio (pages.Evict).
 // Model.Record, whose state no later pass reads, drops each block's
-// matrices once the block is done, and, when its own buffers exceed an
-// eighth of the weights (the logits of 256 positions or more, or
-// attention hooks of long prompts), those of every later block before it
-// starts, mapping each again as it reaches it (≈ 15 ms for GPT-2 small,
-// which a shorter pass does not pay). Its blocks share one key/value cache
+// matrices once the block is done when the recorder keeps hooks of the
+// blocks or its own buffers exceed an eighth of the weights (the logits of
+// 256 positions or more, or attention hooks of long prompts), and in the
+// second case those of every later block before it starts too, mapping
+// each again as it reaches it (≈ 15 ms for GPT-2 small, which a shorter
+// pass does not pay). A pass that keeps neither, such as the logits of 128
+// positions, leaves the weights mapped: it grows by less than an eighth. Its blocks share one key/value cache
 // (passState), and every inference pass keeps the attention scores and
 // patterns that no hook wants in the kernel's scratch, 64 rows at a time
 // (kernel.Pool.Attention). So the checkpoint and a long pass's buffers are

@@ -15,11 +15,12 @@ import (
 
 // TestRecordEvictsMappedWeights loads a mapped checkpoint and checks what
 // the one-shot path promises: the matrices are marked mapped, Model.Record
-// drops each block's matrices once the block is done, and drops those of
-// the later blocks before it starts only when its own buffers are large
-// (the logits of every position, here), and every pass, before and after
-// pages were dropped, gives the hooks of the same weights held in memory,
-// bit for bit.
+// drops each block's matrices once the block is done when it keeps hooks
+// of the blocks or its own buffers are large (the logits of every
+// position, here) and keeps them all otherwise, drops those of the later
+// blocks before it starts only when its buffers are large, and every
+// pass, before and after pages were dropped, gives the hooks of the same
+// weights held in memory, bit for bit.
 func TestRecordEvictsMappedWeights(t *testing.T) {
 	cfg := Config{ModelType: "gpt2", VocabSize: 50257, NPositions: 64, NEmbd: 128, NLayer: 3, NHead: 4,
 		LayerNormEpsilon: 1e-5, ActivationFunction: "gelu_new"}
@@ -62,12 +63,16 @@ func TestRecordEvictsMappedWeights(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
-		hook  string // what Record records
-		ahead bool   // whether blocks 1 and 2 are dropped before the pass
+		hook   string // what Record records
+		probe  bool   // whether block 0's attention output is recorded too, to measure during the pass
+		ahead  bool   // whether blocks 1 and 2 are dropped before the pass
+		behind bool   // whether each block is dropped after it
 	}{
-		{trace.Block(2, trace.ResidPost), false},
-		{trace.Logits, true},
-		{trace.Block(2, trace.ResidPost), false},
+		{trace.Block(2, trace.ResidPost), true, false, true},
+		{trace.Logits, true, true, true},
+		{trace.Logits, false, true, true},
+		{trace.LNFinalNormalized, false, false, false},
+		{trace.Block(2, trace.ResidPost), true, false, true},
 	} {
 		fwd := trace.New(m.Info(), "", ids, nil, nil)
 		if _, err := m.Forward(ctx, ids, fwd); err != nil { // maps every page again
@@ -81,18 +86,24 @@ func TestRecordEvictsMappedWeights(t *testing.T) {
 		}
 		rec := trace.New(m.Info(), "", ids, nil, nil)
 		var during int64 // resident while block 0 runs
-		probe := &probeRecorder{at: trace.Block(0, trace.AttnOut), sel: sel, rec: rec, probe: func() { during = rss() }}
-		if err := m.Record(ctx, ids, probe); err != nil {
+		var pass trace.Recorder = trace.Only(sel, rec)
+		if tc.probe {
+			pass = &probeRecorder{at: trace.Block(0, trace.AttnOut), sel: sel, rec: rec, probe: func() { during = rss() }}
+		}
+		if err := m.Record(ctx, ids, pass); err != nil {
 			t.Fatal(err)
 		}
 		same(t, "Record "+tc.hook, rec, want)
 		after := rss()
-		if tc.ahead && during > full-blockKB*3/2 || !tc.ahead && during < full-blockKB/2 {
+		if tc.probe && (tc.ahead && during > full-blockKB*3/2 || !tc.ahead && during < full-blockKB/2) {
 			t.Errorf("Record(%s): %d KB resident after Forward, %d while block 0 ran: want blocks 1 and 2 (%d KB each) dropped ahead: %v",
 				tc.hook, full, during, blockKB, tc.ahead)
 		}
-		if after > full-blockKB*9/4 {
+		if tc.behind && after > full-blockKB*9/4 {
 			t.Errorf("Record(%s): %d KB resident after Forward, %d after Record, want the 3 blocks' %d KB fewer", tc.hook, full, after, 3*blockKB)
+		}
+		if !tc.behind && after < full-blockKB/2 {
+			t.Errorf("Record(%s): %d KB resident after Forward, %d after Record, want the blocks (%d KB each) kept", tc.hook, full, after, blockKB)
 		}
 	}
 }

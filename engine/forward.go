@@ -30,13 +30,14 @@ func (m *Model) Forward(ctx context.Context, ids []int, rec trace.Recorder) ([]f
 // Record is a pass of its own, whose state no later pass reads, so it
 // keeps less memory than Append: its blocks share one key/value cache
 // (passState), and it drops the pages of memory-mapped matrices from the
-// process's resident set once no more of the pass reads them — each
-// block's after the block, the blocks' it does not reach before it starts,
-// and, when the pass's own buffers are large (evictAhead), every block's
-// but the first before it starts, mapping each again from the page cache
-// as it reaches it. So a one-shot command never holds the checkpoint and a
-// long pass's activations at once. Other passes map dropped pages again
-// when they read them.
+// process's resident set once no more of the pass reads them (evictAhead):
+// the blocks' it does not reach before it starts; each block's after the
+// block when the pass's own buffers are large or rec keeps hooks of the
+// blocks; and, when the buffers are large, every block's but the first
+// before it starts, mapping each again from the page cache as it reaches
+// it. So a one-shot command never holds the checkpoint and a long pass's
+// activations at once. Other passes map dropped pages again when they
+// read them.
 func (m *Model) Record(ctx context.Context, ids []int, rec trace.Recorder) error {
 	s := m.passState(len(ids))
 	r := m.reachOf(rec)
@@ -123,7 +124,7 @@ func (s *State) run(ctx context.Context, ids []int, rec trace.Recorder, r reach)
 	allLogits := h.wants(trace.Logits) || wantNext
 	s.grow(T, Tk, allLogits, wantLens)
 	if r.evict {
-		m.evictAhead(r, s.passBytes(T, Tk, allLogits, h))
+		r.evict = m.evictAhead(r, s.passBytes(T, Tk, allLogits, h), h)
 	}
 	f := blockPass{pool: m.pool, cfg: cfg, B: 1, Tq: T, Tk: Tk, h: h, rowOps: s.rowOps, scratchAttention: true}
 	w := &m.params
@@ -221,8 +222,14 @@ const evictAheadShare = 8
 // evictAhead drops, before a pass that reaches r, the mapped matrices of
 // the blocks it does not reach, and those of every block after the first
 // when the pass touches passBytes of buffers of its own, more than
-// 1/evictAheadShare of the weights.
-func (m *Model) evictAhead(r reach, passBytes int64) {
+// 1/evictAheadShare of the weights. It reports whether the pass should
+// also drop each block's matrices once the block is done: when its
+// buffers are that large, or when h keeps hooks of the blocks, which the
+// recorder holds as the pass goes on. Otherwise the checkpoint and all
+// the pass writes fit within 1 + 1/evictAheadShare of the checkpoint, and
+// dropping would only cost time (the madvise calls took 5–8 ms of a
+// 16-token pass of GPT-2 small on the 2-vCPU VM of bench/README.md).
+func (m *Model) evictAhead(r reach, passBytes int64, h *hooks) (behind bool) {
 	weights := int64(0)
 	for _, l := range m.mats.all() {
 		weights += 4 * int64(len(l.w))
@@ -230,10 +237,17 @@ func (m *Model) evictAhead(r reach, passBytes int64) {
 	from := r.layer + 1
 	if passBytes*evictAheadShare > weights {
 		from = 1
+		behind = true
 	}
 	for l := max(from, 0); l < len(m.mats.blocks); l++ {
 		m.mats.blocks[l].evict()
 	}
+	for l := 0; l <= r.layer && !behind; l++ {
+		for _, name := range m.hooks[l] {
+			behind = behind || h.wants(name)
+		}
+	}
+	return behind
 }
 
 // passBytes estimates the bytes a pass of T new positions (Tk in all)
