@@ -102,6 +102,9 @@ func TestGemmLarge(t *testing.T) {
 		{transB: true, m: 769, n: 33, k: 769, alpha: 1, beta: 0},
 		{transA: true, m: 33, n: 7, k: 769, alpha: 1, beta: 0},
 		{transB: true, m: 1, n: 769, k: 33, alpha: 1, beta: 0},
+		// B wider than its rows, read in place by a task's first row tile
+		// (firstTiles) and packed by the rest.
+		{m: 72, n: 150, k: 400, alpha: 1, beta: 0.5, ldb: 170},
 		// attention: Q·Kᵀ and P·V on a packed qkv buffer.
 		{transB: true, m: 37, n: 37, k: 64, alpha: 0.125, beta: 0, lda: 3 * 768, ldb: 3 * 768},
 		{m: 37, n: 64, k: 37, alpha: 1, beta: 0, ldb: 3 * 768, ldc: 768},
