@@ -9,7 +9,10 @@
 // binaries given with -explorer, to compare builds), and then, for a
 // number of rounds, runs each case once with each binary and once in
 // PyTorch (the reference script torch_gpt2.py), alternating, so that the
-// drift of a shared machine hits all alike. It prints, per case, the
+// drift of a shared machine hits all alike. Each round starts with the
+// next binary in turn: the binary that runs right after PyTorch pays more
+// for fresh memory (PyTorch has just freed about 1 GB), and with a fixed
+// order the first binary always did. It prints, per case, the
 // median wall time, CPU time (user+system) and peak RSS of the explorer's
 // process, PyTorch's median in-process time, and their ratio
 // explorer wall time / PyTorch time (below 1: the explorer's whole process
@@ -186,7 +189,9 @@ func run(rounds int, dir, binList, sizes, full, script, python string) error {
 	for r := 0; r < rounds; r++ {
 		for i, c := range cs {
 			fmt.Fprintf(os.Stderr, "round %d/%d: %s\n", r+1, rounds, c.name)
-			for j, bin := range bins {
+			for k := range bins {
+				j := (k + r) % len(bins)
+				bin := bins[j]
 				s, err := runExplorer(bin, c, filepath.Join(tmp, "out.safetensors"))
 				if err != nil {
 					return fmt.Errorf("%s: %s: %w", c.name, bin, err)

@@ -55,10 +55,7 @@ func (g *gemmArgs) blockTask(s *scratch, i0, i1, j0, j1 int) {
 	}
 	rowTiles := ceilDiv(i1-i0, mr)
 	for t := 0; t < nBlocks; t++ {
-		beta := g.beta
-		if blk.p0 > 0 {
-			beta = 1
-		}
+		beta := g.betaAt(blk.p0)
 		var next blockRef
 		per, done := 0, 0
 		if t+1 < nBlocks {
@@ -100,10 +97,7 @@ func (g *gemmArgs) blockTask(s *scratch, i0, i1, j0, j1 int) {
 func (g *gemmArgs) firstTiles(s *scratch, dst []float32, blk blockRef, ir, mrem int) {
 	im := g.im
 	nr := im.nr
-	beta := g.beta
-	if blk.p0 > 0 {
-		beta = 1
-	}
+	beta := g.betaAt(blk.p0)
 	a, ai, ak := g.aSliver(s, ir, mrem, blk.p0, blk.kb)
 	for jr := blk.jb; jr < blk.jb+blk.nb; jr += nr {
 		nrem := min(nr, blk.jb+blk.nb-jr)
@@ -128,10 +122,7 @@ func (g *gemmArgs) blockTaskInPlace(s *scratch, i0, i1, j0, j1 int) {
 	mr, nr := im.mr, im.nr
 	for p0 := 0; p0 < g.k; p0 += im.kc {
 		kb := min(im.kc, g.k-p0)
-		beta := g.beta
-		if p0 > 0 {
-			beta = 1
-		}
+		beta := g.betaAt(p0)
 		for jb := j0; jb < j1; jb += im.nc {
 			nb := min(im.nc, j1-jb)
 			var edge []float32
@@ -153,6 +144,15 @@ func (g *gemmArgs) blockTaskInPlace(s *scratch, i0, i1, j0, j1 int) {
 			}
 		}
 	}
+}
+
+// betaAt is the beta of the K block that starts at row p0 of op(B): the
+// call's for the first, 1 for the later ones, which accumulate.
+func (g *gemmArgs) betaAt(p0 int) float32 {
+	if p0 > 0 {
+		return 1
+	}
+	return g.beta
 }
 
 // tile runs the micro-kernel for the mrem×nrem tile of C at (ir, jr),
