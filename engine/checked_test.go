@@ -43,40 +43,19 @@ func checkDirAt(t *testing.T, dir, checked string, start time.Time) error {
 }
 
 // setWeight writes x over element i of the F32 tensor name in the
-// safetensors file at path, in place.
+// safetensors file at path, rewriting the file in place (withValue).
 func setWeight(t *testing.T, path, name string, i int, x float32) {
 	t.Helper()
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	raw, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	var n [8]byte
-	if _, err := f.ReadAt(n[:], 0); err != nil {
+	headerLen := int(binary.LittleEndian.Uint64(raw))
+	header := map[string]json.RawMessage{}
+	if err := json.Unmarshal(raw[8:8+headerLen], &header); err != nil {
 		t.Fatal(err)
 	}
-	header := make([]byte, binary.LittleEndian.Uint64(n[:]))
-	if _, err := f.ReadAt(header, 8); err != nil {
-		t.Fatal(err)
-	}
-	var entries map[string]struct {
-		Offsets [2]int64 `json:"data_offsets"`
-	}
-	if err := json.Unmarshal(header, &entries); err != nil {
-		t.Fatal(err)
-	}
-	e, ok := entries[name]
-	if !ok {
-		t.Fatalf("%s: no tensor %q", path, name)
-	}
-	var v [4]byte
-	binary.LittleEndian.PutUint32(v[:], math.Float32bits(x))
-	if _, err := f.WriteAt(v[:], 8+int64(len(header))+e.Offsets[0]+4*int64(i)); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
+	mustWrite(t, path, withValue(t, raw, headerLen, header, name, i, x))
 }
 
 // records counts the records in the directory checked.

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"slices"
 
 	"github.com/transformer-explorer/explorer/engine/nn"
 	"github.com/transformer-explorer/explorer/trace"
@@ -243,9 +244,7 @@ func (m *Model) evictAhead(r reach, passBytes int64, h *hooks) (behind bool) {
 		m.mats.blocks[l].evict()
 	}
 	for l := 0; l <= r.layer && !behind; l++ {
-		for _, name := range m.hooks[l] {
-			behind = behind || h.wants(name)
-		}
+		behind = slices.ContainsFunc(m.hooks[l][:], h.wants)
 	}
 	return behind
 }
