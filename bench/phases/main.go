@@ -32,6 +32,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/transformer-explorer/explorer/bench/internal/benchenv"
 	"github.com/transformer-explorer/explorer/engine"
 	"github.com/transformer-explorer/explorer/trace"
 )
@@ -63,6 +64,11 @@ func main() {
 		}
 		json.NewEncoder(os.Stdout).Encode(ps)
 		return
+	}
+	err := benchenv.EnsureHugeCached(filepath.Join(*model, "model.safetensors"), os.Stderr)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "phases:", err)
+		os.Exit(1)
 	}
 	m, _, err := opts.LoadDir(context.Background(), *model) // fills the caches
 	if err != nil {

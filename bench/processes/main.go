@@ -52,6 +52,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/transformer-explorer/explorer/bench/internal/benchenv"
 )
 
 func main() {
@@ -66,7 +68,11 @@ func main() {
 	writeOnly := flag.Bool("write-checkpoint", false, "only write the checkpoint (the command runs itself so, see run)")
 	flag.Parse()
 	if *writeOnly {
-		if err := writeCheckpoint(*dir, "testdata/conformance/gpt2-tokenizer"); err != nil {
+		err := writeCheckpoint(*dir, "testdata/conformance/gpt2-tokenizer")
+		if err == nil {
+			err = benchenv.EnsureHugeCached(filepath.Join(*dir, "model.safetensors"), os.Stderr)
+		}
+		if err != nil {
 			fmt.Fprintln(os.Stderr, "processes: write the checkpoint:", err)
 			os.Exit(1)
 		}
@@ -138,9 +144,10 @@ func randomIDs(T int) string {
 
 func run(rounds int, dir, binList, sizes, full, script, python string) error {
 	fmt.Fprintln(os.Stderr, "checkpoint:", dir)
-	// Another process writes it: Linux reports as a child's peak RSS the
-	// peak of the process it was forked from, if higher, and writing the
-	// checkpoint takes 500 MB.
+	// Another process writes it (and rewrites it when the page cache holds
+	// it in small folios, benchenv.EnsureHugeCached): Linux reports as a
+	// child's peak RSS the peak of the process it was forked from, if
+	// higher, and writing or mapping the checkpoint takes 500 MB.
 	self, err := os.Executable()
 	if err != nil {
 		return err
@@ -168,12 +175,9 @@ func run(rounds int, dir, binList, sizes, full, script, python string) error {
 	if err != nil {
 		return err
 	}
-	haveTorch := exec.Command(python, "-c", "import torch").Run() == nil
-	if _, err := os.Stat(script); err != nil {
-		haveTorch = false
-	}
-	if !haveTorch {
-		fmt.Fprintf(os.Stderr, "PyTorch or %s not available: timing the explorer alone\n", script)
+	haveTorch, err := benchenv.Torch(python, script, "the explorer", os.Stderr)
+	if err != nil {
+		return err
 	}
 	tmp, err := os.MkdirTemp("", "explorer-processes-")
 	if err != nil {

@@ -39,6 +39,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/transformer-explorer/explorer/bench/internal/benchenv"
 )
 
 // A benchCase is one line of the table: an engine benchmark and the
@@ -146,12 +148,9 @@ func run(rounds int, script, python, only, sizes, out string) error {
 	if err := build.Run(); err != nil {
 		return fmt.Errorf("go test -c ./engine: %w", err)
 	}
-	haveTorch := exec.Command(python, "-c", "import torch").Run() == nil
-	if _, err := os.Stat(script); err != nil {
-		haveTorch = false
-	}
-	if !haveTorch {
-		fmt.Fprintf(os.Stderr, "PyTorch or %s not available: timing the engine alone\n", script)
+	haveTorch, err := benchenv.Torch(python, script, "the engine", os.Stderr)
+	if err != nil {
+		return err
 	}
 	raw, err := os.Create(out)
 	if err != nil {
