@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 )
@@ -53,5 +54,33 @@ func TestCLITokenizerCache(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(wd); len(entries) != 0 {
 		t.Errorf("with EXPLORER_CACHE=off, tokenize wrote %d entries to the working directory", len(entries))
+	}
+}
+
+func TestCollectOnlyNearLimit(t *testing.T) {
+	for _, tc := range []struct {
+		name, gogc, gomemlimit string
+		off                    bool
+	}{
+		{"unset", "", "", true},
+		{"GOGC set", "50", "", false},
+		{"GOMEMLIMIT set", "", "1GiB", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv("GOGC", tc.gogc)
+			t.Setenv("GOMEMLIMIT", tc.gomemlimit)
+			percent := debug.SetGCPercent(100)
+			limit := debug.SetMemoryLimit(-1)
+			t.Cleanup(func() {
+				debug.SetGCPercent(percent)
+				debug.SetMemoryLimit(limit)
+			})
+			collectOnlyNearLimit()
+			gotPercent := debug.SetGCPercent(100)
+			gotLimit := debug.SetMemoryLimit(-1)
+			if off := gotPercent < 0 && gotLimit == oneShotLimit; off != tc.off {
+				t.Errorf("GC percent %d, memory limit %d; want the collector off up to %d: %v", gotPercent, gotLimit, oneShotLimit, tc.off)
+			}
+		})
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/transformer-explorer/explorer/engine/pages"
 )
@@ -105,8 +106,17 @@ func EnsureHugeCached(path string, w io.Writer) error {
 	if share, err = HugeShare(path); err == nil {
 		fmt.Fprintf(w, "%s: now %.0f %%\n", path, 100*share)
 	}
+	// The explorer records a weight file it has checked only once the
+	// file is older than a clock tick or two (engine/checked.go,
+	// racyWindow, 2 s); without the wait every timed load of the first
+	// seconds would read all the weights to check them.
+	time.Sleep(racyWait)
 	return nil
 }
+
+// racyWait is how long EnsureHugeCached waits after a rewrite: the
+// explorer's racyWindow and a margin.
+const racyWait = 2500 * time.Millisecond
 
 // Torch reports whether the PyTorch reference can run: python imports
 // torch and the script exists. When it cannot, it says on w that what is
