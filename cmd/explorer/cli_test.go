@@ -7,8 +7,10 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -52,8 +54,6 @@ func readPrompts(t *testing.T, dir string) []prompt {
 	return ps
 }
 
-// TestCLITokenize checks `explorer tokenize --json` against cases produced
-// by OpenAI's reference encoder.
 // TestCLITokenizeReadsNoWeights runs tokenize on a folder that holds only
 // the tokenizer's files: splitting text needs no model.
 func TestCLITokenizeReadsNoWeights(t *testing.T) {
@@ -73,6 +73,8 @@ func TestCLITokenizeReadsNoWeights(t *testing.T) {
 	}
 }
 
+// TestCLITokenize checks `explorer tokenize --json` against cases produced
+// by OpenAI's reference encoder.
 func TestCLITokenize(t *testing.T) {
 	cases := readJSONL[struct {
 		Text   string   `json:"text"`
@@ -101,6 +103,50 @@ func TestCLITokenize(t *testing.T) {
 		if fmt.Sprint(got.IDs) != fmt.Sprint(nonNilInts(want.IDs)) || strings.Join(got.Tokens, "\x00") != strings.Join(want.Tokens, "\x00") {
 			t.Errorf("tokenize %q:\n got %v %q\nwant %v %q", want.Text, got.IDs, got.Tokens, want.IDs, want.Tokens)
 		}
+	}
+}
+
+// countingWriter counts the writes made to it.
+type countingWriter struct {
+	bytes.Buffer
+	writes int
+}
+
+func (w *countingWriter) Write(p []byte) (int, error) {
+	w.writes++
+	return w.Buffer.Write(p)
+}
+
+// TestCLITokenizeTable checks the table `explorer tokenize` prints, a line
+// per token with the ids --json gives, and that it reaches stdout in a few
+// large writes, not one per line (on a terminal or pipe each write is a
+// system call).
+func TestCLITokenizeTable(t *testing.T) {
+	text := strings.Repeat("The attention pattern of head 3 looks back. ", 40)
+	code, js, errs := runCLI(t, "tokenize", "--model", tinyModel, "--prompt", text, "--json")
+	if code != 0 {
+		t.Fatalf("tokenize --json: exit %d: %s", code, errs)
+	}
+	var want struct{ IDs []int }
+	if err := json.Unmarshal([]byte(js), &want); err != nil {
+		t.Fatal(err)
+	}
+	var out countingWriter
+	if code := run(context.Background(), []string{"tokenize", "--model", tinyModel, "--prompt", text}, &out, io.Discard); code != 0 {
+		t.Fatalf("tokenize: exit %d", code)
+	}
+	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+	if lines[0] != fmt.Sprintf("%d tokens", len(want.IDs)) || len(lines) != len(want.IDs)+1 {
+		t.Fatalf("tokenize printed %d lines, first %q; want %d tokens, one line each", len(lines), lines[0], len(want.IDs))
+	}
+	for i, id := range want.IDs {
+		f := strings.Fields(lines[i+1])
+		if len(f) < 2 || f[0] != strconv.Itoa(i) || f[1] != strconv.Itoa(id) {
+			t.Fatalf("line %d is %q, want position %d and id %d", i+1, lines[i+1], i, id)
+		}
+	}
+	if out.writes > 4 {
+		t.Errorf("tokenize wrote %d lines in %d writes; want them buffered", len(lines), out.writes)
 	}
 }
 
