@@ -46,17 +46,28 @@ func commands() map[string]command {
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// In main, not run: tests call run in a process of their own that
+	// must keep its collector.
+	if name, _ := commandName(os.Args[1:]); oneShot(name) {
+		collectOnlyNearLimit()
+	}
 	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// commandName splits the command line into the command's name and its
+// arguments. No command, or only flags, means serve: `explorer --model
+// gpt2`.
+func commandName(args []string) (string, []string) {
+	if len(args) > 0 && (!strings.HasPrefix(args[0], "-") || isHelp(args[0])) {
+		return args[0], args[1:]
+	}
+	return "serve", args
 }
 
 // run dispatches to a subcommand and returns the process exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cmds := commands()
-	// No command, or only flags, means serve: `explorer --model gpt2`.
-	name := "serve"
-	if len(args) > 0 && (!strings.HasPrefix(args[0], "-") || isHelp(args[0])) {
-		name, args = args[0], args[1:]
-	}
+	name, args := commandName(args)
 	if name == "help" || isHelp(name) {
 		if len(args) > 0 {
 			if c, ok := cmds[args[0]]; ok {
@@ -72,9 +83,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "explorer: unknown command %q\n\n", name)
 		usage(stderr, cmds)
 		return 2
-	}
-	if oneShot(name) {
-		collectOnlyNearLimit()
 	}
 	if err := c.run(ctx, args, stdout, stderr); err != nil {
 		if errors.Is(err, flag.ErrHelp) {

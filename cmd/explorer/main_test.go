@@ -84,3 +84,27 @@ func TestCollectOnlyNearLimit(t *testing.T) {
 		})
 	}
 }
+
+// TestCommandName checks how main and run read the command off the
+// command line, which decides, in main, whether the collector is turned
+// off (oneShot).
+func TestCommandName(t *testing.T) {
+	for _, tc := range []struct {
+		args    []string
+		name    string
+		rest    int
+		oneShot bool
+	}{
+		{nil, "serve", 0, false},
+		{[]string{"--model", "gpt2"}, "serve", 2, false},
+		{[]string{"trace", "--ids", "1,2"}, "trace", 2, true},
+		{[]string{"tokenize", "--prompt", "hi"}, "tokenize", 2, false},
+		{[]string{"-h"}, "-h", 0, false},
+	} {
+		name, rest := commandName(tc.args)
+		if name != tc.name || len(rest) != tc.rest || oneShot(name) != tc.oneShot {
+			t.Errorf("commandName(%q) = %q, %q (one-shot %v); want %q with %d arguments (one-shot %v)",
+				tc.args, name, rest, oneShot(name), tc.name, tc.rest, tc.oneShot)
+		}
+	}
+}
