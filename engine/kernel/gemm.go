@@ -17,12 +17,6 @@ const (
 
 // Thresholds that decide how a Gemm runs.
 const (
-	// smallMDot is the largest M for which a transposed B takes the
-	// dot-product path: packing a transposed B costs a transposition per
-	// element, which up to this M is dearer than reading each four rows of
-	// B once and reusing them from L1 for every row of A.
-	smallMDot = 16
-
 	// smallM is the largest M that takes the matrix-vector path: with so
 	// few rows of A a register tile cannot be filled, and what matters is
 	// streaming B exactly once at memory speed.
@@ -155,7 +149,7 @@ func (p *Pool) runGemm(g gemmArgs) {
 // plan picks the algorithm and splits C into tasks, returning their number.
 func (g *gemmArgs) plan(workers int) int {
 	target := 1
-	if g.packed == nil && (g.m <= smallM || (g.transB && g.m <= smallMDot)) {
+	if g.packed == nil && (g.m <= smallM || (g.transB && g.m <= g.im.dotM)) {
 		if g.transB {
 			g.mode = modeDot
 		} else {

@@ -111,45 +111,55 @@ func (g *gemmArgs) finish() {
 // gemvDot computes columns [j0, j1) of C for small M with B transposed (the
 // decode path of MatMulT): C(i, j) is the dot product of row i of A with
 // row j of the stored B, both contiguous. Four rows of B are read together,
-// once, and reused from L1 for each row of A.
+// once, and reused from L1 for every row of A: four rows of A at a time
+// where the kernels have dot4x4, one at a time otherwise.
 func (g *gemmArgs) gemvDot(s *scratch, j0, j1 int) {
 	im := g.im
-	var rows [smallMDot][]float32
-	for i := 0; i < g.m; i++ {
-		if !g.transA {
-			rows[i] = g.a[i*g.lda:][:g.k]
-			continue
+	a, lda := g.a, g.lda
+	if g.transA {
+		r := floats(&s.arow, g.m*g.k)
+		for i := 0; i < g.m; i++ {
+			for k := range g.k {
+				r[i*g.k+k] = g.a[k*g.lda+i]
+			}
 		}
-		r := floats(&s.arow, g.m*g.k)[i*g.k : (i+1)*g.k]
-		for k := range r {
-			r[k] = g.a[k*g.lda+i]
-		}
-		rows[i] = r
+		a, lda = r, g.k
 	}
-	out := &s.dots
+	quads := 0 // groups of four rows of A for dot4x4
+	if im.dot4x4 != nil {
+		quads = g.m / 4
+	}
 	j := j0
 	for ; j+4 <= j1; j += 4 {
-		for i := 0; i < g.m; i++ {
-			im.dot4(g.k, rows[i], g.b[j*g.ldb:], g.ldb, out)
-			ci := g.c[i*g.ldc+j:][:4]
-			for r, v := range out {
-				if g.beta == 0 {
-					ci[r] = g.alpha * v
-				} else {
-					ci[r] = g.alpha*v + g.beta*ci[r]
-				}
+		w := g.b[j*g.ldb:]
+		for q := 0; q < quads; q++ {
+			im.dot4x4(g.k, a[4*q*lda:], lda, w, g.ldb, &s.dots16)
+			for i := range 4 {
+				g.storeDots(4*q+i, j, s.dots16[4*i:4*i+4])
 			}
+		}
+		for i := 4 * quads; i < g.m; i++ {
+			im.dot4(g.k, a[i*lda:][:g.k], w, g.ldb, &s.dots)
+			g.storeDots(i, j, s.dots[:])
 		}
 	}
 	for ; j < j1; j++ {
 		for i := 0; i < g.m; i++ {
-			v := im.dot(rows[i], g.b[j*g.ldb:][:g.k])
-			ci := &g.c[i*g.ldc+j]
-			if g.beta == 0 {
-				*ci = g.alpha * v
-			} else {
-				*ci = g.alpha*v + g.beta**ci
-			}
+			v := im.dot(a[i*lda:][:g.k], g.b[j*g.ldb:][:g.k])
+			g.storeDots(i, j, []float32{v})
+		}
+	}
+}
+
+// storeDots sets C(i, j+r) = alpha·dots[r] + beta·C(i, j+r) for the dot
+// products of row i of A, not reading C when beta is zero.
+func (g *gemmArgs) storeDots(i, j int, dots []float32) {
+	ci := g.c[i*g.ldc+j:][:len(dots)]
+	for r, v := range dots {
+		if g.beta == 0 {
+			ci[r] = g.alpha * v
+		} else {
+			ci[r] = g.alpha*v + g.beta*ci[r]
 		}
 	}
 }

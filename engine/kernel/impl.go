@@ -33,6 +33,13 @@ type impl struct {
 
 	far int // far prefetch distance, in rows, when reading B in place
 
+	// dotM is the largest M for which a transposed B takes the dot-product
+	// path (gemvDot): packing a transposed B costs a transposition per
+	// element, which up to this M is dearer than reading each four rows of
+	// B once and reusing them from L1 for every row of A. With dot4x4 the
+	// dot path keeps the FMA units busy and wins to a larger M.
+	dotM int
+
 	micro func(kc int, a []float32, ai, ak int, b []float32, bk int, c []float32, ldc int, alpha, beta float32, far int)
 
 	// panelRow sets out[j] = Σ_{k<kb} a[k·ak]·b[k·nr + j] for j < nr: one
@@ -59,6 +66,12 @@ type impl struct {
 	// dot4 sets out[r] = Σ_{k<n} x[k]·w[r·ldw + k] for r < 4: one row of A
 	// against four contiguous rows of a transposed B.
 	dot4 func(n int, x []float32, w []float32, ldw int, out *[4]float32)
+
+	// dot4x4, when not nil, sets out[4i + r] = Σ_{k<n} x[i·ldx + k]·w[r·ldw + k]
+	// for i, r < 4: four rows of A against four rows of a transposed B,
+	// sixteen products from eight loads per step where dot4 makes four
+	// from five (the dot path at M ≥ 4).
+	dot4x4 func(n int, x []float32, ldx int, w []float32, ldw int, out *[16]float32)
 
 	dot  func(x, y []float32) float32
 	axpy func(alpha float32, x, y []float32)

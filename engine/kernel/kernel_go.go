@@ -18,6 +18,7 @@ var goImpl = &impl{
 	kc:             256,
 	nc:             512,
 	packM:          16,
+	dotM:           16,
 	micro:          microGo,
 	panelRow:       panelRowGo,
 	packN:          packNGo,

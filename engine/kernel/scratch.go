@@ -16,9 +16,11 @@ type scratch struct {
 	// keeps none (attnRows×Tk each).
 	apre, aatt []float32
 
-	// The results of dot4, kept here because a local array whose address
-	// goes through a function value would escape on every call.
-	dots [4]float32
+	// The results of dot4 and dot4x4, kept here because a local array
+	// whose address goes through a function value would escape on every
+	// call.
+	dots   [4]float32
+	dots16 [16]float32
 }
 
 // bpackBlocks returns the two packed-B blocks of size floats each. They
