@@ -106,8 +106,9 @@ type gemmArgs struct {
 // negative, a stride is smaller than its row length, or a slice is shorter
 // than its shape requires; these are programmer errors, as in gonum's blas.
 //
-// For M ≤ 4, or M ≤ 16 with B transposed, Gemm streams B once (see
-// gemvAxpy, gemvAxpyK and gemvDot); otherwise it runs the cache-blocked
+// For M ≤ 4, or with B transposed M ≤ 64 on AVX-512 and M ≤ 16 elsewhere
+// (impl.dotM), Gemm streams B once (see gemvAxpy, gemvAxpyK and gemvDot);
+// otherwise it runs the cache-blocked
 // micro-kernel (see blockTask).
 func (p *Pool) Gemm(transA, transB bool, M, N, K int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	checkGemm(transA, transB, M, N, K, a, lda, b, ldb, c, ldc)

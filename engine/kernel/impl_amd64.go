@@ -37,8 +37,9 @@ import "golang.org/x/sys/cpu"
 // A second blocking chosen by CPU would be code without a measured gain.
 //
 // dotM = 64: with dot4x4 (four rows of A against four of a transposed B,
-// prefetching the next four rows of B) the dot path beat packing a
-// transposed B for every M up to 64 on Zen 5, for the unembedding of
+// prefetching rows of B ahead: one group of four rows ahead when these
+// figures were taken, two now) the dot path beat packing a transposed B
+// for every M up to 64 on Zen 5, for the unembedding of
 // GPT-2 small (N = 50257, K = 768; MatMulT, two workers, two alternated
 // runs): M = 24 13.7–14.3 → 7.2–8.8 ms, M = 32 15.7–16.1 → 9.1–10.9 ms,
 // M = 48 19.1–19.6 → 13.2–15.8 ms, M = 64 21.0–23.3 → 16.8–20.3 ms. At
