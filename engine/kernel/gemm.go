@@ -106,7 +106,7 @@ type gemmArgs struct {
 // negative, a stride is smaller than its row length, or a slice is shorter
 // than its shape requires; these are programmer errors, as in gonum's blas.
 //
-// For M ≤ 4, or with B transposed M ≤ 64 on AVX-512 and M ≤ 16 elsewhere
+// For M ≤ 4, or with B transposed M ≤ 64 on amd64 and M ≤ 16 in pure Go
 // (impl.dotM), Gemm streams B once (see gemvAxpy, gemvAxpyK and gemvDot);
 // otherwise it runs the cache-blocked
 // micro-kernel (see blockTask).

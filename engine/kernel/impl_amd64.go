@@ -77,7 +77,11 @@ var avx512Impl = &impl{
 // per k against 3 loads and 4 broadcasts. 4 rows divide the engine's M and
 // 24 columns divide its N. kc = 384 keeps A's 4×384 sliver (6 KiB) in L1
 // and nc = 672 makes a packed B block 1 MiB, half of a 2 MiB L2; packM and
-// far as for AVX-512.
+// far as for AVX-512. dotM = 64 as for AVX-512, measured on the same Zen 5
+// running these kernels (dot4x4 from two calls of dot2x4AVX2; two
+// alternated runs, packed B → dot path): M = 16 15.0 → 10.7 ms
+// (BenchmarkMatMulT, six runs), M = 24 20.0–22.8 → 12.7–15.7 ms, M = 32
+// 23.3–26.5 → 16.1–20.2 ms, M = 64 36.7–40.7 → 30.4–37.8 ms.
 var avx2Impl = &impl{
 	name:           "avx2",
 	mr:             4,
@@ -86,13 +90,14 @@ var avx2Impl = &impl{
 	nc:             672,
 	packM:          64,
 	far:            32,
-	dotM:           16,
+	dotM:           64,
 	micro:          microAVX2,
 	panelRow:       panelRowAVX2Go,
 	packN:          packNAVX2Go,
 	packBT:         packTAVX2Go,
 	axpy4:          axpy4AVX2Go,
 	dot4:           dot4AVX2Go,
+	dot4x4:         dot4x4AVX2Go,
 	dot:            dotAVX2Go,
 	axpy:           axpyAVX2Go,
 	gelu:           geluAVX2Go,
@@ -181,6 +186,9 @@ func dot4AVX2(n int, x *float32, w *float32, ldw int, out *[4]float32)
 
 //go:noescape
 func dot4x4AVX512(n int, x *float32, ldx int, w *float32, ldw int, out *[16]float32)
+
+//go:noescape
+func dot2x4AVX2(n int, x *float32, ldx int, w *float32, ldw int, out *[8]float32)
 
 //go:noescape
 func axpy4AVX512(n int, y *float32, ldy int, m int, coef *float32, x *float32, ldx int, quads int)
@@ -303,19 +311,37 @@ func dot4AVX512Go(n int, x []float32, w []float32, ldw int, out *[4]float32) {
 	dot4Split(n, x, w, ldw, out, 15, dot4AVX512)
 }
 
-// dot4x4AVX512Go is dot4x4 for AVX-512: the kernel takes a multiple of
-// 16 columns, Go the rest.
+// dot4x4AVX512Go and dot4x4AVX2Go are dot4x4: the kernels take a
+// multiple of 16 (8) columns, dot4x4Tail the rest.
 func dot4x4AVX512Go(n int, x []float32, ldx int, w []float32, ldw int, out *[16]float32) {
 	*out = [16]float32{}
 	if n <= 0 {
 		return
 	}
-	x = x[:3*ldx+n]
-	w = w[:3*ldw+n]
+	x, w = x[:3*ldx+n], w[:3*ldw+n]
 	m := n &^ 15
 	if m > 0 {
 		dot4x4AVX512(m, &x[0], ldx, &w[0], ldw, out)
 	}
+	dot4x4Tail(m, n, x, ldx, w, ldw, out)
+}
+
+func dot4x4AVX2Go(n int, x []float32, ldx int, w []float32, ldw int, out *[16]float32) {
+	*out = [16]float32{}
+	if n <= 0 {
+		return
+	}
+	x, w = x[:3*ldx+n], w[:3*ldw+n]
+	m := n &^ 7
+	if m > 0 {
+		dot2x4AVX2(m, &x[0], ldx, &w[0], ldw, (*[8]float32)(out[:8]))
+		dot2x4AVX2(m, &x[2*ldx], ldx, &w[0], ldw, (*[8]float32)(out[8:]))
+	}
+	dot4x4Tail(m, n, x, ldx, w, ldw, out)
+}
+
+// dot4x4Tail adds columns [m, n) to the sixteen dot products of dot4x4.
+func dot4x4Tail(m, n int, x []float32, ldx int, w []float32, ldw int, out *[16]float32) {
 	for k := m; k < n; k++ {
 		for i := range 4 {
 			v := x[i*ldx+k]

@@ -20,7 +20,7 @@ func (p *Pool) MatMul(out, in, w, bias []float32, M, K, N int) {
 // MatMulT computes out = in·wᵀ + bias: out is [M,N], in is [M,K], w is [N,K]
 // row-major (the nn.Linear layout, and the tied unembedding with wte [V,C])
 // and bias is [N] or nil. As for MatMul, slices are dense and out is
-// overwritten. For M ≤ 64 on AVX-512 (≤ 16 elsewhere) every output is a
+// overwritten. For M ≤ 64 on amd64 (≤ 16 in pure Go) every output is a
 // dot product of two contiguous rows and w is streamed once, four rows at
 // a time, split by rows of w across the workers.
 func (p *Pool) MatMulT(out, in, w, bias []float32, M, K, N int) {

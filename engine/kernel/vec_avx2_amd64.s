@@ -247,3 +247,75 @@ xnext:
 xdone:
 	VZEROUPPER
 	RET
+
+// func dot2x4AVX2(n int, x *float32, ldx int, w *float32, ldw int, out *[8]float32)
+//
+// Eight dot products: the rows x and x+ldx with each of the rows w,
+// w+ldw, w+2ldw, w+3ldw, out[4i+r] = x_i·w_r, one accumulator per pair
+// (Y0–Y3 for x, Y4–Y7 for x+ldx). Every 8 columns load the four rows of w
+// (Y8–Y11) and the two of x (Y12, Y13) for eight FMAs, and prefetch the
+// same columns of w's rows 8–11, as dot4x4AVX512 does. Sixteen YMM
+// registers leave no room for four rows of x: dot4x4AVX2Go calls this
+// twice, the second time reading w from L1.
+TEXT ·dot2x4AVX2(SB), NOSPLIT, $0-48
+	MOVQ   n+0(FP), CX
+	MOVQ   x+8(FP), SI
+	MOVQ   ldx+16(FP), R9
+	SHLQ   $2, R9
+	MOVQ   w+24(FP), BX
+	MOVQ   ldw+32(FP), DX
+	SHLQ   $2, DX
+	LEAQ   (DX)(DX*2), R8
+	LEAQ   (BX)(DX*8), R12
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	SHRQ   $3, CX
+	JZ     preduce
+
+ploop:
+	PREFETCHT0  (R12)
+	PREFETCHT0  (R12)(DX*1)
+	PREFETCHT0  (R12)(DX*2)
+	PREFETCHT0  (R12)(R8*1)
+	VMOVUPS     (BX), Y8
+	VMOVUPS     (BX)(DX*1), Y9
+	VMOVUPS     (BX)(DX*2), Y10
+	VMOVUPS     (BX)(R8*1), Y11
+	VMOVUPS     (SI), Y12
+	VMOVUPS     (SI)(R9*1), Y13
+	VFMADD231PS Y8, Y12, Y0
+	VFMADD231PS Y9, Y12, Y1
+	VFMADD231PS Y10, Y12, Y2
+	VFMADD231PS Y11, Y12, Y3
+	VFMADD231PS Y8, Y13, Y4
+	VFMADD231PS Y9, Y13, Y5
+	VFMADD231PS Y10, Y13, Y6
+	VFMADD231PS Y11, Y13, Y7
+	ADDQ        $32, SI
+	ADDQ        $32, BX
+	ADDQ        $32, R12
+	DECQ        CX
+	JNZ         ploop
+
+preduce:
+	MOVQ         out+40(FP), DI
+	VHADDPS      Y1, Y0, Y8
+	VHADDPS      Y3, Y2, Y9
+	VHADDPS      Y9, Y8, Y10
+	VEXTRACTF128 $1, Y10, X11
+	VADDPS       X11, X10, X10
+	VMOVUPS      X10, (DI)
+	VHADDPS      Y5, Y4, Y8
+	VHADDPS      Y7, Y6, Y9
+	VHADDPS      Y9, Y8, Y10
+	VEXTRACTF128 $1, Y10, X11
+	VADDPS       X11, X10, X10
+	VMOVUPS      X10, 16(DI)
+	VZEROUPPER
+	RET
