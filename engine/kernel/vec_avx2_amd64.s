@@ -1,6 +1,7 @@
 //go:build amd64 && !purego
 
 #include "textflag.h"
+#include "hsum.h"
 
 // Vector kernels for AVX2+FMA. dot, axpy and dot4 process a multiple of 8
 // elements and axpy4 a multiple of 16; the Go wrappers in impl_amd64.go
@@ -159,11 +160,7 @@ freduce:
 	VADDPS       Y5, Y1, Y1
 	VADDPS       Y6, Y2, Y2
 	VADDPS       Y7, Y3, Y3
-	VHADDPS      Y1, Y0, Y8
-	VHADDPS      Y3, Y2, Y9
-	VHADDPS      Y9, Y8, Y10
-	VEXTRACTF128 $1, Y10, X11
-	VADDPS       X11, X10, X10
+	HSUMR(Y0, Y1, Y2, Y3, Y8, Y9, Y10, X10, X11)
 	MOVQ         out+32(FP), DI
 	VMOVUPS      X10, (DI)
 	VZEROUPPER
@@ -305,17 +302,9 @@ ploop:
 
 preduce:
 	MOVQ         out+40(FP), DI
-	VHADDPS      Y1, Y0, Y8
-	VHADDPS      Y3, Y2, Y9
-	VHADDPS      Y9, Y8, Y10
-	VEXTRACTF128 $1, Y10, X11
-	VADDPS       X11, X10, X10
+	HSUMR(Y0, Y1, Y2, Y3, Y8, Y9, Y10, X10, X11)
 	VMOVUPS      X10, (DI)
-	VHADDPS      Y5, Y4, Y8
-	VHADDPS      Y7, Y6, Y9
-	VHADDPS      Y9, Y8, Y10
-	VEXTRACTF128 $1, Y10, X11
-	VADDPS       X11, X10, X10
+	HSUMR(Y4, Y5, Y6, Y7, Y8, Y9, Y10, X10, X11)
 	VMOVUPS      X10, 16(DI)
 	VZEROUPPER
 	RET

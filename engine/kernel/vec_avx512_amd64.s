@@ -1,18 +1,11 @@
 //go:build amd64 && !purego
 
 #include "textflag.h"
+#include "hsum.h"
 
 // Vector kernels for AVX-512. Each processes a multiple of 16 elements; the
 // Go wrappers in impl_amd64.go finish the last n%16 in Go.
 
-// HSUM4 reduces the 256-bit registers Y0–Y3 to their four lane sums, in
-// order, in X10. It clobbers Y8–Y11.
-#define HSUM4 \
-	VHADDPS      Y1, Y0, Y8; \
-	VHADDPS      Y3, Y2, Y9; \
-	VHADDPS      Y9, Y8, Y10; \
-	VEXTRACTF128 $1, Y10, X11; \
-	VADDPS       X11, X10, X10
 
 // func dotAVX512(n int, x, y *float32) float32
 TEXT ·dotAVX512(SB), NOSPLIT, $0-28
@@ -177,7 +170,7 @@ freduce:
 	VADDPS        Y5, Y1, Y1
 	VADDPS        Y6, Y2, Y2
 	VADDPS        Y7, Y3, Y3
-	HSUM4
+	HSUMR(Y0, Y1, Y2, Y3, Y8, Y9, Y10, X10, X11)
 	MOVQ          out+32(FP), DI
 	VMOVUPS       X10, (DI)
 	VZEROUPPER
@@ -264,17 +257,6 @@ xnext:
 xdone:
 	VZEROUPPER
 	RET
-
-// HSUMR reduces the 256-bit registers a, b, c, d to their four lane sums,
-// in order, in the 128-bit register xr (the low half of tr), using t0, t1
-// and tr; ts is scratch for the high half. All must be Y0–Y15: VHADDPS has
-// no EVEX form.
-#define HSUMR(a, b, c, d, t0, t1, tr, xr, xs) \
-	VHADDPS      b, a, t0; \
-	VHADDPS      d, c, t1; \
-	VHADDPS      t1, t0, tr; \
-	VEXTRACTF128 $1, tr, xs; \
-	VADDPS       xs, xr, xr
 
 // FOLD adds the high 256 bits of accumulator z into its low half y.
 #define FOLD(z, y) \
