@@ -108,8 +108,7 @@ type gemmArgs struct {
 //
 // For M ≤ 4, or with B transposed M ≤ 64 on amd64 and M ≤ 16 in pure Go
 // (impl.dotM), Gemm streams B once (see gemvAxpy, gemvAxpyK and gemvDot);
-// otherwise it runs the cache-blocked
-// micro-kernel (see blockTask).
+// otherwise it runs the cache-blocked micro-kernel (see blockTask).
 func (p *Pool) Gemm(transA, transB bool, M, N, K int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	checkGemm(transA, transB, M, N, K, a, lda, b, ldb, c, ldc)
 	p.runGemm(gemmArgs{

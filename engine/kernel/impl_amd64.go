@@ -311,37 +311,35 @@ func dot4AVX512Go(n int, x []float32, w []float32, ldw int, out *[4]float32) {
 	dot4Split(n, x, w, ldw, out, 15, dot4AVX512)
 }
 
-// dot4x4AVX512Go and dot4x4AVX2Go are dot4x4: the kernels take a
-// multiple of 16 (8) columns, dot4x4Tail the rest.
 func dot4x4AVX512Go(n int, x []float32, ldx int, w []float32, ldw int, out *[16]float32) {
-	*out = [16]float32{}
-	if n <= 0 {
-		return
-	}
-	x, w = x[:3*ldx+n], w[:3*ldw+n]
-	m := n &^ 15
-	if m > 0 {
+	dot4x4Split(n, x, ldx, w, ldw, out, 15, func(m int, x []float32, ldx int, w []float32, ldw int, out *[16]float32) {
 		dot4x4AVX512(m, &x[0], ldx, &w[0], ldw, out)
-	}
-	dot4x4Tail(m, n, x, ldx, w, ldw, out)
+	})
 }
 
+// dot4x4AVX2Go runs dot2x4AVX2 twice, for rows 0–1 and 2–3 of x: sixteen
+// YMM registers cannot hold four rows of x besides the accumulators.
 func dot4x4AVX2Go(n int, x []float32, ldx int, w []float32, ldw int, out *[16]float32) {
-	*out = [16]float32{}
-	if n <= 0 {
-		return
-	}
-	x, w = x[:3*ldx+n], w[:3*ldw+n]
-	m := n &^ 7
-	if m > 0 {
+	dot4x4Split(n, x, ldx, w, ldw, out, 7, func(m int, x []float32, ldx int, w []float32, ldw int, out *[16]float32) {
 		dot2x4AVX2(m, &x[0], ldx, &w[0], ldw, (*[8]float32)(out[:8]))
 		dot2x4AVX2(m, &x[2*ldx], ldx, &w[0], ldw, (*[8]float32)(out[8:]))
-	}
-	dot4x4Tail(m, n, x, ldx, w, ldw, out)
+	})
 }
 
-// dot4x4Tail adds columns [m, n) to the sixteen dot products of dot4x4.
-func dot4x4Tail(m, n int, x []float32, ldx int, w []float32, ldw int, out *[16]float32) {
+// dot4x4Split is dot4x4 over an assembly kernel asm that takes a multiple
+// of mask+1 columns: it bounds x and w to the four rows read, runs asm on
+// the whole multiple and adds the remaining columns in Go.
+func dot4x4Split(n int, x []float32, ldx int, w []float32, ldw int, out *[16]float32, mask int,
+	asm func(m int, x []float32, ldx int, w []float32, ldw int, out *[16]float32)) {
+	*out = [16]float32{}
+	if n <= 0 {
+		return
+	}
+	x, w = x[:3*ldx+n], w[:3*ldw+n]
+	m := n &^ mask
+	if m > 0 {
+		asm(m, x, ldx, w, ldw, out)
+	}
 	for k := m; k < n; k++ {
 		for i := range 4 {
 			v := x[i*ldx+k]

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/transformer-explorer/explorer/engine/pages"
+	"github.com/transformer-explorer/explorer/engine/atomicfile"
 )
 
 // TorchBLAS returns the BLAS libraries python's torch has loaded once it
@@ -44,9 +44,9 @@ print("\n".join(sorted(libs)))`
 	return libs, fmt.Errorf("benchenv: torch runs its products on %v, not OpenBLAS (apt-get install libopenblas0-pthread)", libs)
 }
 
-// Recache writes the file at path again in aligned 2 MiB chunks
-// (pages.ChunkWriter), through a temporary file renamed over it, so that
-// the page cache holds it in 2 MiB folios, as after explorer pull. On the
+// Recache writes the file at path again through atomicfile, which
+// writes in aligned 2 MiB chunks, so that the page cache holds it in 2 MiB
+// folios, as after explorer pull; the file keeps its permissions. On the
 // VM of bench/README.md the page cache drops what no one has read for a
 // minute or so, and the parts read back from disk by a later load come
 // back in small folios, which map 4 KiB at a time: a T = 16 pass of
@@ -61,25 +61,21 @@ func Recache(path string) error {
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	dst, err := atomicfile.Create(path)
 	if err != nil {
 		return err
 	}
-	defer os.Remove(tmp.Name()) // after the rename, a no-op
-	w := pages.NewChunkWriter(tmp, 0)
-	if _, err = io.Copy(w, src); err == nil {
-		err = w.Flush()
+	defer dst.Abort()
+	if _, err = io.Copy(dst, src); err == nil {
+		err = dst.Commit()
 	}
 	if err == nil {
-		err = tmp.Chmod(st.Mode().Perm())
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
+		err = os.Chmod(path, st.Mode().Perm())
 	}
 	if err != nil {
 		return fmt.Errorf("benchenv: recache %s: %w", path, err)
 	}
-	return os.Rename(tmp.Name(), path)
+	return nil
 }
 
 // minHugeShare is the share of a checkpoint that must map in 2 MiB pages
