@@ -65,7 +65,10 @@ TEXT ·packNAVX2(SB), NOSPLIT, $0-48
 // shuffles (pairs of elements, 4×4 blocks within 128-bit lanes, then lanes
 // twice), after which Z_c holds column c: 16 loads, 64 shuffles and 16
 // stores per 256 floats, where a gather would cost several cycles per
-// element.
+// element. Each load also prefetches the same line 48 rows on, in the
+// panel the next call transposes: the hardware prefetchers do not follow
+// 48 rows read 64 bytes at a time (MatMulT M = 128, N = 50257 on Zen 5:
+// −2.3 % and −3.6 % in two alternated runs, p ≤ 0.02; 96 rows on: no change).
 TEXT ·packTAVX512(SB), NOSPLIT, $0-32
 	MOVQ kc+0(FP), CX
 	SHRQ $4, CX
@@ -76,6 +79,7 @@ TEXT ·packTAVX512(SB), NOSPLIT, $0-32
 	MOVQ dst+24(FP), DI
 	MOVQ DX, R8
 	SHLQ $4, R8          // 16 rows in bytes
+	LEAQ (R8)(R8*2), R11 // 48 rows in bytes: the next panel
 
 tloop:
 	MOVQ SI, BX          // row group 0 at column k
@@ -85,36 +89,52 @@ tloop:
 tgroup:
 	MOVQ BX, AX
 	VMOVUPS (AX), Z0
+	PREFETCHT0 (AX)(R11*1)
 	ADDQ    DX, AX
 	VMOVUPS (AX), Z1
+	PREFETCHT0 (AX)(R11*1)
 	ADDQ    DX, AX
 	VMOVUPS (AX), Z2
+	PREFETCHT0 (AX)(R11*1)
 	ADDQ    DX, AX
 	VMOVUPS (AX), Z3
+	PREFETCHT0 (AX)(R11*1)
 	ADDQ    DX, AX
 	VMOVUPS (AX), Z4
+	PREFETCHT0 (AX)(R11*1)
 	ADDQ    DX, AX
 	VMOVUPS (AX), Z5
+	PREFETCHT0 (AX)(R11*1)
 	ADDQ    DX, AX
 	VMOVUPS (AX), Z6
+	PREFETCHT0 (AX)(R11*1)
 	ADDQ    DX, AX
 	VMOVUPS (AX), Z7
+	PREFETCHT0 (AX)(R11*1)
 	ADDQ    DX, AX
 	VMOVUPS (AX), Z8
+	PREFETCHT0 (AX)(R11*1)
 	ADDQ    DX, AX
 	VMOVUPS (AX), Z9
+	PREFETCHT0 (AX)(R11*1)
 	ADDQ    DX, AX
 	VMOVUPS (AX), Z10
+	PREFETCHT0 (AX)(R11*1)
 	ADDQ    DX, AX
 	VMOVUPS (AX), Z11
+	PREFETCHT0 (AX)(R11*1)
 	ADDQ    DX, AX
 	VMOVUPS (AX), Z12
+	PREFETCHT0 (AX)(R11*1)
 	ADDQ    DX, AX
 	VMOVUPS (AX), Z13
+	PREFETCHT0 (AX)(R11*1)
 	ADDQ    DX, AX
 	VMOVUPS (AX), Z14
+	PREFETCHT0 (AX)(R11*1)
 	ADDQ    DX, AX
 	VMOVUPS (AX), Z15
+	PREFETCHT0 (AX)(R11*1)
 	VUNPCKLPS Z1, Z0, Z16
 	VUNPCKHPS Z1, Z0, Z17
 	VUNPCKLPS Z3, Z2, Z18
