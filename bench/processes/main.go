@@ -16,7 +16,8 @@
 // median wall time, CPU time (user+system) and peak RSS of the explorer's
 // process, PyTorch's median in-process time, and their ratio
 // explorer wall time / PyTorch time (below 1: the explorer's whole process
-// took less time than PyTorch's forward pass alone).
+// took less time than PyTorch's forward pass alone), and the median and
+// range of the same ratio taken round by round (pairedRatio).
 //
 // Cases:
 //
@@ -215,18 +216,20 @@ func run(rounds int, dir, binList, sizes, full, script, python string) error {
 	load, _ := os.ReadFile("/proc/loadavg")
 	fmt.Printf("\nGPT-2 small shape, random weights (%s), %d rounds, medians; ratio = explorer process wall time / PyTorch in-process time (OPENBLAS_CORETYPE=%s; load average at the end: %s)\n\n",
 		dir, rounds, os.Getenv("OPENBLAS_CORETYPE"), strings.TrimSpace(string(load)))
-	fmt.Printf("| %-18s | %-28s | %10s | %10s | %12s | %10s | %6s |\n", "case", "explorer", "wall", "CPU", "peak RSS", "PyTorch", "ratio")
-	fmt.Printf("|%s|%s|%s|%s|%s|%s|%s|\n", dash(20), dash(30), dash(12), dash(12), dash(14), dash(12), dash(8))
+	fmt.Printf("| %-18s | %-28s | %10s | %10s | %12s | %10s | %6s | %-22s |\n", "case", "explorer", "wall", "CPU", "peak RSS", "PyTorch", "ratio", "paired ratio (range)")
+	fmt.Printf("|%s|%s|%s|%s|%s|%s|%s|%s|\n", dash(20), dash(30), dash(12), dash(12), dash(14), dash(12), dash(8), dash(24))
 	for i, c := range cs {
 		for j, bin := range bins {
 			wall, cpu, rss := medians(got[i][j])
-			ts, ratio := "-", "-"
+			ts, ratio, paired := "-", "-", "-"
 			if len(tch[i]) > 0 {
 				t := median(tch[i])
 				ts, ratio = fmt.Sprintf("%.0f ms", t*1e3), fmt.Sprintf("%.2f", wall.Seconds()/t)
+				med, lo, hi := pairedRatio(got[i][j], tch[i])
+				paired = fmt.Sprintf("%.2f (%.2f–%.2f)", med, lo, hi)
 			}
-			fmt.Printf("| %-18s | %-28s | %7.0f ms | %7.0f ms | %9.0f MB | %10s | %6s |\n",
-				c.name, shortName(bin), wall.Seconds()*1e3, cpu.Seconds()*1e3, float64(rss)/1024, ts, ratio)
+			fmt.Printf("| %-18s | %-28s | %7.0f ms | %7.0f ms | %9.0f MB | %10s | %6s | %-22s |\n",
+				c.name, shortName(bin), wall.Seconds()*1e3, cpu.Seconds()*1e3, float64(rss)/1024, ts, ratio, paired)
 		}
 	}
 	if st, err := os.Stat(filepath.Join(dir, "model.safetensors")); err == nil {
@@ -303,6 +306,19 @@ func medians(ss []sample) (wall, cpu time.Duration, rssKB int64) {
 		r = append(r, float64(s.rssKB))
 	}
 	return time.Duration(median(w)), time.Duration(median(c)), int64(median(r))
+}
+
+// pairedRatio returns the median, lowest and highest of the per-round
+// ratios ss[r].wall / torch[r]: each explorer run against PyTorch's run of
+// the same round, minutes apart at most, so that a busy spell of the host
+// weighs on both sides of a ratio instead of on one median.
+func pairedRatio(ss []sample, torch []float64) (med, lo, hi float64) {
+	n := min(len(ss), len(torch))
+	rs := make([]float64, n)
+	for r := range rs {
+		rs[r] = ss[r].wall.Seconds() / torch[r]
+	}
+	return median(rs), slices.Min(rs), slices.Max(rs)
 }
 
 func spread(ss []sample) float64 {
