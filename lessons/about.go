@@ -3,6 +3,7 @@ package lessons
 import (
 	"html/template"
 	"strings"
+	"sync"
 
 	"github.com/transformer-explorer/explorer/lessons/i18n"
 	"github.com/transformer-explorer/explorer/trace"
@@ -83,13 +84,15 @@ type aboutView struct {
 	IsGPT2                                bool
 }
 
-var aboutTemplate = template.Must(template.New("about").Parse(
-	`<section class="lesson-about" data-model="{{.Name}}"><h2>{{.Title}}</h2><table class="lesson-table">` +
-		`<tr><th>{{.NameHead}}</th><td>{{.Name}}</td></tr><tr><th>{{.SizeHead}}</th><td>{{.Size}}</td></tr>` +
-		`{{if .Card.Known}}<tr><th>{{.DataHead}}</th><td>{{.Card.Data}}</td></tr><tr><th>{{.LangsHead}}</th><td>{{.Card.Langs}}</td></tr>` +
-		`<tr><th>{{.CanHead}}</th><td>{{.Card.Can}}</td></tr><tr><th>{{.CannotHead}}</th><td>{{.Card.Cannot}}</td></tr>{{end}}</table>` +
-		`{{if not .Card.Known}}<p>{{.Unknown}}</p>{{end}}` +
-		`{{if not .IsGPT2}}<p>{{.GPT2}}</p><pre>explorer models pull gpt2</pre><p>{{.GPT2Steps}}</p><pre>explorer serve --model gpt2</pre>{{end}}</section>`))
+var aboutTemplate = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("about").Parse(
+		`<section class="lesson-about" data-model="{{.Name}}"><h2>{{.Title}}</h2><table class="lesson-table">` +
+			`<tr><th>{{.NameHead}}</th><td>{{.Name}}</td></tr><tr><th>{{.SizeHead}}</th><td>{{.Size}}</td></tr>` +
+			`{{if .Card.Known}}<tr><th>{{.DataHead}}</th><td>{{.Card.Data}}</td></tr><tr><th>{{.LangsHead}}</th><td>{{.Card.Langs}}</td></tr>` +
+			`<tr><th>{{.CanHead}}</th><td>{{.Card.Can}}</td></tr><tr><th>{{.CannotHead}}</th><td>{{.Card.Cannot}}</td></tr>{{end}}</table>` +
+			`{{if not .Card.Known}}<p>{{.Unknown}}</p>{{end}}` +
+			`{{if not .IsGPT2}}<p>{{.GPT2}}</p><pre>explorer models pull gpt2</pre><p>{{.GPT2Steps}}</p><pre>explorer serve --model gpt2</pre>{{end}}</section>`))
+})
 
 // aboutHTML is the "which model is this" box of a model: its name and
 // size from its config, and what the explorer knows about it.
@@ -103,6 +106,6 @@ func aboutHTML(m trace.ModelInfo, lang string) (template.HTML, error) {
 		Unknown: t("model.unknown"), GPT2: t("model.gpt2"), GPT2Steps: t("model.gpt2Steps"),
 		IsGPT2: aliases[strings.ToLower(m.Name)] == "gpt2" || m.Name == "gpt2"}
 	var b strings.Builder
-	err := aboutTemplate.Execute(&b, v)
+	err := aboutTemplate().Execute(&b, v)
 	return template.HTML(b.String()), err
 }

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/transformer-explorer/explorer/lessons/expr"
 	"github.com/transformer-explorer/explorer/trace"
@@ -386,7 +387,7 @@ func (r *renderer) jumpLinkHead(id, text string, head int) string {
 		v.Head = strconv.Itoa(head)
 	}
 	var b strings.Builder
-	if err := jumpTemplate.Execute(&b, v); err != nil {
+	if err := jumpTemplate().Execute(&b, v); err != nil {
 		panic(err) // the template and its data are fixed: a failure is a bug
 	}
 	return b.String()
@@ -397,18 +398,22 @@ type jumpView struct {
 	Static         bool
 }
 
-var jumpTemplate = template.Must(template.New("jump").Parse(
-	`{{if .Static}}<span class="lesson-step" data-step="{{.ID}}"{{if .Head}} data-head="{{.Head}}"{{end}}>{{.Text}} ({{.ID}}{{if .Head}}, head {{.Head}}{{end}})</span>` +
-		`{{else}}<a class="lesson-step" href="#step={{.ID}}{{if .Head}}&amp;head={{.Head}}{{end}}" data-step="{{.ID}}"{{if .Head}} data-head="{{.Head}}"{{end}}>{{.Text}}</a>{{end}}`))
+var jumpTemplate = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("jump").Parse(
+		`{{if .Static}}<span class="lesson-step" data-step="{{.ID}}"{{if .Head}} data-head="{{.Head}}"{{end}}>{{.Text}} ({{.ID}}{{if .Head}}, head {{.Head}}{{end}})</span>` +
+			`{{else}}<a class="lesson-step" href="#step={{.ID}}{{if .Head}}&amp;head={{.Head}}{{end}}" data-step="{{.ID}}"{{if .Head}} data-head="{{.Head}}"{{end}}>{{.Text}}</a>{{end}}`))
+})
 
 type promptView struct {
 	Text, Fragment, Run string
 	Needs               string // a note that the preset needs another model
 }
 
-var promptTemplate = template.Must(template.New("prompt").Parse(
-	`<div class="lesson-prompt" data-prompt="{{.Text}}">{{if .Needs}}<p class="lesson-needs">{{.Needs}}</p>{{end}}<pre>{{.Text}}</pre>` +
-		`{{if .Run}}<a class="lesson-run" href="#prompt={{.Fragment}}" data-prompt="{{.Text}}">{{.Run}}</a>{{end}}</div>`))
+var promptTemplate = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("prompt").Parse(
+		`<div class="lesson-prompt" data-prompt="{{.Text}}">{{if .Needs}}<p class="lesson-needs">{{.Needs}}</p>{{end}}<pre>{{.Text}}</pre>` +
+			`{{if .Run}}<a class="lesson-run" href="#prompt={{.Fragment}}" data-prompt="{{.Text}}">{{.Run}}</a>{{end}}</div>`))
+})
 
 // promptHTML shows a preset prompt with a link that runs it; model=NAME
 // marks a preset meant for another model (e.g. gpt2), with the command
@@ -422,7 +427,7 @@ func promptHTML(r *renderer, d *directive) (string, error) {
 		v.Needs = fmt.Sprintf(r.ui("needsModel"), m, m)
 	}
 	var b strings.Builder
-	err := promptTemplate.Execute(&b, v)
+	err := promptTemplate().Execute(&b, v)
 	return b.String(), err
 }
 

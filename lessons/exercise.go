@@ -7,6 +7,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/transformer-explorer/explorer/lessons/expr"
 )
@@ -140,12 +141,14 @@ type exerciseView struct {
 	Answer           string // the explanation, on a static page
 }
 
-var exerciseTemplate = template.Must(template.New("exercise").Parse(
-	`<form class="lesson-exercise" data-lesson="{{.Lesson}}" data-exercise="{{.ID}}" data-lang="{{.Lang}}">` +
-		`{{if .Options}}<fieldset>{{range $i, $o := .Options}}<label><input type="radio" name="answer" value="{{$i}}"> {{$o}}</label>{{end}}</fieldset>` +
-		`{{else}}<label>{{.YourAnswer}} <input name="answer" inputmode="decimal" autocomplete="off"></label> <span class="lesson-tol">{{.Tol}}</span>{{end}}` +
-		`{{if .Check}} <button type="submit">{{.Check}}</button><output class="lesson-feedback"></output>{{end}}</form>` +
-		`{{if .Answer}}<details class="lesson-answer"><summary>{{.ShowAnswer}}</summary><p>{{.Answer}}</p></details>{{end}}`))
+var exerciseTemplate = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("exercise").Parse(
+		`<form class="lesson-exercise" data-lesson="{{.Lesson}}" data-exercise="{{.ID}}" data-lang="{{.Lang}}">` +
+			`{{if .Options}}<fieldset>{{range $i, $o := .Options}}<label><input type="radio" name="answer" value="{{$i}}"> {{$o}}</label>{{end}}</fieldset>` +
+			`{{else}}<label>{{.YourAnswer}} <input name="answer" inputmode="decimal" autocomplete="off"></label> <span class="lesson-tol">{{.Tol}}</span>{{end}}` +
+			`{{if .Check}} <button type="submit">{{.Check}}</button><output class="lesson-feedback"></output>{{end}}</form>` +
+			`{{if .Answer}}<details class="lesson-answer"><summary>{{.ShowAnswer}}</summary><p>{{.Answer}}</p></details>{{end}}`))
+})
 
 func exerciseHTML(r *renderer, d *directive) (string, error) {
 	x, err := r.answer(d)
@@ -167,7 +170,7 @@ func exerciseHTML(r *renderer, d *directive) (string, error) {
 		v.Check = r.ui("check")
 	}
 	var b strings.Builder
-	err = exerciseTemplate.Execute(&b, v)
+	err = exerciseTemplate().Execute(&b, v)
 	return b.String(), err
 }
 

@@ -3,12 +3,14 @@ package lessons
 import (
 	"html/template"
 	"strings"
+	"sync"
 )
 
 // fragments are the small pieces of HTML around lesson text: the article,
 // a number, a token, an unavailable value, a code block. Every piece is
 // built by html/template, which escapes what it is given.
-var fragments = template.Must(template.New("fragments").Parse(`
+var fragments = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("fragments").Parse(`
 {{- define "article"}}<article class="lesson" lang="{{.Lang}}" id="lesson-{{.ID}}" data-lesson="{{.ID}}" data-step="{{.Step}}">
 <h1>{{.Title}}</h1>
 {{if .Summary}}<p class="lesson-summary">{{.Summary}}</p>
@@ -26,12 +28,13 @@ var fragments = template.Must(template.New("fragments").Parse(`
 </article>
 {{end -}}
 `))
+})
 
 // fragment executes one of the fragments; their data is always of the
 // right shape, so a failure is a bug.
 func fragment(name string, data any) string {
 	var b strings.Builder
-	if err := fragments.ExecuteTemplate(&b, name, data); err != nil {
+	if err := fragments().ExecuteTemplate(&b, name, data); err != nil {
 		panic("lessons: fragment " + name + ": " + err.Error())
 	}
 	return b.String()

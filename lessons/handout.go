@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"sync"
 
 	"github.com/transformer-explorer/explorer/lessons/i18n"
 )
@@ -40,7 +41,7 @@ func (lib *Library) Handout(w io.Writer, lang string, ctx Context) error {
 		v.Lessons = append(v.Lessons, h)
 		v.TOC = append(v.TOC, tocEntry{ID: "lesson-" + l.ID, Title: l.Title})
 	}
-	return handoutTemplate.Execute(w, v)
+	return handoutTemplate().Execute(w, v)
 }
 
 type tocEntry struct{ ID, Title string }
@@ -53,7 +54,8 @@ type handoutView struct {
 	Lessons                          []template.HTML
 }
 
-var handoutTemplate = template.Must(template.New("handout").Parse(`<!doctype html>
+var handoutTemplate = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("handout").Parse(`<!doctype html>
 <html lang="{{.Lang}}">
 <head>
 <meta charset="utf-8">
@@ -84,6 +86,7 @@ article.lesson { border-top: 1px solid #ddd; padding-top: 1rem; margin-top: 2rem
 </body>
 </html>
 `))
+})
 
 var handoutText = map[string]map[string]string{
 	"en": {"title": "Transformer Explorer: how a GPT-2 model reads your prompt", "prompt": "Every number below comes from this prompt:"},

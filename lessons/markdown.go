@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
@@ -311,17 +312,21 @@ func fenceClosed(fc *ast.FencedCodeBlock, src []byte) (open int, closed bool) {
 	return open, strings.HasPrefix(rest, "```") || strings.HasPrefix(rest, "~~~")
 }
 
-// lessonMarkdown is the goldmark instance of every lesson: tables, CJK
-// line breaking, typographic quotes and the lesson syntax.
-var lessonMarkdown = goldmark.New(
-	goldmark.WithExtensions(extension.Table, extension.CJK, extension.Typographer),
-	goldmark.WithParserOptions(
-		parser.WithInlineParsers(util.Prioritized(mathInline{}, 150), util.Prioritized(directiveInline{}, 150)),
-		parser.WithBlockParsers(util.Prioritized(mathBlockParser{}, 150), util.Prioritized(directiveBlockParser{}, 150)),
-		parser.WithASTTransformers(util.Prioritized(liveCode{}, 100)),
-	),
-	goldmark.WithRendererOptions(gmrenderer.WithNodeRenderers(util.Prioritized(lessonNodes{}, 100))),
-)
+// lessonMarkdown returns the goldmark instance of every lesson: tables,
+// CJK line breaking, typographic quotes and the lesson syntax. It is built
+// on first use, once, as are the package's templates: a command that
+// renders no lesson (explorer trace) skips them at start-up.
+var lessonMarkdown = sync.OnceValue(func() goldmark.Markdown {
+	return goldmark.New(
+		goldmark.WithExtensions(extension.Table, extension.CJK, extension.Typographer),
+		goldmark.WithParserOptions(
+			parser.WithInlineParsers(util.Prioritized(mathInline{}, 150), util.Prioritized(directiveInline{}, 150)),
+			parser.WithBlockParsers(util.Prioritized(mathBlockParser{}, 150), util.Prioritized(directiveBlockParser{}, 150)),
+			parser.WithASTTransformers(util.Prioritized(liveCode{}, 100)),
+		),
+		goldmark.WithRendererOptions(gmrenderer.WithNodeRenderers(util.Prioritized(lessonNodes{}, 100))),
+	)
+})
 
 // parseMarkdown parses a lesson body; firstLine is the file line of its
 // first line.
@@ -330,7 +335,7 @@ func parseMarkdown(file, body string, firstLine int) (ast.Node, []byte, error) {
 	st := &lessonParse{file: file, firstLine: firstLine, src: src}
 	pc := parser.NewContext()
 	pc.Set(parseKey, st)
-	doc := lessonMarkdown.Parser().Parse(text.NewReader(src), parser.WithContext(pc))
+	doc := lessonMarkdown().Parser().Parse(text.NewReader(src), parser.WithContext(pc))
 	return doc, src, st.err
 }
 

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // {{matrix hook=H at="…" rows=tokens cols=tokens max=8 fmt=F hidden=sum}}
@@ -89,10 +90,12 @@ type matrixView struct {
 	Note  string
 }
 
-var matrixTemplate = template.Must(template.New("matrix").Parse(
-	`<div class="lesson-matrix"><table class="lesson-table"><thead><tr><th></th>{{range .Heads}}<th>{{.}}</th>{{end}}</tr></thead><tbody>` +
-		`{{range .Rows}}<tr{{if .Query}} class="qrow"{{end}}><th>{{.Head}}</th>{{range .Cells}}<td{{if .Highlight}} class="hl"{{end}}>{{.Text}}</td>{{end}}</tr>{{end}}` +
-		`</tbody></table>{{if .Note}}<p class="lesson-note">{{.Note}}</p>{{end}}</div>`))
+var matrixTemplate = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("matrix").Parse(
+		`<div class="lesson-matrix"><table class="lesson-table"><thead><tr><th></th>{{range .Heads}}<th>{{.}}</th>{{end}}</tr></thead><tbody>` +
+			`{{range .Rows}}<tr{{if .Query}} class="qrow"{{end}}><th>{{.Head}}</th>{{range .Cells}}<td{{if .Highlight}} class="hl"{{end}}>{{.Text}}</td>{{end}}</tr>{{end}}` +
+			`</tbody></table>{{if .Note}}<p class="lesson-note">{{.Note}}</p>{{end}}</div>`))
+})
 
 // withGaps returns cols with -1 wherever indices are skipped (before the
 // first, between two, or after the last of n).
@@ -232,6 +235,6 @@ func matrixHTML(r *renderer, d *directive) (string, error) {
 		}
 	}
 	var b strings.Builder
-	err = matrixTemplate.Execute(&b, v)
+	err = matrixTemplate().Execute(&b, v)
 	return b.String(), err
 }

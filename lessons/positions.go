@@ -6,6 +6,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/transformer-explorer/explorer/trace"
 )
@@ -55,19 +56,21 @@ type positionsView struct {
 	Last               int
 }
 
-var positionsTemplate = template.Must(template.New("positions").Parse(
-	`<div class="lesson-matrix"><table class="lesson-table positions"><thead>` +
-		`<tr><th></th><th colspan="{{len .Cols}}">{{.SinHead}}</th><th colspan="{{len .Cols}}">{{.LearnHead}}</th></tr>` +
-		`<tr><th></th>{{range .Cols}}<th>{{.}}</th>{{end}}{{range .Cols}}<th>{{.}}</th>{{end}}</tr></thead><tbody>` +
-		`{{range .Rows}}<tr{{if .Query}} class="qrow"{{end}}><th><span class="ix">{{.Pos}}</span> {{.Token}}</th>{{range .Sin}}<td>{{.}}</td>{{end}}{{range .Lern}}<td>{{.}}</td>{{end}}</tr>{{end}}` +
-		`</tbody></table>{{if .Note}}<p class="lesson-note">{{.Note}}</p>{{end}}</div>` +
-		`<figure class="lesson-plot" data-plot="positions"><svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{{.PlotLabel}}" width="{{.Width}}" height="{{.Height}}" viewBox="0 0 {{.Width}} {{.Height}}">` +
-		`{{range .Panels}}<g transform="translate({{.X}},0)"><text x="4" y="14" font-size="12">{{.Title}}</text>` +
-		`<rect x="30" y="20" width="260" height="120" fill="none" stroke="#bbb"/><line x1="30" y1="80" x2="290" y2="80" stroke="#ddd"/>` +
-		`<text x="26" y="24" font-size="10" text-anchor="end">1</text><text x="26" y="84" font-size="10" text-anchor="end">0</text><text x="26" y="144" font-size="10" text-anchor="end">−1</text>` +
-		`<text x="30" y="154" font-size="10">0</text><text x="290" y="154" font-size="10" text-anchor="end">{{$.Last}}</text>` +
-		`{{range .Lines}}<polyline fill="none" stroke="{{.Color}}" stroke-width="1.5" points="{{.Points}}"><title>{{.Label}}</title></polyline>{{end}}</g>{{end}}` +
-		`</svg><figcaption>{{.PlotLabel}} {{.XLabel}}</figcaption></figure>`))
+var positionsTemplate = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("positions").Parse(
+		`<div class="lesson-matrix"><table class="lesson-table positions"><thead>` +
+			`<tr><th></th><th colspan="{{len .Cols}}">{{.SinHead}}</th><th colspan="{{len .Cols}}">{{.LearnHead}}</th></tr>` +
+			`<tr><th></th>{{range .Cols}}<th>{{.}}</th>{{end}}{{range .Cols}}<th>{{.}}</th>{{end}}</tr></thead><tbody>` +
+			`{{range .Rows}}<tr{{if .Query}} class="qrow"{{end}}><th><span class="ix">{{.Pos}}</span> {{.Token}}</th>{{range .Sin}}<td>{{.}}</td>{{end}}{{range .Lern}}<td>{{.}}</td>{{end}}</tr>{{end}}` +
+			`</tbody></table>{{if .Note}}<p class="lesson-note">{{.Note}}</p>{{end}}</div>` +
+			`<figure class="lesson-plot" data-plot="positions"><svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{{.PlotLabel}}" width="{{.Width}}" height="{{.Height}}" viewBox="0 0 {{.Width}} {{.Height}}">` +
+			`{{range .Panels}}<g transform="translate({{.X}},0)"><text x="4" y="14" font-size="12">{{.Title}}</text>` +
+			`<rect x="30" y="20" width="260" height="120" fill="none" stroke="#bbb"/><line x1="30" y1="80" x2="290" y2="80" stroke="#ddd"/>` +
+			`<text x="26" y="24" font-size="10" text-anchor="end">1</text><text x="26" y="84" font-size="10" text-anchor="end">0</text><text x="26" y="144" font-size="10" text-anchor="end">−1</text>` +
+			`<text x="30" y="154" font-size="10">0</text><text x="290" y="154" font-size="10" text-anchor="end">{{$.Last}}</text>` +
+			`{{range .Lines}}<polyline fill="none" stroke="{{.Color}}" stroke-width="1.5" points="{{.Points}}"><title>{{.Label}}</title></polyline>{{end}}</g>{{end}}` +
+			`</svg><figcaption>{{.PlotLabel}} {{.XLabel}}</figcaption></figure>`))
+})
 
 var lineColors = []string{"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"}
 
@@ -143,6 +146,6 @@ func positionsHTML(r *renderer, d *directive) (string, error) {
 	}
 	v.Panels = []svgPanel{sinPanel, learnPanel}
 	var b strings.Builder
-	err := positionsTemplate.Execute(&b, v)
+	err := positionsTemplate().Execute(&b, v)
 	return b.String(), err
 }

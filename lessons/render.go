@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/transformer-explorer/explorer/lessons/expr"
 	"github.com/transformer-explorer/explorer/lessons/i18n"
@@ -199,7 +200,7 @@ func (r *renderer) paramsLine() string {
 func (r *renderer) body() (string, error) {
 	var out strings.Builder
 	w := &renderWriter{Writer: bufio.NewWriter(&out), r: r}
-	if err := lessonMarkdown.Renderer().Render(w, r.lesson.src, r.lesson.doc); err != nil {
+	if err := lessonMarkdown().Renderer().Render(w, r.lesson.src, r.lesson.doc); err != nil {
 		return "", err
 	}
 	if err := w.Flush(); err != nil {
@@ -251,7 +252,9 @@ func (r *renderer) liveCode(n *liveCodeNode) (string, error) {
 
 // afterOperator matches TeX ending in a binary operator (possibly opening
 // an \underbrace), after which a negative number needs parentheses.
-var afterOperator = regexp.MustCompile(`(\+|-|\\cdot|\\times)\s*(\\underbrace\{\s*)?$`)
+var afterOperator = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(\+|-|\\cdot|\\times)\s*(\\underbrace\{\s*)?$`)
+})
 
 // math builds the TeX of a math item, with directives replaced by their
 // values, and converts it to MathML.
@@ -263,7 +266,7 @@ func (r *renderer) math(it item) (string, error) {
 			continue
 		}
 		s, err := directives[p.dir.name].tex(r, p.dir)
-		if err == nil && strings.HasPrefix(s, "{-") && afterOperator.MatchString(tex.String()) {
+		if err == nil && strings.HasPrefix(s, "{-") && afterOperator().MatchString(tex.String()) {
 			s = `\left(` + s + `\right)` // "+ (−1.29)", not "+ −1.29"
 		}
 		if errors.Is(err, errRange) {

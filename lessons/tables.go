@@ -6,6 +6,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/transformer-explorer/explorer/lessons/expr"
 )
@@ -33,15 +34,17 @@ type tableView struct {
 	Rows       []tableRow
 }
 
-var tableTemplate = template.Must(template.New("table").Parse(
-	`{{define "cell"}}{{if .Head}}<th{{if gt .Span 1}} colspan="{{.Span}}"{{end}}>{{.HTML}}</th>{{else}}<td{{if gt .Span 1}} colspan="{{.Span}}"{{end}}>{{.HTML}}</td>{{end}}{{end}}` +
-		`<table class="lesson-table{{with .Class}} {{.}}{{end}}"><thead><tr>{{range .Head}}{{template "cell" .}}{{end}}</tr></thead><tbody>` +
-		`{{range .Rows}}<tr{{with .Class}} class="{{.}}"{{end}}>{{range .Cells}}{{template "cell" .}}{{end}}</tr>{{end}}</tbody>` +
-		`{{if .Foot}}<tfoot><tr>{{range .Foot}}{{template "cell" .}}{{end}}</tr></tfoot>{{end}}</table>`))
+var tableTemplate = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("table").Parse(
+		`{{define "cell"}}{{if .Head}}<th{{if gt .Span 1}} colspan="{{.Span}}"{{end}}>{{.HTML}}</th>{{else}}<td{{if gt .Span 1}} colspan="{{.Span}}"{{end}}>{{.HTML}}</td>{{end}}{{end}}` +
+			`<table class="lesson-table{{with .Class}} {{.}}{{end}}"><thead><tr>{{range .Head}}{{template "cell" .}}{{end}}</tr></thead><tbody>` +
+			`{{range .Rows}}<tr{{with .Class}} class="{{.}}"{{end}}>{{range .Cells}}{{template "cell" .}}{{end}}</tr>{{end}}</tbody>` +
+			`{{if .Foot}}<tfoot><tr>{{range .Foot}}{{template "cell" .}}{{end}}</tr></tfoot>{{end}}</table>`))
+})
 
 func (v tableView) html() (string, error) {
 	var b strings.Builder
-	err := tableTemplate.Execute(&b, v)
+	err := tableTemplate().Execute(&b, v)
 	return b.String(), err
 }
 
@@ -181,8 +184,10 @@ func headsHTML(r *renderer, _ *directive) (string, error) {
 
 type plotView struct{ Kind, Src, Caption string }
 
-var plotTemplate = template.Must(template.New("plot").Parse(
-	`<figure class="lesson-plot" data-plot="{{.Kind}}"><img src="{{.Src}}" alt="{{.Caption}}"><figcaption>{{.Caption}}</figcaption></figure>`))
+var plotTemplate = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("plot").Parse(
+		`<figure class="lesson-plot" data-plot="{{.Kind}}"><img src="{{.Src}}" alt="{{.Caption}}"><figcaption>{{.Caption}}</figcaption></figure>`))
+})
 
 // plotHTML shows the image Context.Plot gives for the current layer, head
 // and query, or nothing when the caller draws no plots.
@@ -205,6 +210,6 @@ func plotHTML(r *renderer, d *directive) (string, error) {
 	format := r.ui("plot_" + kind)
 	nums := []any{r.env.layer, r.env.head}
 	var b strings.Builder
-	err = plotTemplate.Execute(&b, plotView{Kind: kind, Src: src, Caption: fmt.Sprintf(format, nums[:strings.Count(format, "%d")]...)})
+	err = plotTemplate().Execute(&b, plotView{Kind: kind, Src: src, Caption: fmt.Sprintf(format, nums[:strings.Count(format, "%d")]...)})
 	return b.String(), err
 }

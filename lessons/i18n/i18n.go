@@ -80,7 +80,7 @@ func FromAcceptLanguage(header string) string {
 
 // Has reports whether key is in the catalogue.
 func Has(key string) bool {
-	_, ok := catalogue[key]
+	_, ok := catalogue()[key]
 	return ok
 }
 
@@ -88,7 +88,7 @@ func Has(key string) bool {
 // reads English; an unknown key reads as the key itself, so a missing
 // message shows where it is missing instead of vanishing.
 func Text(lang, key string) string {
-	m, ok := catalogue[key]
+	m, ok := catalogue()[key]
 	if !ok {
 		return key
 	}
@@ -123,8 +123,8 @@ func Fill(msg string, args ...any) string {
 
 // Keys returns every key of the catalogue, sorted.
 func Keys() []string {
-	keys := make([]string, 0, len(catalogue))
-	for k := range catalogue {
+	keys := make([]string, 0, len(catalogue()))
+	for k := range catalogue() {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
@@ -134,8 +134,8 @@ func Keys() []string {
 // Messages returns the catalogue in one language, key to message, for a
 // front end that formats on its own.
 func Messages(lang string) map[string]string {
-	out := make(map[string]string, len(catalogue))
-	for k := range catalogue {
+	out := make(map[string]string, len(catalogue()))
+	for k := range catalogue() {
 		out[k] = Text(lang, k)
 	}
 	return out

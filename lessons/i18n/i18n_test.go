@@ -24,7 +24,7 @@ var (
 // when the two languages take different placeholders.
 func TestEveryKeyHasBothLanguages(t *testing.T) {
 	for _, k := range Keys() {
-		m := catalogue[k]
+		m := catalogue()[k]
 		en, zh := m[0], m[1]
 		if strings.TrimSpace(en) == "" || strings.TrimSpace(zh) == "" {
 			t.Errorf("%s: en %q, zh %q: a language is missing", k, en, zh)
@@ -57,10 +57,9 @@ func TestEveryKeyHasBothLanguages(t *testing.T) {
 // define a key twice (merge keeps the first silently).
 func TestNoKeyInTwoParts(t *testing.T) {
 	seen := map[string]int{}
-	parts := []map[string]message{pageMessages, stepMessages, figureMessages, errorMessages,
-		trainMessages, roomMessages, modelMessages, explainMessages, plotMessages, lessonMessages, traceMessages}
+
 	n := 0
-	for i, p := range parts {
+	for i, p := range parts() {
 		for k := range p {
 			if j, dup := seen[k]; dup {
 				t.Errorf("key %q is in parts %d and %d", k, j, i)
@@ -69,8 +68,8 @@ func TestNoKeyInTwoParts(t *testing.T) {
 			n++
 		}
 	}
-	if n != len(catalogue) {
-		t.Errorf("the catalogue has %d keys, its parts %d", len(catalogue), n)
+	if n != len(catalogue()) {
+		t.Errorf("the catalogue has %d keys, its parts %d", len(catalogue()), n)
 	}
 }
 

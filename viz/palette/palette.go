@@ -11,6 +11,7 @@ package palette
 import (
 	"image/color"
 	"math"
+	"sync"
 )
 
 // Size is the number of entries of every palette's table.
@@ -41,7 +42,7 @@ func (p Palette) Table() []color.RGBA {
 // orDefault returns p, or Sequential for the zero Palette.
 func (p Palette) orDefault() Palette {
 	if p.table == nil {
-		return sequential
+		return sequential()
 	}
 	return p
 }
@@ -80,20 +81,22 @@ const maskedRGB = 0xC8C8C8
 
 // Sequential returns the perceptually uniform sequential palette (viridis),
 // for non-negative values such as attention weights and probabilities.
-func Sequential() Palette { return sequential }
+func Sequential() Palette { return sequential() }
 
 // Diverging returns the blue–white–red palette for signed values, white at
 // t = 0.5: map v to t = 0.5 + v/(2m) for a range [−m, m] centred at zero.
-func Diverging() Palette { return diverging }
+func Diverging() Palette { return diverging() }
 
 // Masked returns the colour of masked cells. Plots hatch it; the web app
 // fills it flat.
 func Masked() color.RGBA { return rgb(maskedRGB) }
 
-// The palettes are built once at start-up and never changed.
+// The palettes are built on first use, once, and never changed: a command
+// that draws nothing (explorer trace) does not pay the 0.6 ms of OKLab
+// arithmetic at start-up.
 var (
-	sequential = build("sequential", viridisStops[:])
-	diverging  = build("diverging", rdBuStops[:])
+	sequential = sync.OnceValue(func() Palette { return build("sequential", viridisStops[:]) })
+	diverging  = sync.OnceValue(func() Palette { return build("diverging", rdBuStops[:]) })
 )
 
 // build interpolates evenly spaced stops in OKLab into a table of Size colours.
