@@ -123,8 +123,9 @@ func Fill(msg string, args ...any) string {
 
 // Keys returns every key of the catalogue, sorted.
 func Keys() []string {
-	keys := make([]string, 0, len(catalogue()))
-	for k := range catalogue() {
+	c := catalogue()
+	keys := make([]string, 0, len(c))
+	for k := range c {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
@@ -134,8 +135,9 @@ func Keys() []string {
 // Messages returns the catalogue in one language, key to message, for a
 // front end that formats on its own.
 func Messages(lang string) map[string]string {
-	out := make(map[string]string, len(catalogue()))
-	for k := range catalogue() {
+	c := catalogue()
+	out := make(map[string]string, len(c))
+	for k := range c {
 		out[k] = Text(lang, k)
 	}
 	return out
