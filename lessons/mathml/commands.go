@@ -11,35 +11,35 @@ func (p *parser) command(t token) (*node, error) {
 	if name == "" {
 		return nil, errorf(t.pos, "backslash at end of input")
 	}
-	if s, ok := commandSymbols[name]; ok {
+	if s, ok := commandSymbols()[name]; ok {
 		if s.letter {
 			return p.styledSymbol(s), nil
 		}
 		return s.node(), nil
 	}
-	if f, ok := functions[name]; ok {
+	if f, ok := functions()[name]; ok {
 		n := leaf("mi", f.name)
 		n.fn, n.limits = true, f.limits
 		return n, nil
 	}
-	if o, ok := largeOps[name]; ok {
+	if o, ok := largeOps()[name]; ok {
 		n := leaf("mo", o.text)
 		n.limits = o.limits
 		return n, nil
 	}
-	if w, ok := spaces[name]; ok {
+	if w, ok := spaces()[name]; ok {
 		return space(w), nil
 	}
-	if f, ok := fontCommands[name]; ok {
+	if f, ok := fontCommands()[name]; ok {
 		return p.fontGroup(t, f)
 	}
-	if f, ok := textCommands[name]; ok {
+	if f, ok := textCommands()[name]; ok {
 		return p.text(t, f)
 	}
-	if a, ok := accents[name]; ok {
+	if a, ok := accents()[name]; ok {
 		return p.accent(t, a)
 	}
-	if size, ok := bigSizes[name]; ok {
+	if size, ok := bigSizes()[name]; ok {
 		return p.big(t, size)
 	}
 	switch name {
@@ -66,7 +66,7 @@ func (p *parser) command(t token) (*node, error) {
 	case "right", "end", "\\", "limits", "nolimits":
 		return nil, p.unexpected(t)
 	}
-	if _, ok := styleCommands[name]; ok {
+	if _, ok := styleCommands()[name]; ok {
 		return nil, errorf(t.pos, `\%s cannot be used as an argument (put it inside braces)`, name)
 	}
 	return nil, errorf(t.pos, `unknown command \%s`, name)
@@ -188,7 +188,7 @@ func (p *parser) sqrt(t token) (*node, error) {
 func (p *parser) delimiter(cmd token) (string, error) {
 	t := p.peek()
 	if t.kind != tokEOF {
-		if d, ok := delimiters[t.key()]; ok {
+		if d, ok := delimiters()[t.key()]; ok {
 			p.next()
 			return d, nil
 		}
@@ -351,16 +351,16 @@ func (p *parser) not(t token) (*node, error) {
 	if next.kind == tokEOF {
 		return nil, errorf(t.pos, `\not must be followed by a relation`)
 	}
-	if neg, ok := negations[next.key()]; ok {
+	if neg, ok := negations()[next.key()]; ok {
 		p.next()
 		return leaf("mo", neg), nil
 	}
 	var s sym
 	var ok bool
 	if next.kind == tokCmd {
-		s, ok = commandSymbols[next.name]
+		s, ok = commandSymbols()[next.name]
 	} else {
-		s, ok = charSymbols[next.r]
+		s, ok = charSymbols()[next.r]
 	}
 	if !ok || s.tag != "mo" {
 		return nil, errorf(next.pos, `\not must be followed by a relation`)

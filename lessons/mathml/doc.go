@@ -63,4 +63,8 @@
 // unknown command or environment, unbalanced braces, \left without \right,
 // \begin without a matching \end, a bare %, # or $, double scripts, or
 // nesting deeper than 200 levels. Convert never panics.
+//
+// The tables of symbols, commands, fonts and environments are built on
+// the first conversion (sync.OnceValue), not when the package loads: every
+// command of the explorer links this package, and most convert no math.
 package mathml

@@ -1,5 +1,7 @@
 package mathml
 
+import "sync"
+
 import "strings"
 
 // environment describes a \begin{…} … \end{…} block rendered as <mtable>.
@@ -9,21 +11,23 @@ type environment struct {
 	display     bool   // cells are set in display style
 }
 
-var environments = map[string]environment{
-	"matrix":   {align: "c"},
-	"pmatrix":  {open: "(", close: ")", align: "c"},
-	"bmatrix":  {open: "[", close: "]", align: "c"},
-	"Bmatrix":  {open: "{", close: "}", align: "c"},
-	"vmatrix":  {open: "|", close: "|", align: "c"},
-	"Vmatrix":  {open: "‖", close: "‖", align: "c"},
-	"cases":    {open: "{", align: "l"},
-	"aligned":  {align: "rl", display: true},
-	"align":    {align: "rl", display: true},
-	"align*":   {align: "rl", display: true},
-	"split":    {align: "rl", display: true},
-	"gathered": {align: "c", display: true},
-	"array":    {},
-}
+var environments = sync.OnceValue(func() map[string]environment {
+	return map[string]environment{
+		"matrix":   {align: "c"},
+		"pmatrix":  {open: "(", close: ")", align: "c"},
+		"bmatrix":  {open: "[", close: "]", align: "c"},
+		"Bmatrix":  {open: "{", close: "}", align: "c"},
+		"vmatrix":  {open: "|", close: "|", align: "c"},
+		"Vmatrix":  {open: "‖", close: "‖", align: "c"},
+		"cases":    {open: "{", align: "l"},
+		"aligned":  {align: "rl", display: true},
+		"align":    {align: "rl", display: true},
+		"align*":   {align: "rl", display: true},
+		"split":    {align: "rl", display: true},
+		"gathered": {align: "c", display: true},
+		"array":    {},
+	}
+})
 
 // environment parses \begin{name} … \end{name}; t is the \begin token.
 func (p *parser) environment(t token) (*node, error) {
@@ -31,7 +35,7 @@ func (p *parser) environment(t token) (*node, error) {
 	if err != nil {
 		return nil, err
 	}
-	env, ok := environments[name]
+	env, ok := environments()[name]
 	if !ok {
 		return nil, errorf(t.pos, "unknown environment %s", name)
 	}

@@ -1,5 +1,7 @@
 package mathml
 
+import "sync"
+
 // Math alphabets are rendered with the Unicode Mathematical Alphanumeric
 // Symbols block (U+1D400–U+1D7FF) rather than the mathvariant attribute,
 // because MathML Core (and so Chromium) only honours mathvariant="normal".
@@ -28,20 +30,22 @@ type alphabet struct {
 	holes                map[rune]rune // letters that Unicode encodes elsewhere
 }
 
-var alphabets = map[font]alphabet{
-	fontBold:       {latin: 0x1D400, digits: 0x1D7CE, greek: 0x1D6A8},
-	fontItalic:     {latin: 0x1D434, greek: 0x1D6E2, holes: map[rune]rune{'h': 'ℎ'}},
-	fontBoldItalic: {latin: 0x1D468, digits: 0x1D7CE, greek: 0x1D71C},
-	fontSans:       {latin: 0x1D5A0, digits: 0x1D7E2},
-	fontDouble: {latin: 0x1D538, digits: 0x1D7D8, holes: map[rune]rune{
-		'C': 'ℂ', 'H': 'ℍ', 'N': 'ℕ', 'P': 'ℙ', 'Q': 'ℚ', 'R': 'ℝ', 'Z': 'ℤ'}},
-	fontScript: {latin: 0x1D49C, holes: map[rune]rune{
-		'B': 'ℬ', 'E': 'ℰ', 'F': 'ℱ', 'H': 'ℋ', 'I': 'ℐ', 'L': 'ℒ', 'M': 'ℳ', 'R': 'ℛ',
-		'e': 'ℯ', 'g': 'ℊ', 'o': 'ℴ'}},
-	fontFraktur: {latin: 0x1D504, holes: map[rune]rune{
-		'C': 'ℭ', 'H': 'ℌ', 'I': 'ℑ', 'R': 'ℜ', 'Z': 'ℨ'}},
-	fontMono: {latin: 0x1D670, digits: 0x1D7F6},
-}
+var alphabets = sync.OnceValue(func() map[font]alphabet {
+	return map[font]alphabet{
+		fontBold:       {latin: 0x1D400, digits: 0x1D7CE, greek: 0x1D6A8},
+		fontItalic:     {latin: 0x1D434, greek: 0x1D6E2, holes: map[rune]rune{'h': 'ℎ'}},
+		fontBoldItalic: {latin: 0x1D468, digits: 0x1D7CE, greek: 0x1D71C},
+		fontSans:       {latin: 0x1D5A0, digits: 0x1D7E2},
+		fontDouble: {latin: 0x1D538, digits: 0x1D7D8, holes: map[rune]rune{
+			'C': 'ℂ', 'H': 'ℍ', 'N': 'ℕ', 'P': 'ℙ', 'Q': 'ℚ', 'R': 'ℝ', 'Z': 'ℤ'}},
+		fontScript: {latin: 0x1D49C, holes: map[rune]rune{
+			'B': 'ℬ', 'E': 'ℰ', 'F': 'ℱ', 'H': 'ℋ', 'I': 'ℐ', 'L': 'ℒ', 'M': 'ℳ', 'R': 'ℛ',
+			'e': 'ℯ', 'g': 'ℊ', 'o': 'ℴ'}},
+		fontFraktur: {latin: 0x1D504, holes: map[rune]rune{
+			'C': 'ℭ', 'H': 'ℌ', 'I': 'ℑ', 'R': 'ℜ', 'Z': 'ℨ'}},
+		fontMono: {latin: 0x1D670, digits: 0x1D7F6},
+	}
+})
 
 // greekIndex gives the position of a Greek letter (or ∇, ∂ and the variant
 // forms) inside a 58-character math Greek block: 25 capitals, ∇, 25 small
@@ -67,7 +71,7 @@ func greekIndex(r rune) (int, bool) {
 
 // styleRune returns r drawn in font f, or r itself when f has no form of it.
 func styleRune(f font, r rune) rune {
-	a, ok := alphabets[f]
+	a, ok := alphabets()[f]
 	if !ok {
 		return r
 	}
@@ -85,7 +89,7 @@ func styleRune(f font, r rune) rune {
 	if i, ok := greekIndex(r); ok && a.greek != 0 {
 		// \boldsymbol keeps capital Greek upright, as TeX does.
 		if f == fontBoldItalic && i < 26 {
-			return alphabets[fontBold].greek + rune(i)
+			return alphabets()[fontBold].greek + rune(i)
 		}
 		return a.greek + rune(i)
 	}
@@ -94,7 +98,7 @@ func styleRune(f font, r rune) rune {
 
 // styleString applies styleRune to every rune of s.
 func styleString(f font, s string) string {
-	if _, ok := alphabets[f]; !ok {
+	if _, ok := alphabets()[f]; !ok {
 		return s
 	}
 	out := make([]rune, 0, len(s))

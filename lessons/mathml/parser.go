@@ -2,6 +2,7 @@ package mathml
 
 import (
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
@@ -21,7 +22,7 @@ func (p *parser) parseRow(bracket bool) ([]*node, error) {
 			return finishRow(out), nil
 		}
 		if t.kind == tokCmd {
-			if style, ok := styleCommands[t.name]; ok {
+			if style, ok := styleCommands()[t.name]; ok {
 				p.next()
 				n, err := p.parseStyled(style, bracket)
 				if err != nil {
@@ -53,10 +54,12 @@ type mathStyle struct {
 	scriptlevel string
 }
 
-var styleCommands = map[string]mathStyle{
-	"displaystyle": {true, ""}, "textstyle": {false, ""},
-	"scriptstyle": {false, "1"}, "scriptscriptstyle": {false, "2"},
-}
+var styleCommands = sync.OnceValue(func() map[string]mathStyle {
+	return map[string]mathStyle{
+		"displaystyle": {true, ""}, "textstyle": {false, ""},
+		"scriptstyle": {false, "1"}, "scriptscriptstyle": {false, "2"},
+	}
+})
 
 // parseStyled parses the rest of the current row in a new math style.
 func (p *parser) parseStyled(s mathStyle, bracket bool) (*node, error) {
@@ -196,7 +199,7 @@ func (p *parser) parseAtom(single bool) (*node, error) {
 			n.merge = true
 			return n, nil
 		}
-		if s, ok := charSymbols[r]; ok {
+		if s, ok := charSymbols()[r]; ok {
 			return s.node(), nil
 		}
 		return nil, p.badChar(t)
