@@ -6,13 +6,16 @@ import (
 	"html/template"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/transformer-explorer/explorer/lessons/i18n"
 	"github.com/transformer-explorer/explorer/web"
 )
 
-// joinPage is the form a student types the room code into.
-var joinPage = template.Must(template.New("join").Funcs(template.FuncMap{"t": i18n.T, "htmlTag": i18n.HTMLTag}).Parse(`<!DOCTYPE html>
+// joinPage is the form a student types the room code into, parsed on
+// first use.
+var joinPage = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("join").Funcs(template.FuncMap{"t": i18n.T, "htmlTag": i18n.HTMLTag}).Parse(`<!DOCTYPE html>
 <html lang="{{htmlTag .Lang}}">
 <head>
 <meta charset="utf-8">
@@ -36,6 +39,7 @@ var joinPage = template.Must(template.New("join").Funcs(template.FuncMap{"t": i1
 </body>
 </html>
 `))
+})
 
 type joinData struct{ Lang, Code, Error string }
 
@@ -68,7 +72,7 @@ func (h *Hub) serveJoin(w http.ResponseWriter, r *http.Request) {
 
 func (h *Hub) writeJoin(w http.ResponseWriter, status int, d joinData) {
 	var b bytes.Buffer
-	if err := joinPage.Execute(&b, d); err != nil {
+	if err := joinPage().Execute(&b, d); err != nil {
 		h.opt.Logger.Error("classroom: join page", "err", err)
 		http.Error(w, "the join page failed", http.StatusInternalServerError)
 		return
