@@ -1,8 +1,9 @@
 package mathml
 
-import "sync"
-
-import "strings"
+import (
+	"strings"
+	"sync"
+)
 
 // environment describes a \begin{…} … \end{…} block rendered as <mtable>.
 type environment struct {
