@@ -57,7 +57,6 @@ func TestEveryKeyHasBothLanguages(t *testing.T) {
 // define a key twice (merge keeps the first silently).
 func TestNoKeyInTwoParts(t *testing.T) {
 	seen := map[string]int{}
-
 	n := 0
 	for i, p := range parts() {
 		for k := range p {
